@@ -1,0 +1,57 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+STAMP := $(VENV)/.installed
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test install translations translations-update translations-check lint typecheck pytest pytest-sqlite migrate demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel -q compile -f -i $< -o $@
+
+translations: $(MO_FILES)
+
+## Extract strings to messages.pot and merge them into every locale's catalog.
+translations-update: $(STAMP)
+	$(BIN)/pybabel -q extract --no-location --sort-output -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i translations/messages.pot -d translations
+
+translations-check: translations
+	$(BIN)/flask translations check
+
+migrate: translations
+	$(BIN)/flask db upgrade -d migrations
+
+demo: migrate
+	$(BIN)/flask demo load
+
+run: demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check housing tests bench migrations wsgi.py
+	$(BIN)/ruff format --check housing tests bench wsgi.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: translations
+	$(BIN)/pytest --database=postgresql --cov --cov-report=term:skip-covered
+
+pytest-sqlite: translations
+	$(BIN)/pytest --database=sqlite -q -m "not postgresql_only" tests
+
+test: lint typecheck translations-check pytest pytest-sqlite
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -1,0 +1,60 @@
+"""The affordable-housing listings and lottery portal."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from housing.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the application. No side effects: no migrations, no data, no environment reads."""
+    from housing import (
+        cli,
+        errors,
+        i18n,
+        models,  # noqa: F401 - registers every table before migrations run
+        security,
+        templating,
+    )
+    from housing.api.views import api
+    from housing.extensions import babel, csrf, db, migrate
+    from housing.listings.views import listings
+    from housing.site import site
+    from housing.storage import LocalStorage
+
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SQLALCHEMY_DATABASE_URI=config.database_url,
+        SQLALCHEMY_ECHO=config.sql_echo,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not config.is_sqlite},
+        BABEL_TRANSLATION_DIRECTORIES=str(config.translations_folder),
+        BABEL_DEFAULT_LOCALE=i18n.DEFAULT_LOCALE,
+        BABEL_DEFAULT_TIMEZONE=config.default_timezone,
+        TESTING=config.testing,
+        PREFERRED_URL_SCHEME="https" if config.prefer_https else "http",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.prefer_https,
+        HOUSING=config,
+    )
+    i18n.check_translations_folder(config.translations_folder)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.migrations_folder))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    app.extensions["storage"] = LocalStorage(config.storage_folder)
+
+    templating.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    app.register_blueprint(site)
+    app.register_blueprint(listings)
+    app.register_blueprint(api)
+    csrf.exempt(api)
+    return app

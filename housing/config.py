@@ -1,0 +1,89 @@
+"""Typed configuration: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    host: str = "127.0.0.1"
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
+    sender: str = "Housing Portal <no-reply@housing.invalid>"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the application needs to know about its surroundings.
+
+    ``database_url`` and ``redis_url`` decide between the embedded mode (SQLite, jobs run
+    in-process) and production (PostgreSQL, rq workers).
+    """
+
+    secret_key: str
+    database_url: str
+    redis_url: str | None = None
+    storage_folder: Path = DEFAULT_INSTANCE / "storage"
+    translations_folder: Path = PROJECT_ROOT / "translations"
+    migrations_folder: Path = PROJECT_ROOT / "migrations"
+    default_timezone: str = "America/Los_Angeles"
+    mail: MailConfig = field(default_factory=MailConfig)
+    testing: bool = False
+    prefer_https: bool = False
+    sql_echo: bool = False
+
+    @property
+    def jobs_in_process(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("HOUSING_INSTANCE_FOLDER", str(DEFAULT_INSTANCE)))
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'housing.sqlite3'}"
+        # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the driver spelled out.
+        if database_url.startswith("postgres://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+        elif database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        return cls(
+            secret_key=env.get("SECRET_KEY") or _development_secret(instance),
+            database_url=database_url,
+            redis_url=env.get("REDIS_URL") or None,
+            storage_folder=Path(env.get("STORAGE_FOLDER", str(instance / "storage"))),
+            default_timezone=env.get("HOUSING_TIMEZONE", "America/Los_Angeles"),
+            mail=MailConfig(
+                host=env.get("MAIL_HOST", "127.0.0.1"),
+                port=int(env.get("MAIL_PORT", "25")),
+                username=env.get("MAIL_USERNAME") or None,
+                password=env.get("MAIL_PASSWORD") or None,
+                use_tls=env.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"},
+                sender=env.get("MAIL_SENDER", MailConfig.sender),
+            ),
+            prefer_https=env.get("PREFER_HTTPS", "").lower() in {"1", "true", "yes"},
+        )
+
+
+def _development_secret(instance: Path) -> str:
+    """A per-checkout random secret, so the embedded mode never ships a known key."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    import secrets
+
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    return key

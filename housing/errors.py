@@ -1,0 +1,73 @@
+"""Error pages in the reader's language, and JSON errors under the API."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, **extra: object) -> tuple[Response, int]:
+    return jsonify(error={"code": code, "message": message, **extra}), status
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (
+            _("Bad request"),
+            _("The request could not be understood. Please check it and try again."),
+        ),
+        403: (_("Not allowed"), _("You do not have permission to see this page.")),
+        404: (
+            _("Page not found"),
+            _(
+                "We could not find the page you asked for. It may have moved, or the address may be wrong."
+            ),
+        ),
+        405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+        413: (_("File too large"), _("What you sent is larger than we accept.")),
+        429: (_("Too many requests"), _("Please wait a moment and try again.")),
+        500: (
+            _("Something went wrong"),
+            _(
+                "An error on our side stopped this page. Nothing you submitted has been lost; please try again in a moment."
+            ),
+        ),
+        503: (_("Busy right now"), _("The service is very busy. Please try again in a moment.")),
+    }
+
+
+def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
+    status = error.code or 500
+    title, message = _messages().get(status, (error.name, error.description or ""))
+    if wants_json():
+        return json_error(status, _code_name(status), message)
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
+    return handle_http_error(InternalServerError(original_exception=error))
+
+
+def _code_name(status: int) -> str:
+    return {
+        400: "bad_request",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        429: "rate_limited",
+        500: "server_error",
+        503: "unavailable",
+    }.get(status, "error")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_http_error)
+    if not app.testing:
+        app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,133 @@
+"""Locales, language negotiation and locale-aware formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_decimal as babel_format_decimal
+from babel.numbers import parse_pattern
+from flask import current_app, request
+from flask_babel import get_locale
+
+LANGUAGE_COOKIE = "language"
+
+
+@dataclass(frozen=True)
+class SiteLocale:
+    code: str
+    native_name: str
+    rtl: bool = False
+
+    @property
+    def html_lang(self) -> str:
+        return self.code.replace("_", "-")
+
+
+LOCALES: tuple[SiteLocale, ...] = (
+    SiteLocale("en", "English"),
+    SiteLocale("es", "Español"),
+    SiteLocale("zh_Hant", "中文"),
+    SiteLocale("fil", "Filipino"),
+    SiteLocale("vi", "Tiếng Việt"),
+    SiteLocale("ar", "العربية", rtl=True),
+)
+LOCALE_CODES: tuple[str, ...] = tuple(locale.code for locale in LOCALES)
+DEFAULT_LOCALE = "en"
+
+# Browser language tags that should land on one of the shipped locales.
+_TAG_ALIASES = {
+    "zh": "zh_Hant",
+    "tl": "fil",
+}
+
+
+def locale_for_tag(tag: str) -> str | None:
+    """Map a BCP 47 tag from a browser or a user ("zh-TW", "es-419", "fil") to a shipped locale."""
+    normalized = tag.strip().replace("_", "-").lower()
+    if not normalized:
+        return None
+    for code in LOCALE_CODES:
+        if normalized == code.replace("_", "-").lower():
+            return code
+    primary = normalized.split("-", 1)[0]
+    if primary in LOCALE_CODES:
+        return primary
+    return _TAG_ALIASES.get(primary)
+
+
+def select_locale() -> str:
+    """The switcher's remembered choice, then the browser's preference, then English."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LOCALE_CODES:
+        return chosen
+    for tag, _quality in request.accept_languages:
+        code = locale_for_tag(tag)
+        if code is not None:
+            return code
+    return DEFAULT_LOCALE
+
+
+def current_site_locale() -> SiteLocale:
+    code = str(get_locale() or DEFAULT_LOCALE)
+    return next((loc for loc in LOCALES if loc.code == code), LOCALES[0])
+
+
+def check_translations_folder(folder: Path) -> None:
+    """Refuse to start with a translations folder that cannot serve every shipped locale."""
+    if not folder.is_absolute():
+        raise RuntimeError(f"The translations folder must be an absolute path, not {folder}")
+    missing = [
+        code
+        for code in LOCALE_CODES
+        if code != DEFAULT_LOCALE and not (folder / code / "LC_MESSAGES" / "messages.mo").is_file()
+    ]
+    if missing:
+        raise RuntimeError(
+            f"Compiled translations are missing in {folder} for: {', '.join(missing)}. "
+            "Run `make translations`."
+        )
+
+
+def _babel_locale() -> Locale:
+    return get_locale() or Locale.parse(DEFAULT_LOCALE)
+
+
+def format_money(amount: Decimal | int | float | None, *, cents: bool = False) -> str:
+    """US dollars in the reader's locale; whole dollars unless cents are asked for."""
+    if amount is None:
+        return ""
+    locale = _babel_locale()
+    pattern = parse_pattern(locale.currency_formats["standard"].pattern)
+    digits = 2 if cents else 0
+    pattern.frac_prec = (digits, digits)
+    value = Decimal(amount).quantize(Decimal(1) if not cents else Decimal("0.01"), ROUND_HALF_UP)
+    return str(pattern.apply(value, locale, currency="USD", currency_digits=False))
+
+
+def format_number(value: Decimal | int | float) -> str:
+    return babel_format_decimal(value, locale=_babel_locale())
+
+
+def format_local_datetime(moment: datetime, timezone: str, fmt: str = "medium") -> str:
+    """A moment shown in the listing's own time zone, with the zone named."""
+    zone = ZoneInfo(timezone)
+    text = babel_format_datetime(moment, fmt, tzinfo=zone, locale=_babel_locale())
+    zone_name = moment.astimezone(zone).tzname() or timezone
+    return f"{text} {zone_name}"
+
+
+def format_local_date(moment: datetime, timezone: str, fmt: str = "long") -> str:
+    return babel_format_date(
+        moment.astimezone(ZoneInfo(timezone)).date(), fmt, locale=_babel_locale()
+    )
+
+
+def translations_folder() -> Path:
+    return Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])

@@ -1,0 +1,1 @@
+"""Listings, units, AMI charts, eligibility, and the public directory and listing pages."""

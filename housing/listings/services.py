@@ -1,0 +1,216 @@
+"""Queries and domain operations on listings. They take a session, never touch ``request``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from housing.db_types import AnySession
+from housing.listings.ami import AmiChart
+from housing.listings.eligibility import (
+    Household,
+    IncomeLimits,
+    ListingResult,
+    Occupancy,
+    SeniorRequirement,
+    UnitTerms,
+    UnitType,
+    check_listing,
+)
+from housing.listings.models import (
+    CLOSED_STATUSES,
+    PUBLIC_STATUSES,
+    Listing,
+    Phase,
+    ReservedCommunity,
+    Tenure,
+    Unit,
+)
+from housing.listings.preferences import ListingPreference
+
+
+class ListingNotFound(LookupError):
+    """No listing with that id is visible to the public."""
+
+
+class SortOrder:
+    DEADLINE = "deadline"
+    NAME = "name"
+    ALL = (DEADLINE, NAME)
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    tenure: Tenure | None = None
+    unit_type: UnitType | None = None
+    neighborhood: str | None = None
+    accessible_only: bool = False
+    phase: Phase | None = None
+    sort: str = SortOrder.DEADLINE
+
+
+def _visible(now: datetime) -> Sequence[ColumnElement[bool]]:
+    return (
+        Listing.status.in_(PUBLIC_STATUSES),
+        or_(Listing.publish_at.is_(None), Listing.publish_at <= now),
+    )
+
+
+def _phase_condition(phase: Phase, now: datetime) -> ColumnElement[bool]:
+    window_statuses = PUBLIC_STATUSES - CLOSED_STATUSES
+    if phase is Phase.CLOSED:
+        return or_(Listing.status.in_(CLOSED_STATUSES), Listing.application_due_at <= now)
+    if phase is Phase.UPCOMING:
+        return and_(
+            Listing.status.in_(window_statuses),
+            Listing.application_open_at > now,
+            Listing.application_due_at > now,
+        )
+    return and_(
+        Listing.status.in_(window_statuses),
+        Listing.application_open_at <= now,
+        Listing.application_due_at > now,
+    )
+
+
+def _phase_rank(now: datetime) -> ColumnElement[int]:
+    return case(
+        (_phase_condition(Phase.OPEN, now), 0),
+        (_phase_condition(Phase.UPCOMING, now), 1),
+        else_=2,
+    )
+
+
+def _with_details(query: Select[Listing]) -> Select[Listing]:
+    return query.options(
+        selectinload(Listing.units).selectinload(Unit.ami_chart).selectinload(AmiChart.limits),
+        selectinload(Listing.preferences).selectinload(ListingPreference.preference),
+    )
+
+
+def directory_query(filters: DirectoryFilters, now: datetime) -> Select[Listing]:
+    query = select(Listing).where(*_visible(now))
+    if filters.tenure is not None:
+        query = query.where(Listing.tenure == filters.tenure)
+    if filters.neighborhood:
+        query = query.where(Listing.neighborhood == filters.neighborhood)
+    if filters.unit_type is not None:
+        query = query.where(
+            exists().where(Unit.listing_id == Listing.id, Unit.unit_type == filters.unit_type)
+        )
+    if filters.accessible_only:
+        query = query.where(
+            or_(
+                Listing.reserved_community == ReservedCommunity.ACCESSIBLE_UNITS_ONLY,
+                exists().where(Unit.listing_id == Listing.id, Unit.accessibility.is_not(None)),
+            )
+        )
+    if filters.phase is not None:
+        query = query.where(_phase_condition(filters.phase, now))
+    if filters.sort == SortOrder.NAME:
+        return query.order_by(Listing.name, Listing.id)
+    return query.order_by(_phase_rank(now), Listing.application_due_at, Listing.id)
+
+
+@dataclass(frozen=True)
+class Page:
+    listings: list[Listing]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def find_listings(
+    session: AnySession,
+    filters: DirectoryFilters,
+    now: datetime,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
+    query = directory_query(filters, now)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = session.scalars(_with_details(query).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(rows), total, page, per_page)
+
+
+def get_public_listing(session: AnySession, listing_id: int, now: datetime) -> Listing:
+    query = _with_details(select(Listing).where(Listing.id == listing_id, *_visible(now)))
+    listing = session.scalars(
+        query.options(selectinload(Listing.events), selectinload(Listing.documents))
+    ).first()
+    if listing is None:
+        raise ListingNotFound(listing_id)
+    return listing
+
+
+def public_neighborhoods(session: AnySession, now: datetime) -> list[str]:
+    query = select(Listing.neighborhood).where(*_visible(now)).distinct()
+    return sorted(session.scalars(query).all())
+
+
+def unit_terms(unit: Unit) -> UnitTerms:
+    occupancy = None
+    if unit.min_occupancy is not None or unit.max_occupancy is not None:
+        standard = UnitTerms(unit.unit_type, unit.ami_percent).effective_occupancy
+        occupancy = Occupancy(
+            unit.min_occupancy or standard.minimum, unit.max_occupancy or standard.maximum
+        )
+    return UnitTerms(
+        unit_type=unit.unit_type,
+        ami_percent=unit.ami_percent,
+        income_limits=unit.ami_chart.income_limits(),
+        monthly_rent=unit.monthly_rent,
+        rent_multiple=unit.rent_multiple,
+        occupancy=occupancy,
+    )
+
+
+def senior_requirement(listing: Listing) -> SeniorRequirement | None:
+    if listing.reserved_community is not ReservedCommunity.SENIOR:
+        return None
+    assert listing.senior_minimum_age is not None and listing.senior_rule is not None  # noqa: S101 - a check constraint guarantees it
+    return SeniorRequirement(listing.senior_minimum_age, listing.senior_rule)
+
+
+def listing_eligibility(listing: Listing, household: Household) -> ListingResult:
+    """Check a household against every unit of a listing, each with its own AMI chart."""
+    units = [unit_terms(unit) for unit in listing.units]
+    return check_listing(household, units, senior_requirement(listing))
+
+
+def income_limit_table(listing: Listing) -> list[tuple[int, list[tuple[int, Decimal]]]]:
+    """Rows of (household size, [(AMI %, annual limit)]) for the AMI levels the listing uses."""
+    levels: dict[int, IncomeLimits] = {}
+    for unit in listing.units:
+        levels.setdefault(unit.ami_percent, unit.ami_chart.income_limits())
+    largest = max((unit_terms(u).effective_occupancy.maximum for u in listing.units), default=0)
+    sizes = range(1, min(max(largest, 1), 8) + 1)
+    return [
+        (
+            size,
+            [
+                (percent, limits[(percent, size)])
+                for percent, limits in sorted(levels.items())
+                if (percent, size) in limits
+            ],
+        )
+        for size in sizes
+    ]
