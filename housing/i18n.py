@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
+from babel.dates import get_timezone_name
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.numbers import parse_pattern
 from flask import current_app, request
@@ -115,12 +116,16 @@ def format_number(value: Decimal | int | float) -> str:
     return babel_format_decimal(value, locale=_babel_locale())
 
 
-def format_local_datetime(moment: datetime, timezone: str, fmt: str = "medium") -> str:
-    """A moment shown in the listing's own time zone, with the zone named."""
-    zone = ZoneInfo(timezone)
-    text = babel_format_datetime(moment, fmt, tzinfo=zone, locale=_babel_locale())
-    zone_name = moment.astimezone(zone).tzname() or timezone
-    return f"{text} {zone_name}"
+def format_local_datetime(moment: datetime, timezone: str, date_format: str = "full") -> str:
+    """A moment in the listing's own time zone, e.g. "Thursday, March 14, 2030, 11:59 PM
+    (Pacific Daylight Time)", spelled the reader's way."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    locale = _babel_locale()
+    combined = str(locale.datetime_formats[date_format]).format(
+        babel_format_time(local, "short", locale=locale),
+        babel_format_date(local, date_format, locale=locale),
+    )
+    return f"{combined} ({get_timezone_name(local, 'long', locale=locale)})"
 
 
 def format_local_date(moment: datetime, timezone: str, fmt: str = "long") -> str:

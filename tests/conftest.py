@@ -13,11 +13,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy.orm import scoped_session
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from housing import create_app
 from housing.config import PROJECT_ROOT, Config
 from housing.extensions import db
+from tests import factories
 
 ADMIN_URL = os.environ.get("HOUSING_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -83,27 +85,37 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture
-def db_session(app: Flask) -> Iterator[scoped_session]:
-    """Everything a test writes happens in one transaction that is rolled back afterwards."""
+def db_session(app: Flask) -> Iterator[Session]:
+    """Everything a test writes happens in one transaction that is rolled back afterwards.
+
+    The test's own session (used by the factories) and the sessions of the requests it makes
+    share one connection, so requests see what the test flushed. No application context stays
+    pushed, so each request gets its own, as in production.
+    """
     with app.app_context():
         connection = db.engine.connect()
-        outer = connection.begin()
-        session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
-        )
-        original = db.session
-        db.session = session
-        try:
-            yield session
-        finally:
-            session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
+    outer = connection.begin()
+    original = db.session
+    # A plain SQLAlchemy session: Flask-SQLAlchemy's own would pick the engine, not this
+    # connection.
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=_app_ctx_id,
+    )
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    factories.use_session(session)
+    try:
+        yield session
+    finally:
+        factories.use_session(None)
+        session.close()
+        db.session = original
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture
-def client(app: Flask, db_session: scoped_session) -> FlaskClient:
+def client(app: Flask, db_session: Session) -> FlaskClient:
     return app.test_client()
 
 

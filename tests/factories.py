@@ -7,20 +7,35 @@ from decimal import Decimal
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy.orm import Session
 
 from housing.db_types import utcnow
 from housing.demo import AMI_LIMITS
-from housing.extensions import db
 from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.eligibility import UnitType
 from housing.listings.models import Listing, ListingStatus, Tenure, Unit
 from housing.listings.preferences import ListingPreference, Preference
 
 
+_current: dict[str, Session | None] = {"session": None}
+
+
+def use_session(session: Session | None) -> None:
+    """Bind the factories to the running test's session."""
+    _current["session"] = session
+
+
+def _session() -> Session:
+    session = _current["session"]
+    if session is None:
+        raise RuntimeError("Factories need the db_session fixture")
+    return session
+
+
 class BaseFactory(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
-        sqlalchemy_session_factory = lambda: db.session  # noqa: E731 - resolved per test
+        sqlalchemy_session_factory = _session
         sqlalchemy_session_persistence = "flush"
 
 
@@ -49,7 +64,7 @@ class AmiChartFactory(BaseFactory):
                     )
                 )
         if create:
-            db.session.flush()
+            _session().flush()
 
 
 class ListingFactory(BaseFactory):
