@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -127,3 +127,8 @@ def storage(app: Flask):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+@pytest.fixture
+def runner(app: Flask, db_session: Session) -> FlaskCliRunner:
+    return app.test_cli_runner()

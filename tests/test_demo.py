@@ -1,0 +1,60 @@
+"""The demo city: realistic, complete, and loaded without duplicates."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from housing.db_types import utcnow
+from housing.demo import load_demo
+from housing.listings.ami import AmiChart, AmiChartLimit
+from housing.listings.models import Listing, Phase, ReservedCommunity, Tenure, Unit
+from housing.listings.preferences import Preference
+
+
+def counts(session):
+    return {
+        model.__name__: session.scalar(select(func.count()).select_from(model))
+        for model in (AmiChart, AmiChartLimit, Preference, Listing, Unit)
+    }
+
+
+def test_loading_twice_adds_nothing_the_second_time(db_session, storage):
+    first = load_demo(db_session, storage, utcnow())
+    after_first = counts(db_session)
+    second = load_demo(db_session, storage, utcnow())
+
+    assert first["listings"] >= 6
+    assert second == {"charts": 0, "preferences": 0, "listings": 0}
+    assert counts(db_session) == after_first
+
+
+def test_demo_covers_what_residents_will_meet(db_session, storage):
+    now = utcnow()
+    load_demo(db_session, storage, now)
+    listings = db_session.scalars(select(Listing)).all()
+
+    assert {listing.tenure for listing in listings} == {Tenure.RENTAL, Tenure.SALE}
+    assert {listing.phase(now) for listing in listings} == {Phase.OPEN, Phase.UPCOMING, Phase.CLOSED}
+    assert ReservedCommunity.SENIOR in {listing.reserved_community for listing in listings}
+    codes = {p.preference.code for listing in listings for p in listing.preferences}
+    assert {"COP", "DTHP", "NRHP", "LW"} <= codes
+    levels = {unit.ami_percent for listing in listings for unit in listing.units}
+    assert min(levels) == 30 and max(levels) == 120
+    assert all(listing.documents for listing in listings)
+
+
+def test_demo_chart_covers_sizes_one_to_eight_with_rising_limits(db_session, storage):
+    load_demo(db_session, storage, utcnow())
+    chart = db_session.scalars(select(AmiChart)).one()
+    limits = chart.income_limits()
+
+    for percent in chart.ami_percentages():
+        row = [limits[(percent, size)] for size in range(1, 9)]
+        assert row == sorted(row) and len(set(row)) == 8
+    assert limits[(100, 3)] == 96950
+
+
+def test_cli_loads_the_demo(runner):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data ready" in result.output
