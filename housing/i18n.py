@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from babel.dates import get_timezone_name
 from babel.numbers import format_decimal as babel_format_decimal
-from babel.numbers import parse_pattern
+from babel.numbers import NumberPattern, parse_pattern
 from flask import current_app, request
 from flask_babel import get_locale
 
@@ -105,11 +106,16 @@ def format_money(amount: Decimal | int | float | None, *, cents: bool = False) -
     if amount is None:
         return ""
     locale = _babel_locale()
-    pattern = parse_pattern(locale.currency_formats["standard"].pattern)
-    digits = 2 if cents else 0
-    pattern.frac_prec = (digits, digits)
+    pattern = _currency_pattern(str(locale), 2 if cents else 0)
     value = Decimal(amount).quantize(Decimal(1) if not cents else Decimal("0.01"), ROUND_HALF_UP)
     return str(pattern.apply(value, locale, currency="USD", currency_digits=False))
+
+
+@lru_cache(maxsize=64)
+def _currency_pattern(locale_code: str, digits: int) -> NumberPattern:
+    pattern = parse_pattern(Locale.parse(locale_code).currency_formats["standard"].pattern)
+    pattern.frac_prec = (digits, digits)
+    return pattern
 
 
 def format_number(value: Decimal | int | float) -> str:

@@ -84,3 +84,9 @@ def test_unknown_page_is_a_translated_404(client):
     response = client.get("/no-such-page", headers={"Accept-Language": "ar"})
     assert response.status_code == 404
     assert 'lang="ar" dir="rtl"' in response.text
+
+
+def test_health_check_answers_plainly(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.text == "ok\n"

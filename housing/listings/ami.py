@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from housing.db_types import UTCDateTime, utcnow
 from housing.extensions import db
 from housing.listings.eligibility import IncomeLimits
+
+
+_CACHED_CHARTS = 256
+_LIMITS_BY_CHART: dict[int, IncomeLimits] = {}
 
 
 class AmiChart(db.Model):  # type: ignore[name-defined]
@@ -33,7 +38,21 @@ class AmiChart(db.Model):  # type: ignore[name-defined]
     )
 
     def income_limits(self) -> IncomeLimits:
-        return {(row.ami_percent, row.household_size): row.annual_income for row in self.limits}
+        """The chart as {(AMI %, household size): annual limit}.
+
+        A chart's limits never change once it exists (a correction is a new version), so the
+        mapping is kept per process and the rows are read once.
+        """
+        cached = _LIMITS_BY_CHART.get(self.id)
+        if cached is None:
+            cached = MappingProxyType(
+                {(row.ami_percent, row.household_size): row.annual_income for row in self.limits}
+            )
+            if self.id is not None and cached:
+                if len(_LIMITS_BY_CHART) >= _CACHED_CHARTS:
+                    _LIMITS_BY_CHART.pop(next(iter(_LIMITS_BY_CHART)))
+                _LIMITS_BY_CHART[self.id] = cached
+        return cached
 
     def ami_percentages(self) -> list[int]:
         return sorted({row.ami_percent for row in self.limits})

@@ -97,7 +97,12 @@ class EstimatorForm(QueryForm):
 
     @property
     def was_submitted(self) -> bool:
-        return self.household_size.raw_data is not None or self.income.raw_data is not None
+        """True when the resident typed a household size or an income; filters alone are not."""
+        return any(
+            value.strip()
+            for field in (self.household_size, self.income)
+            for value in (field.raw_data or [])
+        )
 
     def household(self) -> Household:
         if self.household_size.data is None:

@@ -11,7 +11,6 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, sel
 from sqlalchemy.orm import selectinload
 
 from housing.db_types import AnySession
-from housing.listings.ami import AmiChart
 from housing.listings.eligibility import (
     Household,
     IncomeLimits,
@@ -88,7 +87,8 @@ def _phase_rank(now: datetime) -> ColumnElement[int]:
 
 def _with_details(query: Select[Listing]) -> Select[Listing]:
     return query.options(
-        selectinload(Listing.units).selectinload(Unit.ami_chart).selectinload(AmiChart.limits),
+        # Chart limits are read once per process (AmiChart.income_limits), not per request.
+        selectinload(Listing.units).selectinload(Unit.ami_chart),
         selectinload(Listing.preferences).selectinload(ListingPreference.preference),
     )
 

@@ -113,3 +113,12 @@ def test_pagination_keeps_filters(client):
     assert listing_names(second) == ["Listing 20", "Listing 21", "Listing 22"]
     assert "page=2" in first and "sort=name" in first
     assert "23 listings" in first
+
+
+def test_filters_alone_do_not_trigger_the_estimator(client):
+    UnitFactory(listing=ListingFactory(name="Somewhere"))
+
+    for url in ("/listings", "/listings?tenure=&household_size=&income=&income_period=month"):
+        html = client.get(url).text
+        assert "Please correct the following" not in html
+        assert "You may qualify" not in html
