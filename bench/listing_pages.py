@@ -43,7 +43,13 @@ def add_listings(database_url: str, count: int) -> None:
             copy.application_due_at = utcnow() + timedelta(days=5 + number % 40)
             copy.application_open_at = utcnow() - timedelta(days=1)
             copy.units = [
-                Unit(**{c.key: getattr(u, c.key) for c in Unit.__table__.columns if c.key not in {"id", "listing_id"}})
+                Unit(
+                    **{
+                        c.key: getattr(u, c.key)
+                        for c in Unit.__table__.columns
+                        if c.key not in {"id", "listing_id"}
+                    }
+                )
                 for u in source.units
             ]
             session.add(copy)
@@ -60,7 +66,12 @@ def main() -> None:
 
     print(f"machine: {machine()}")
     with postgres_database() as database_url:
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench", "FLASK_APP": "wsgi"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench",
+            "FLASK_APP": "wsgi",
+        }
         env.pop("REDIS_URL", None)
         flask(env, "db", "upgrade", "-d", "migrations")
         flask(env, "demo", "load")
@@ -73,9 +84,14 @@ def main() -> None:
         }
         with gunicorn(env) as base:
             wrk(base + "/listings", connections=10, seconds=2)  # warm up both workers
-            results = {name: wrk(base + path, connections=args.connections, seconds=args.seconds) for name, path in routes.items()}
+            results = {
+                name: wrk(base + path, connections=args.connections, seconds=args.seconds)
+                for name, path in routes.items()
+            }
     trivial = results["trivial /healthz"].requests_per_second
-    print(f"gunicorn 2 workers, {args.connections} connections, {args.seconds} s per route, {7 + args.extra_listings} listings")
+    print(
+        f"gunicorn 2 workers, {args.connections} connections, {args.seconds} s per route, {7 + args.extra_listings} listings"
+    )
     print(f"{'route':28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs trivial':>10}")
     for name, load in results.items():
         print(

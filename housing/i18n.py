@@ -13,8 +13,8 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from babel.dates import get_timezone_name
-from babel.numbers import format_decimal as babel_format_decimal
 from babel.numbers import NumberPattern, parse_pattern
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import current_app, request
 from flask_babel import get_locale
 

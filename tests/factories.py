@@ -16,7 +16,6 @@ from housing.listings.eligibility import UnitType
 from housing.listings.models import Listing, ListingStatus, Tenure, Unit
 from housing.listings.preferences import ListingPreference, Preference
 
-
 _current: dict[str, Session | None] = {"session": None}
 
 

@@ -13,7 +13,6 @@ from housing.db_types import UTCDateTime, utcnow
 from housing.extensions import db
 from housing.listings.eligibility import IncomeLimits
 
-
 _CACHED_CHARTS = 256
 _LIMITS_BY_CHART: dict[int, IncomeLimits] = {}
 
