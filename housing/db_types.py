@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.types import TypeDecorator
@@ -42,3 +43,15 @@ AnySession = Session | scoped_session[Any]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def checked_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    """An enum stored by value as a checked string, not a native PostgreSQL type."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )

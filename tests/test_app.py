@@ -19,7 +19,9 @@ def test_config_defaults_to_embedded_sqlite_and_in_process_jobs(tmp_path):
     assert config.storage_folder == tmp_path / "storage"
     assert len(config.secret_key) == 64
     # The generated secret is kept, so sessions survive a restart.
-    assert Config.from_env({"HOUSING_INSTANCE_FOLDER": str(tmp_path)}).secret_key == config.secret_key
+    assert (
+        Config.from_env({"HOUSING_INSTANCE_FOLDER": str(tmp_path)}).secret_key == config.secret_key
+    )
 
 
 def test_config_reads_production_settings(tmp_path):

@@ -34,7 +34,11 @@ def test_demo_covers_what_residents_will_meet(db_session, storage):
     listings = db_session.scalars(select(Listing)).all()
 
     assert {listing.tenure for listing in listings} == {Tenure.RENTAL, Tenure.SALE}
-    assert {listing.phase(now) for listing in listings} == {Phase.OPEN, Phase.UPCOMING, Phase.CLOSED}
+    assert {listing.phase(now) for listing in listings} == {
+        Phase.OPEN,
+        Phase.UPCOMING,
+        Phase.CLOSED,
+    }
     assert ReservedCommunity.SENIOR in {listing.reserved_community for listing in listings}
     codes = {p.preference.code for listing in listings for p in listing.preferences}
     assert {"COP", "DTHP", "NRHP", "LW"} <= codes

@@ -97,8 +97,14 @@ def test_money_is_formatted_per_locale(app: Flask, code, expected):
 
 
 def copy_catalogs(project_root: Path, target: Path) -> Path:
-    shutil.copytree(project_root / "housing", target / "housing", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(project_root / "translations", target / "translations", ignore=shutil.ignore_patterns("*.mo"))
+    shutil.copytree(
+        project_root / "housing", target / "housing", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(
+        project_root / "translations",
+        target / "translations",
+        ignore=shutil.ignore_patterns("*.mo"),
+    )
     shutil.copy(project_root / "babel.cfg", target / "babel.cfg")
     return target
 
@@ -123,5 +129,7 @@ def test_the_check_catches_a_stale_template_and_an_untranslated_entry(project_ro
 
     assert any("messages.pot is stale" in problem for problem in problems)
     assert any("missing 'A sentence nobody has translated'" in problem for problem in problems)
-    assert any("es/LC_MESSAGES/messages.po: untranslated 'Listings'" in problem for problem in problems)
+    assert any(
+        "es/LC_MESSAGES/messages.po: untranslated 'Listings'" in problem for problem in problems
+    )
     assert any("fuzzy 'Check if you qualify'" in problem for problem in problems)

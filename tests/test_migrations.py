@@ -60,7 +60,9 @@ def test_every_revision_upgrades_and_downgrades(empty_app):
         tables = set(inspect(db.engine).get_table_names())
         assert {"listings", "units", "ami_charts", "preferences"} <= tables
         for revision in reversed(steps):
-            downgrade(directory=MIGRATIONS, revision=f"{revision}-1" if revision != steps[0] else "base")
+            downgrade(
+                directory=MIGRATIONS, revision=f"{revision}-1" if revision != steps[0] else "base"
+            )
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade(directory=MIGRATIONS)
 

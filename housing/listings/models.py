@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,25 +20,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from housing.db_types import UTCDateTime, utcnow
+from housing.db_types import UTCDateTime, checked_enum, utcnow
 from housing.extensions import db
 from housing.listings.eligibility import SeniorRule, UnitType
 
 if TYPE_CHECKING:
     from housing.listings.ami import AmiChart
     from housing.listings.preferences import ListingPreference
-
-
-def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
-    """Enums stored by value, as a checked string rather than a native PostgreSQL type."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 class Tenure(enum.StrEnum):
@@ -113,12 +100,12 @@ class Listing(db.Model):  # type: ignore[name-defined]
     postal_code: Mapped[str] = mapped_column(String(10))
     neighborhood: Mapped[str] = mapped_column(String(100), index=True)
     developer: Mapped[str] = mapped_column(String(200))
-    tenure: Mapped[Tenure] = mapped_column(_enum(Tenure, "tenure"))
+    tenure: Mapped[Tenure] = mapped_column(checked_enum(Tenure, "tenure"))
     listing_type: Mapped[ListingType] = mapped_column(
-        _enum(ListingType, "listing_type"), default=ListingType.LOTTERY
+        checked_enum(ListingType, "listing_type"), default=ListingType.LOTTERY
     )
     status: Mapped[ListingStatus] = mapped_column(
-        _enum(ListingStatus, "listing_status"), default=ListingStatus.DRAFT
+        checked_enum(ListingStatus, "listing_status"), default=ListingStatus.DRAFT
     )
     timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles")
     publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -128,10 +115,10 @@ class Listing(db.Model):  # type: ignore[name-defined]
     results_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     reserved_community: Mapped[ReservedCommunity | None] = mapped_column(
-        _enum(ReservedCommunity, "reserved_community")
+        checked_enum(ReservedCommunity, "reserved_community")
     )
     senior_minimum_age: Mapped[int | None] = mapped_column(Integer)
-    senior_rule: Mapped[SeniorRule | None] = mapped_column(_enum(SeniorRule, "senior_rule"))
+    senior_rule: Mapped[SeniorRule | None] = mapped_column(checked_enum(SeniorRule, "senior_rule"))
 
     description: Mapped[str] = mapped_column(Text, default="")
     amenities: Mapped[str] = mapped_column(Text, default="")
@@ -228,7 +215,7 @@ class Unit(db.Model):  # type: ignore[name-defined]
         ForeignKey("listings.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
-    unit_type: Mapped[UnitType] = mapped_column(_enum(UnitType, "unit_type"))
+    unit_type: Mapped[UnitType] = mapped_column(checked_enum(UnitType, "unit_type"))
     unit_count: Mapped[int] = mapped_column(Integer, default=1)
     square_feet: Mapped[int | None] = mapped_column(Integer)
     floor: Mapped[int | None] = mapped_column(Integer)
@@ -242,10 +229,10 @@ class Unit(db.Model):  # type: ignore[name-defined]
     min_occupancy: Mapped[int | None] = mapped_column(Integer)
     max_occupancy: Mapped[int | None] = mapped_column(Integer)
     accessibility: Mapped[AccessibilityPriority | None] = mapped_column(
-        _enum(AccessibilityPriority, "accessibility_priority")
+        checked_enum(AccessibilityPriority, "accessibility_priority")
     )
     status: Mapped[UnitStatus] = mapped_column(
-        _enum(UnitStatus, "unit_status"), default=UnitStatus.AVAILABLE
+        checked_enum(UnitStatus, "unit_status"), default=UnitStatus.AVAILABLE
     )
 
     listing: Mapped[Listing] = relationship(back_populates="units")
@@ -264,7 +251,7 @@ class ListingEvent(db.Model):  # type: ignore[name-defined]
     listing_id: Mapped[int] = mapped_column(
         ForeignKey("listings.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    kind: Mapped[EventKind] = mapped_column(checked_enum(EventKind, "event_kind"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     location: Mapped[str] = mapped_column(String(300), default="")
@@ -288,7 +275,7 @@ class ListingDocument(db.Model):  # type: ignore[name-defined]
     listing_id: Mapped[int] = mapped_column(
         ForeignKey("listings.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "document_kind"))
+    kind: Mapped[DocumentKind] = mapped_column(checked_enum(DocumentKind, "document_kind"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(200))
     alt_text: Mapped[str] = mapped_column(String(300), default="")

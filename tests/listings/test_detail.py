@@ -12,7 +12,9 @@ from tests.factories import ListingFactory, ListingPreferenceFactory, Preference
 
 
 def test_units_table_shows_rent_minimum_income_and_occupancy(client):
-    unit = UnitFactory(unit_type=UnitType.ONE_BEDROOM, monthly_rent=2102, rent_multiple=2.5, unit_count=6)
+    unit = UnitFactory(
+        unit_type=UnitType.ONE_BEDROOM, monthly_rent=2102, rent_multiple=2.5, unit_count=6
+    )
 
     html = client.get(f"/listings/{unit.listing.id}").text
 
@@ -38,7 +40,9 @@ def test_income_limit_table_shows_yearly_and_monthly_limits(client):
 def test_deadline_is_shown_in_the_listing_time_zone_with_a_countdown(client, monkeypatch):
     due = datetime(2030, 3, 15, 6, 59, 59, tzinfo=UTC)  # 23:59:59 on 14 March in Los Angeles
     listing = ListingFactory(
-        application_open_at=due - timedelta(days=30), application_due_at=due, timezone="America/Los_Angeles"
+        application_open_at=due - timedelta(days=30),
+        application_due_at=due,
+        timezone="America/Los_Angeles",
     )
     UnitFactory(listing=listing)
     monkeypatch.setattr("housing.listings.views.utcnow", lambda: due - timedelta(days=4, hours=2))
@@ -58,8 +62,18 @@ def test_preferences_reserved_rules_agent_and_paper_instructions(client):
         office_hours="Mondays 9 to 5",
     )
     UnitFactory(listing=listing)
-    ListingPreferenceFactory(listing=listing, rank=2, unit_share_percent=None, preference=PreferenceFactory(name="Second Pref"))
-    ListingPreferenceFactory(listing=listing, rank=1, unit_share_percent=40, preference=PreferenceFactory(name="First Pref"))
+    ListingPreferenceFactory(
+        listing=listing,
+        rank=2,
+        unit_share_percent=None,
+        preference=PreferenceFactory(name="Second Pref"),
+    )
+    ListingPreferenceFactory(
+        listing=listing,
+        rank=1,
+        unit_share_percent=40,
+        preference=PreferenceFactory(name="First Pref"),
+    )
 
     html = client.get(f"/listings/{listing.id}").text
 
@@ -72,7 +86,9 @@ def test_preferences_reserved_rules_agent_and_paper_instructions(client):
 
 
 def test_listing_text_is_shown_in_the_reader_language_when_translated(client):
-    listing = ListingFactory(description="A fine building.", translations={"es": {"description": "Un buen edificio."}})
+    listing = ListingFactory(
+        description="A fine building.", translations={"es": {"description": "Un buen edificio."}}
+    )
     UnitFactory(listing=listing)
 
     english = client.get(f"/listings/{listing.id}").text
@@ -107,8 +123,12 @@ def add_document(storage, listing, kind, content, content_type, name):
 def test_documents_download_and_images_show_inline_never_as_html(client, storage, db_session):
     listing = ListingFactory()
     UnitFactory(listing=listing)
-    pdf = add_document(storage, listing, DocumentKind.DOCUMENT, b"%PDF-1.4 test", "application/pdf", "rules.pdf")
-    image = add_document(storage, listing, DocumentKind.IMAGE, b"\x89PNG\r\n\x1a\n", "image/png", "front.png")
+    pdf = add_document(
+        storage, listing, DocumentKind.DOCUMENT, b"%PDF-1.4 test", "application/pdf", "rules.pdf"
+    )
+    image = add_document(
+        storage, listing, DocumentKind.IMAGE, b"\x89PNG\r\n\x1a\n", "image/png", "front.png"
+    )
     db_session.flush()
 
     with (
@@ -133,8 +153,12 @@ def test_documents_download_and_images_show_inline_never_as_html(client, storage
 def test_a_document_is_only_reachable_through_its_own_public_listing(client, storage, db_session):
     public = ListingFactory()
     draft = ListingFactory(draft=True)
-    own = add_document(storage, public, DocumentKind.DOCUMENT, b"%PDF-1.4", "application/pdf", "a.pdf")
-    hidden = add_document(storage, draft, DocumentKind.DOCUMENT, b"%PDF-1.4", "application/pdf", "b.pdf")
+    own = add_document(
+        storage, public, DocumentKind.DOCUMENT, b"%PDF-1.4", "application/pdf", "a.pdf"
+    )
+    hidden = add_document(
+        storage, draft, DocumentKind.DOCUMENT, b"%PDF-1.4", "application/pdf", "b.pdf"
+    )
     db_session.flush()
 
     assert client.get(f"/listings/{public.id}/documents/{hidden.id}").status_code == 404
@@ -144,7 +168,9 @@ def test_a_document_is_only_reachable_through_its_own_public_listing(client, sto
 
 
 def test_upcoming_listing_says_when_it_opens(client):
-    listing = ListingFactory(upcoming=True, application_open_at=utcnow() + timedelta(days=5, hours=1))
+    listing = ListingFactory(
+        upcoming=True, application_open_at=utcnow() + timedelta(days=5, hours=1)
+    )
     UnitFactory(listing=listing)
 
     html = client.get(f"/listings/{listing.id}").text

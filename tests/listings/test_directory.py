@@ -30,7 +30,10 @@ def test_directory_lists_public_listings_and_hides_drafts_and_scheduled(client):
 
 
 def test_filters_by_tenure_unit_type_neighborhood_and_accessibility(client):
-    rental = UnitFactory(listing=ListingFactory(name="Rental Two", neighborhood="Eastgate"), unit_type=UnitType.TWO_BEDROOM)
+    rental = UnitFactory(
+        listing=ListingFactory(name="Rental Two", neighborhood="Eastgate"),
+        unit_type=UnitType.TWO_BEDROOM,
+    )
     UnitFactory(
         listing=ListingFactory(name="Sale Studio", tenure=Tenure.SALE, neighborhood="Old Town"),
         unit_type=UnitType.STUDIO,
@@ -38,7 +41,11 @@ def test_filters_by_tenure_unit_type_neighborhood_and_accessibility(client):
         rent_multiple=None,
         sale_price=250000,
     )
-    UnitFactory(listing=rental.listing, unit_type=UnitType.ONE_BEDROOM, accessibility=AccessibilityPriority.MOBILITY)
+    UnitFactory(
+        listing=rental.listing,
+        unit_type=UnitType.ONE_BEDROOM,
+        accessibility=AccessibilityPriority.MOBILITY,
+    )
 
     assert listing_names(client.get("/listings?tenure=sale").text) == ["Sale Studio"]
     assert listing_names(client.get("/listings?unit_type=2br").text) == ["Rental Two"]
@@ -48,8 +55,14 @@ def test_filters_by_tenure_unit_type_neighborhood_and_accessibility(client):
 
 
 def test_phase_filter_and_deadline_sort_put_open_listings_first(client):
-    UnitFactory(listing=ListingFactory(name="Closes Later", application_due_at=utcnow() + timedelta(days=20)))
-    UnitFactory(listing=ListingFactory(name="Closes Soon", application_due_at=utcnow() + timedelta(days=2)))
+    UnitFactory(
+        listing=ListingFactory(
+            name="Closes Later", application_due_at=utcnow() + timedelta(days=20)
+        )
+    )
+    UnitFactory(
+        listing=ListingFactory(name="Closes Soon", application_due_at=utcnow() + timedelta(days=2))
+    )
     UnitFactory(listing=ListingFactory(name="Upcoming One", upcoming=True))
     UnitFactory(listing=ListingFactory(name="Closed One", closed=True))
 

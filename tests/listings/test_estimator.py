@@ -28,17 +28,41 @@ def field_error(html: str, field: str) -> str:
     [
         ("household_size=0&income=3000", "household_size", "Enter a number from 1 to 12."),
         ("household_size=13&income=3000", "household_size", "Enter a number from 1 to 12."),
-        ("household_size=two&income=3000", "household_size", "Enter a whole number, for example 3."),
+        (
+            "household_size=two&income=3000",
+            "household_size",
+            "Enter a whole number, for example 3.",
+        ),
         ("income=3000", "household_size", "Enter how many people are in your household."),
         ("household_size=2&income=-5", "income", "An amount cannot be negative."),
         ("household_size=2&income=lots", "income", "Enter an amount in dollars, for example 3500."),
         ("household_size=2&income=NaN", "income", "Enter an amount in dollars, for example 3500."),
-        ("household_size=2&income=99999999", "income", "That amount is too large. Please check it."),
-        ("household_size=2&income=500000&income_period=month", "income", "That amount is too large. Please check it."),
+        (
+            "household_size=2&income=99999999",
+            "income",
+            "That amount is too large. Please check it.",
+        ),
+        (
+            "household_size=2&income=500000&income_period=month",
+            "income",
+            "That amount is too large. Please check it.",
+        ),
         ("household_size=2", "income", "Enter your household's income. Enter 0 if there is none."),
-        ("household_size=2&income=3000&children_under_six=2", "children_under_six", "At least one household member must be an adult or older child."),
-        ("household_size=2&income=3000&income_period=weekly", "income_period", "Choose one of the options shown."),
-        ("household_size=2&income=3000&oldest_age=200", "oldest_age", "Enter a number from 0 to 120."),
+        (
+            "household_size=2&income=3000&children_under_six=2",
+            "children_under_six",
+            "At least one household member must be an adult or older child.",
+        ),
+        (
+            "household_size=2&income=3000&income_period=weekly",
+            "income_period",
+            "Choose one of the options shown.",
+        ),
+        (
+            "household_size=2&income=3000&oldest_age=200",
+            "oldest_age",
+            "Enter a number from 0 to 120.",
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_why(client, query, field, message):
@@ -57,8 +81,18 @@ def test_bad_input_names_the_field_and_why(client, query, field, message):
 
 
 def test_matching_and_non_matching_listings_are_explained(client):
-    UnitFactory(listing=ListingFactory(name="Studio Place"), unit_type=UnitType.STUDIO, monthly_rent=1000, ami_percent=50)
-    UnitFactory(listing=ListingFactory(name="Family Place"), unit_type=UnitType.THREE_BEDROOM, monthly_rent=1000, ami_percent=50)
+    UnitFactory(
+        listing=ListingFactory(name="Studio Place"),
+        unit_type=UnitType.STUDIO,
+        monthly_rent=1000,
+        ami_percent=50,
+    )
+    UnitFactory(
+        listing=ListingFactory(name="Family Place"),
+        unit_type=UnitType.THREE_BEDROOM,
+        monthly_rent=1000,
+        ami_percent=50,
+    )
 
     html = client.get("/eligibility?household_size=1&income=2600&income_period=month").text
 
@@ -88,9 +122,15 @@ def test_senior_rule_uses_the_ages_given(client):
     )
     UnitFactory(listing=listing)
 
-    young = client.get(f"/listings/{listing.id}?household_size=2&income=5500&income_period=month&oldest_age=70&youngest_age=40").text
-    old = client.get(f"/listings/{listing.id}?household_size=2&income=5500&income_period=month&oldest_age=70&youngest_age=65").text
-    unknown = client.get(f"/listings/{listing.id}?household_size=2&income=5500&income_period=month").text
+    young = client.get(
+        f"/listings/{listing.id}?household_size=2&income=5500&income_period=month&oldest_age=70&youngest_age=40"
+    ).text
+    old = client.get(
+        f"/listings/{listing.id}?household_size=2&income=5500&income_period=month&oldest_age=70&youngest_age=65"
+    ).text
+    unknown = client.get(
+        f"/listings/{listing.id}?household_size=2&income=5500&income_period=month"
+    ).text
 
     assert "does not meet this building&#39;s age requirement" in young
     assert "You may qualify" in old
@@ -101,8 +141,12 @@ def test_voucher_holders_skip_the_minimum_income(client):
     listing = ListingFactory()
     UnitFactory(listing=listing)
 
-    without = client.get(f"/listings/{listing.id}?household_size=2&income=1000&income_period=month").text
-    with_voucher = client.get(f"/listings/{listing.id}?household_size=2&income=1000&income_period=month&voucher=y").text
+    without = client.get(
+        f"/listings/{listing.id}?household_size=2&income=1000&income_period=month"
+    ).text
+    with_voucher = client.get(
+        f"/listings/{listing.id}?household_size=2&income=1000&income_period=month&voucher=y"
+    ).text
 
     assert "Your income is below this unit&#39;s minimum." in without
     assert "You may qualify" in with_voucher
@@ -112,8 +156,12 @@ def test_yearly_income_is_compared_as_yearly(client):
     listing = ListingFactory()
     UnitFactory(listing=listing, ami_percent=80)  # 2-person limit: $68,900 a year
 
-    under = client.get(f"/listings/{listing.id}?household_size=2&income=68900&income_period=year").text
-    over = client.get(f"/listings/{listing.id}?household_size=2&income=68901&income_period=year").text
+    under = client.get(
+        f"/listings/{listing.id}?household_size=2&income=68900&income_period=year"
+    ).text
+    over = client.get(
+        f"/listings/{listing.id}?household_size=2&income=68901&income_period=year"
+    ).text
 
     assert "You may qualify" in under
     assert "Your income is above this unit&#39;s limit for your household size." in over
