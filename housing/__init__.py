@@ -17,9 +17,12 @@ def create_app(config: Config | None = None) -> Flask:
         security,
         templating,
     )
+    from housing.accounts import sessions
+    from housing.accounts.views import accounts
     from housing.api.views import api
-    from housing.extensions import babel, csrf, db, migrate
+    from housing.extensions import babel, csrf, db, limiter, migrate
     from housing.listings.views import listings
+    from housing.notifications.views import notifications
     from housing.site import site
     from housing.storage import LocalStorage
 
@@ -39,6 +42,12 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.prefer_https,
         HOUSING=config,
+        RATELIMIT_STORAGE_URI=config.redis_url or "memory://",
+        RATELIMIT_KEY_PREFIX=f"{config.queue_prefix}limits",
+        # A Redis outage must not lock everyone out: count in memory until it returns.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_HEADERS_ENABLED=True,
     )
     i18n.check_translations_folder(config.translations_folder)
 
@@ -46,6 +55,8 @@ def create_app(config: Config | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.migrations_folder))
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
+    sessions.init_app(app)
     app.extensions["storage"] = LocalStorage(config.storage_folder)
 
     templating.init_app(app)
@@ -55,6 +66,8 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(site)
     app.register_blueprint(listings)
+    app.register_blueprint(accounts)
+    app.register_blueprint(notifications)
     app.register_blueprint(api)
     csrf.exempt(api)
     return app

@@ -18,6 +18,8 @@ class MailConfig:
     password: str | None = None
     use_tls: bool = False
     sender: str = "Housing Portal <no-reply@housing.invalid>"
+    # Without a mail host, messages are written to this folder instead of sent.
+    folder: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Config:
     testing: bool = False
     prefer_https: bool = False
     sql_echo: bool = False
+    # Keeps the keys of one deployment (or one test run) apart on a shared Redis.
+    queue_prefix: str = ""
+    public_url: str = "http://127.0.0.1:5000"
 
     @property
     def jobs_in_process(self) -> bool:
@@ -65,6 +70,7 @@ class Config:
             storage_folder=Path(env.get("STORAGE_FOLDER", str(instance / "storage"))),
             default_timezone=env.get("HOUSING_TIMEZONE", "America/Los_Angeles"),
             mail=MailConfig(
+                folder=None if env.get("MAIL_HOST") else instance / "mail",
                 host=env.get("MAIL_HOST", "127.0.0.1"),
                 port=int(env.get("MAIL_PORT", "25")),
                 username=env.get("MAIL_USERNAME") or None,
@@ -73,6 +79,7 @@ class Config:
                 sender=env.get("MAIL_SENDER", MailConfig.sender),
             ),
             prefer_https=env.get("PREFER_HTTPS", "").lower() in {"1", "true", "yes"},
+            public_url=env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         )
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
@@ -17,8 +22,8 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from housing import create_app
-from housing.config import PROJECT_ROOT, Config
-from housing.extensions import db
+from housing.config import PROJECT_ROOT, Config, MailConfig
+from housing.extensions import db, limiter
 from tests import factories
 
 ADMIN_URL = os.environ.get("HOUSING_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -74,9 +79,62 @@ def make_config(database_url: str, storage: Path, **overrides: object) -> Config
     return Config(**values)  # type: ignore[arg-type]
 
 
+class RecordingHandler:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        parsed = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    application = create_app(make_config(database_url, tmp_path_factory.mktemp("storage")))
+def smtp_server() -> Iterator[tuple[RecordingHandler, int]]:
+    """A real SMTP server on a loopback port."""
+    handler = RecordingHandler()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[RecordingHandler, int]) -> Iterator[RecordingHandler]:
+    handler, _port = smtp_server
+    handler.messages.clear()
+    handler.refuse.clear()
+    yield handler
+    handler.messages.clear()
+
+
+@pytest.fixture(scope="session")
+def app(
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: tuple[RecordingHandler, int],
+) -> Iterator[Flask]:
+    application = create_app(
+        make_config(
+            database_url,
+            tmp_path_factory.mktemp("storage"),
+            mail=MailConfig(host="127.0.0.1", port=smtp_server[1]),
+        )
+    )
     with application.app_context():
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
     yield application
@@ -116,6 +174,8 @@ def db_session(app: Flask) -> Iterator[Session]:
 
 @pytest.fixture
 def client(app: Flask, db_session: Session) -> FlaskClient:
+    with app.app_context():
+        limiter.reset()
     return app.test_client()
 
 

@@ -6,9 +6,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy.orm import Session
 
+from housing.accounts.models import Role, User
+from housing.accounts.passwords import hash_password
 from housing.db_types import utcnow
 from housing.demo import AMI_LIMITS
 from housing.listings.ami import AmiChart, AmiChartLimit
@@ -131,3 +134,29 @@ class ListingPreferenceFactory(BaseFactory):
     preference = factory.SubFactory(PreferenceFactory)
     rank = factory.Sequence(lambda n: n + 1)
     unit_share_percent = None
+
+
+TEST_PASSWORD = "correct horse battery staple"
+TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)  # hashed once: argon2 is slow on purpose
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password_hash = TEST_PASSWORD_HASH
+    role = Role.APPLICANT
+    language = "en"
+    email_confirmed_at = factory.LazyFunction(utcnow)
+
+    class Params:
+        unconfirmed = factory.Trait(email_confirmed_at=None)
+        staff = factory.Trait(role=Role.STAFF)
+        partner = factory.Trait(role=Role.PARTNER)
+        auditor = factory.Trait(role=Role.AUDITOR)
+        with_two_factor = factory.Trait(
+            totp_secret=factory.LazyFunction(pyotp.random_base32),
+            totp_enabled_at=factory.LazyFunction(utcnow),
+        )

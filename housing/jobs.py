@@ -1,0 +1,66 @@
+"""Background jobs: rq workers when Redis is configured, otherwise run in-process.
+
+Jobs are named by dotted path and take only ids, so they can be re-run safely. Callers enqueue
+only after their transaction has committed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUEUE = "default"
+NOTIFICATIONS_QUEUE = "notifications"
+QUEUES = (NOTIFICATIONS_QUEUE, DEFAULT_QUEUE)
+
+
+def redis_connection() -> Redis | None:
+    config = current_app.config["HOUSING"]
+    if config.redis_url is None:
+        return None
+    connection = current_app.extensions.get("redis")
+    if connection is None:
+        connection = Redis.from_url(config.redis_url)
+        current_app.extensions["redis"] = connection
+    return connection
+
+
+def queue(name: str = DEFAULT_QUEUE) -> Queue | None:
+    connection = redis_connection()
+    if connection is None:
+        return None
+    prefix = current_app.config["HOUSING"].queue_prefix
+    return Queue(f"{prefix}{name}", connection=connection)
+
+
+def resolve(path: str) -> Any:
+    module_name, _, attribute = path.rpartition(".")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def enqueue(
+    path: str, *args: Any, queue_name: str = DEFAULT_QUEUE, job_id: str | None = None
+) -> bool:
+    """Run ``path(*args)`` in the background; True when it was handed over or done.
+
+    Without Redis the job runs here and now. With Redis down the job is not lost: what it
+    would do is still recorded in the database, and the periodic sweep enqueues it again.
+    """
+    target = queue(queue_name)
+    if target is None:
+        resolve(path)(*args)
+        return True
+    try:
+        target.enqueue(path, *args, job_id=job_id)
+    except RedisError:
+        log.warning("Redis unavailable; %s%r left for the sweep", path, args)
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""The outbox: messages written with the event that causes them, delivered after commit."""
