@@ -21,6 +21,8 @@ def create_app(config: Config | None = None) -> Flask:
     from housing.accounts.views import accounts
     from housing.api.views import api
     from housing.extensions import babel, csrf, db, limiter, migrate
+    from housing.listings.ami_views import ami_charts
+    from housing.listings.preference_views import preference_catalogue
     from housing.listings.views import listings
     from housing.notifications.views import notifications
     from housing.site import site
@@ -68,6 +70,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(listings)
     app.register_blueprint(accounts)
     app.register_blueprint(notifications)
+    app.register_blueprint(ami_charts)
+    app.register_blueprint(preference_catalogue)
     app.register_blueprint(api)
     csrf.exempt(api)
     return app

@@ -1,18 +1,21 @@
 """Every model, imported in one place so the metadata (and the migrations) see all tables."""
 
 from housing.accounts.models import PartnerAssignment, RecoveryCode, User
+from housing.audit.models import ActivityEntry, ListingVersion
 from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.models import Listing, ListingDocument, ListingEvent, Unit
 from housing.listings.preferences import ListingPreference, Preference
 from housing.notifications.models import OutboundMessage
 
 __all__ = [
+    "ActivityEntry",
     "AmiChart",
     "AmiChartLimit",
     "Listing",
     "ListingDocument",
     "ListingEvent",
     "ListingPreference",
+    "ListingVersion",
     "OutboundMessage",
     "PartnerAssignment",
     "Preference",
