@@ -18,11 +18,14 @@ def create_app(config: Config | None = None) -> Flask:
         templating,
     )
     from housing.accounts import sessions
+    from housing.accounts.staff_views import staff_accounts
     from housing.accounts.views import accounts
     from housing.api.views import api
     from housing.extensions import babel, csrf, db, limiter, migrate
     from housing.listings.ami_views import ami_charts
+    from housing.listings.partner_views import partner_listings
     from housing.listings.preference_views import preference_catalogue
+    from housing.listings.review_views import listing_reviews
     from housing.listings.views import listings
     from housing.notifications.views import notifications
     from housing.site import site
@@ -69,7 +72,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(site)
     app.register_blueprint(listings)
     app.register_blueprint(accounts)
+    app.register_blueprint(staff_accounts)
     app.register_blueprint(notifications)
+    app.register_blueprint(partner_listings)
+    app.register_blueprint(listing_reviews)
     app.register_blueprint(ami_charts)
     app.register_blueprint(preference_catalogue)
     app.register_blueprint(api)

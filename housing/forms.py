@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, RadioField, SelectChoice, SelectField, StringField
+from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
 _MONEY_NOISE = re.compile(r"[\s$,]|US\$")
@@ -81,6 +82,60 @@ class MoneyField(StringField):
         return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
 
 
+class DateInputField(StringField):
+    """A calendar date as YYYY-MM-DD (what a date input sends)."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"type": "date"})
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not self.raw:
+            return
+        try:
+            self.data = date.fromisoformat(self.raw)
+        except ValueError:
+            raise ValueError(_l("Enter a date like 2026-12-31.")) from None
+
+    def _value(self) -> str:
+        return getattr(self, "raw", None) or (self.data.isoformat() if self.data else "")
+
+
+class TimeInputField(StringField):
+    """A wall-clock time as HH:MM (what a time input sends)."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"type": "time"})
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not self.raw:
+            return
+        if not re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", self.raw):
+            raise ValueError(_l("Enter a time like 17:30."))
+        try:
+            self.data = time.fromisoformat(self.raw)
+        except ValueError:
+            raise ValueError(_l("Enter a time like 17:30.")) from None
+
+    def _value(self) -> str:
+        return getattr(self, "raw", None) or (self.data.strftime("%H:%M") if self.data else "")
+
+
+T = TypeVar("T")
+
+
+def required(value: T | None) -> T:
+    """A field value that validation has already guaranteed."""
+    if value is None:
+        raise ValueError("read a required field of a form that was not validated")
+    return value
+
+
 def options(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -103,14 +158,3 @@ class RadioChoiceField(RadioField):
 def first_errors(form: Any) -> dict[str, list[str]]:
     """Field errors as plain strings, for JSON and for the error summary."""
     return {name: [str(message) for message in messages] for name, messages in form.errors.items()}
-
-
-__all__ = [
-    "ChoiceField",
-    "Field",
-    "MoneyField",
-    "NumberField",
-    "RadioChoiceField",
-    "first_errors",
-    "options",
-]

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-ami_charts = Blueprint("ami_charts", __name__, url_prefix="/staff/ami-charts", template_folder="templates")
+ami_charts = Blueprint(
+    "ami_charts", __name__, url_prefix="/staff/ami-charts", template_folder="templates"
+)

@@ -25,6 +25,7 @@ from housing.listings.models import (
     AccessibilityPriority,
     EventKind,
     Listing,
+    ListingStatus,
     Phase,
     ReservedCommunity,
     Tenure,
@@ -179,3 +180,27 @@ def verdict(result: ListingResult) -> dict[str, Any]:
 
 def monthly_limit(annual: Decimal) -> Decimal:
     return monthly_from_annual(annual)
+
+
+def status_label(status: ListingStatus) -> str:
+    return str(
+        {
+            ListingStatus.DRAFT: _l("Draft"),
+            ListingStatus.PENDING_REVIEW: _l("Waiting for review"),
+            ListingStatus.CHANGES_REQUESTED: _l("Changes requested"),
+            ListingStatus.APPROVED: _l("Approved"),
+            ListingStatus.OPEN: _l("Open"),
+            ListingStatus.CLOSED: _l("Closed"),
+            ListingStatus.LOTTERY_RUN: _l("Lottery run"),
+            ListingStatus.RESULTS_PUBLISHED: _l("Results published"),
+            ListingStatus.LEASE_UP: _l("Lease-up"),
+            ListingStatus.DONE: _l("Done"),
+        }[status]
+    )
+
+
+def field_label(field: str) -> str:
+    """The label of a listing text field, as the listing form shows it."""
+    from housing.listings.management_forms import ListingForm
+
+    return str(getattr(ListingForm, field).args[0])

@@ -14,6 +14,8 @@ from housing.listings.models import DocumentKind, ListingDocument, Phase
 from housing.storage import Storage, StorageError
 
 listings = Blueprint("listings", __name__, template_folder="templates")
+listings.add_app_template_global(presenters.status_label, "status_label")
+listings.add_app_template_global(presenters.field_label, "field_label")
 
 PER_PAGE = 20
 

@@ -45,3 +45,19 @@ def path_of(link: str) -> str:
 def without_csrf(html: str) -> str:
     """A page with its CSRF tokens blanked, for comparing two answers."""
     return re.sub(r'(name="csrf_token"[^>]*value=")[^"]+', r"\1", html)
+
+
+def sign_in_as(client: FlaskClient, user) -> None:  # type: ignore[no-untyped-def]
+    """Sign in with the test password, and the authenticator code when the role needs one."""
+    import pyotp
+
+    from tests.factories import TEST_PASSWORD
+
+    response = post_form(
+        client, "/account/sign-in", {"email": user.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302, response.text
+    if response.headers["Location"] == "/account/sign-in/code":
+        code = pyotp.TOTP(user.totp_secret).now()
+        done = post_form(client, "/account/sign-in/code", {"code": code})
+        assert done.status_code == 302, done.text
