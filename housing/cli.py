@@ -14,6 +14,15 @@ from housing.extensions import db
 
 demo = AppGroup("demo", help="Demo data for a fictional city.")
 translations = AppGroup("translations", help="Translation catalog checks.")
+notifications = AppGroup("notifications", help="The outbox.")
+
+
+@notifications.command("sweep")
+def sweep_command() -> None:
+    """Hand every due, unsent message to delivery again; run it every few minutes."""
+    from housing.notifications.tasks import sweep
+
+    click.echo(f"{sweep()} message(s) handed to delivery.")
 
 
 @demo.command("load")
@@ -46,3 +55,4 @@ def check_translations_command(root: Path | None) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(translations)
+    app.cli.add_command(notifications)

@@ -80,6 +80,7 @@ class Config:
             ),
             prefer_https=env.get("PREFER_HTTPS", "").lower() in {"1", "true", "yes"},
             public_url=env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+            queue_prefix=env.get("HOUSING_QUEUE_PREFIX", ""),
         )
 
 

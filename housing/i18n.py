@@ -15,7 +15,7 @@ from babel.dates import format_time as babel_format_time
 from babel.dates import get_timezone_name
 from babel.numbers import NumberPattern, parse_pattern
 from babel.numbers import format_decimal as babel_format_decimal
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
 LANGUAGE_COOKIE = "language"
@@ -66,6 +66,8 @@ def locale_for_tag(tag: str) -> str | None:
 
 def select_locale() -> str:
     """The switcher's remembered choice, then the browser's preference, then English."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LOCALE_CODES:
         return chosen

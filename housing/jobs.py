@@ -59,7 +59,7 @@ def enqueue(
         resolve(path)(*args)
         return True
     try:
-        target.enqueue(path, *args, job_id=job_id)
+        target.enqueue("housing.worker.run", path, *args, job_id=job_id)
     except RedisError:
         log.warning("Redis unavailable; %s%r left for the sweep", path, args)
         return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 
 from housing import i18n
 
@@ -26,5 +26,5 @@ def _locale_context() -> dict[str, Any]:
     return {
         "site_locale": locale,
         "text_direction": "rtl" if locale.rtl else "ltr",
-        "current_path": request.full_path.rstrip("?"),
+        "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
     }

@@ -1,0 +1,41 @@
+"""The rq worker: ``python -m housing.worker [--burst]``.
+
+It builds the application once, keeps its context for every job, and gives each job a fresh
+database session.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from rq import Worker
+
+from housing import create_app, jobs
+from housing.extensions import db
+
+
+def run(path: str, *args: object) -> None:
+    """What every queued job actually calls: the named task, then a clean session."""
+    try:
+        jobs.resolve(path)(*args)
+    finally:
+        db.session.remove()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    options = parser.parse_args(argv)
+    app = create_app()
+    with app.app_context():
+        connection = jobs.redis_connection()
+        if connection is None:
+            raise SystemExit("REDIS_URL is not set: jobs run in-process, no worker is needed")
+        queues = [jobs.queue(name) for name in jobs.QUEUES]
+        Worker([q for q in queues if q is not None], connection=connection).work(
+            burst=options.burst
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Delivery through a real rq worker on real Redis, and what happens when Redis is away."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from redis import Redis
+from sqlalchemy import delete
+
+from housing import create_app, jobs
+from housing.config import PROJECT_ROOT, MailConfig
+from housing.extensions import db
+from housing.notifications.models import MessageState, OutboundMessage
+from housing.notifications.services import queue_email
+from housing.notifications.tasks import deliver_message, send_after_commit, sweep
+from tests.conftest import make_config
+
+REDIS_URL = os.environ.get("HOUSING_TEST_REDIS", "redis://127.0.0.1:6379/11")
+pytestmark = pytest.mark.postgresql_only
+
+
+@pytest.fixture
+def queued_app(database_url, tmp_path, smtp_server, app) -> Iterator[Flask]:
+    """An app on the suite's database that hands jobs to Redis; rows it commits are removed."""
+    prefix = f"test-{os.getpid()}-"
+    application = create_app(
+        make_config(
+            database_url,
+            tmp_path,
+            redis_url=REDIS_URL,
+            queue_prefix=prefix,
+            mail=MailConfig(host="127.0.0.1", port=smtp_server[1]),
+        )
+    )
+    yield application
+    with application.app_context():
+        db.session.execute(delete(OutboundMessage))
+        db.session.commit()
+        db.engine.dispose()
+        for name in jobs.QUEUES:
+            queue = jobs.queue(name)
+            if queue is not None:
+                queue.delete(delete_jobs=True)
+
+
+def run_worker(database_url: str, port: int) -> None:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "HOUSING_QUEUE_PREFIX": f"test-{os.getpid()}-",
+        "MAIL_HOST": "127.0.0.1",
+        "MAIL_PORT": str(port),
+        "SECRET_KEY": "worker-test",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "housing.worker", "--burst"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        check=True,
+        timeout=120,
+    )
+
+
+def new_message(to: str) -> int:
+    message = queue_email(
+        db.session,
+        to=to,
+        template="confirm_email",
+        language="vi",
+        context={"name": "Lan", "link": "https://example.org/x"},
+    )
+    db.session.commit()
+    return message.id
+
+
+def test_a_real_worker_delivers_once_even_when_the_job_runs_twice(
+    queued_app, database_url, mailbox, smtp_server
+):
+    with queued_app.app_context():
+        message_id = new_message("lan@example.org")
+        send_after_commit([message_id])
+        send_after_commit([message_id])  # a duplicated job
+        assert jobs.queue(jobs.NOTIFICATIONS_QUEUE).count == 2
+
+    run_worker(database_url, smtp_server[1])
+
+    assert [m["To"] for m in mailbox.messages] == ["lan@example.org"]
+    assert mailbox.messages[0]["Content-Language"] == "vi"
+    with queued_app.app_context():
+        message = db.session.get(OutboundMessage, message_id)
+        assert message.state is MessageState.SENT and message.attempts == 1
+
+
+def test_with_redis_down_nothing_is_lost_and_the_sweep_sends_it_later(
+    queued_app, database_url, mailbox, smtp_server, monkeypatch
+):
+    with queued_app.app_context():
+        message_id = new_message("hoa@example.org")
+        monkeypatch.setitem(
+            queued_app.extensions,
+            "redis",
+            Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2),
+        )
+        assert jobs.enqueue("housing.notifications.tasks.deliver_message", message_id) is False
+        assert db.session.get(OutboundMessage, message_id).state is MessageState.PENDING
+        monkeypatch.delitem(queued_app.extensions, "redis")
+
+        assert sweep() >= 1
+
+    run_worker(database_url, smtp_server[1])
+    assert [m["To"] for m in mailbox.messages] == ["hoa@example.org"]
+
+
+def test_a_refused_address_is_marked_failed_not_retried(queued_app, mailbox):
+    mailbox.refuse.add("bounce@example.org")
+    with queued_app.app_context():
+        message_id = new_message("bounce@example.org")
+        deliver_message(message_id)
+        message = db.session.get(OutboundMessage, message_id)
+        assert message.state is MessageState.FAILED
+        assert "550" in message.failure_reason
+        deliver_message(message_id)
+        assert db.session.get(OutboundMessage, message_id).attempts == 1
+
+
+def test_an_unreachable_mail_server_is_retried_later(queued_app, monkeypatch):
+    with queued_app.app_context():
+        message_id = new_message("later@example.org")
+        unreachable = dataclasses.replace(
+            queued_app.config["HOUSING"], mail=MailConfig(host="127.0.0.1", port=1)
+        )
+        monkeypatch.setitem(queued_app.config, "HOUSING", unreachable)
+        deliver_message(message_id)
+        message = db.session.get(OutboundMessage, message_id)
+        assert message.state is MessageState.PENDING
+        assert message.attempts == 1
+        assert message.next_attempt_at > message.created_at
+
+
+def test_sign_in_limits_are_counted_in_redis_when_it_is_configured(queued_app):
+    client = queued_app.test_client()
+    page = client.get("/account/sign-in").text
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    statuses = [
+        client.post(
+            "/account/sign-in",
+            data={"csrf_token": token, "email": "x@example.org", "password": "wrong password"},
+        ).status_code
+        for _ in range(11)
+    ]
+    assert statuses[-1] == 429
+    # The limiter is one object per process; here its counters must be in the test's Redis.
+    keys = list(Redis.from_url(REDIS_URL).scan_iter("LIMITS:LIMITER/*accounts.sign_in*"))
+    assert keys, "the limiter should keep its counters in Redis"
+    Redis.from_url(REDIS_URL).delete(*keys)

@@ -1,0 +1,338 @@
+"""The permission matrix: every route, as every role, allowed or forbidden.
+
+A route added without a row here fails ``test_every_route_is_in_the_matrix``, so nobody can
+add a page and forget to decide who may see it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+
+from housing.accounts.models import PartnerAssignment
+from housing.listings.models import (
+    DocumentKind,
+    EventKind,
+    ListingDocument,
+    ListingEvent,
+    ListingStatus,
+)
+from tests.accounts.helpers import sign_in_as
+from tests.factories import (
+    AmiChartFactory,
+    ListingFactory,
+    PreferenceFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+ANONYMOUS, APPLICANT, PARTNER_A, PARTNER_B, STAFF, AUDITOR = (
+    "anonymous",
+    "applicant",
+    "partner_a",
+    "partner_b",
+    "staff",
+    "auditor",
+)
+ROLES = (ANONYMOUS, APPLICANT, PARTNER_A, PARTNER_B, STAFF, AUDITOR)
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {ANONYMOUS}
+NOBODY: frozenset[str] = frozenset()
+MANAGERS_OF_A = frozenset({PARTNER_A, STAFF})
+STAFF_ONLY = frozenset({STAFF})
+STAFF_AND_AUDITOR = frozenset({STAFF, AUDITOR})
+
+
+@dataclass
+class World:
+    """Listing A belongs to partner A, listing B to partner B; one listing is public."""
+
+    a: int
+    b: int
+    public: int
+    unit_a: int
+    event_a: int
+    document_a: int
+    public_document: int
+    user: int
+    chart: int
+    preference: int
+    make_unit_a: Callable[[], int]
+    make_event_a: Callable[[], int]
+    make_document_a: Callable[[], int]
+
+
+def build_world(db_session, storage, partner_a, partner_b) -> World:
+    listing_a = ListingFactory(status=ListingStatus.DRAFT)
+    listing_b = ListingFactory(status=ListingStatus.DRAFT)
+    public = ListingFactory(status=ListingStatus.OPEN)
+    UnitFactory(listing=public)
+    db_session.add_all(
+        [
+            PartnerAssignment(user_id=partner_a.id, listing_id=listing_a.id),
+            PartnerAssignment(user_id=partner_b.id, listing_id=listing_b.id),
+        ]
+    )
+
+    def make_unit_a() -> int:
+        return UnitFactory(listing=listing_a).id
+
+    def make_event_a() -> int:
+        event = ListingEvent(kind=EventKind.OPEN_HOUSE, starts_at=listing_a.application_open_at)
+        listing_a.events.append(event)
+        db_session.flush()
+        return event.id
+
+    def make_document(listing) -> int:
+        document = ListingDocument(
+            kind=DocumentKind.DOCUMENT,
+            title="Rules",
+            original_filename="rules.pdf",
+            storage_key=storage.save(io.BytesIO(b"%PDF-1.4 rules"), suffix=".pdf"),
+            content_type="application/pdf",
+            byte_size=14,
+        )
+        listing.documents.append(document)
+        db_session.flush()
+        return document.id
+
+    db_session.flush()
+    return World(
+        a=listing_a.id,
+        b=listing_b.id,
+        public=public.id,
+        unit_a=make_unit_a(),
+        event_a=make_event_a(),
+        document_a=make_document(listing_a),
+        public_document=make_document(public),
+        user=UserFactory().id,
+        chart=AmiChartFactory().id,
+        preference=PreferenceFactory().id,
+        make_unit_a=make_unit_a,
+        make_event_a=make_event_a,
+        make_document_a=lambda: make_document(listing_a),
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    endpoint: str
+    method: str
+    path: Callable[[World], str]
+    allowed: frozenset[str]
+
+
+MATRIX: list[Row] = [
+    # The public site.
+    Row("site.home", "GET", lambda w: "/", EVERYONE),
+    Row("site.health", "GET", lambda w: "/healthz", EVERYONE),
+    Row("site.choose_language", "GET", lambda w: "/language/es", EVERYONE),
+    Row("static", "GET", lambda w: "/static/css/site.css", EVERYONE),
+    Row("listings.directory", "GET", lambda w: "/listings", EVERYONE),
+    Row("listings.estimator", "GET", lambda w: "/eligibility", EVERYONE),
+    Row("listings.detail", "GET", lambda w: f"/listings/{w.public}", EVERYONE),
+    Row("listings.detail", "GET", lambda w: f"/listings/{w.a}", NOBODY),  # a draft is not public
+    Row(
+        "listings.document",
+        "GET",
+        lambda w: f"/listings/{w.public}/documents/{w.public_document}",
+        EVERYONE,
+    ),
+    Row("listings.document", "GET", lambda w: f"/listings/{w.a}/documents/{w.document_a}", NOBODY),
+    Row(
+        "listings.document",
+        "GET",
+        lambda w: f"/listings/{w.public}/documents/{w.document_a}",
+        NOBODY,
+    ),
+    Row("api.listings_index", "GET", lambda w: "/api/v1/listings", EVERYONE),
+    Row("api.listing_detail", "GET", lambda w: f"/api/v1/listings/{w.public}", EVERYONE),
+    Row("api.listing_detail", "GET", lambda w: f"/api/v1/listings/{w.a}", NOBODY),
+    Row(
+        "api.eligibility",
+        "GET",
+        lambda w: "/api/v1/eligibility?household_size=2&income=4000&income_period=month",
+        EVERYONE,
+    ),
+    Row("api.openapi", "GET", lambda w: "/api/v1/openapi.json", EVERYONE),
+    # Accounts.
+    Row("accounts.sign_up", "GET", lambda w: "/account/sign-up", EVERYONE),
+    Row("accounts.sign_in", "GET", lambda w: "/account/sign-in", EVERYONE),
+    Row("accounts.forgot_password", "GET", lambda w: "/account/password/forgot", EVERYONE),
+    Row("accounts.confirm", "GET", lambda w: "/account/confirm/not-a-token", EVERYONE),
+    Row(
+        "accounts.reset_password", "GET", lambda w: "/account/password/reset/not-a-token", EVERYONE
+    ),
+    Row(
+        "accounts.second_factor", "GET", lambda w: "/account/sign-in/code", NOBODY
+    ),  # only mid sign-in
+    Row("accounts.two_factor_setup", "GET", lambda w: "/account/two-factor", SIGNED_IN),
+    Row("accounts.overview", "GET", lambda w: "/account", SIGNED_IN),
+    # The partner portal, on partner A's listing.
+    Row(
+        "partner_listings.index",
+        "GET",
+        lambda w: "/partner/listings",
+        frozenset({PARTNER_A, PARTNER_B, STAFF}),
+    ),
+    Row(
+        "partner_listings.create",
+        "GET",
+        lambda w: "/partner/listings/new",
+        frozenset({PARTNER_A, PARTNER_B, STAFF}),
+    ),
+    Row("partner_listings.edit", "GET", lambda w: f"/partner/listings/{w.a}", MANAGERS_OF_A),
+    Row("partner_listings.edit", "POST", lambda w: f"/partner/listings/{w.a}", MANAGERS_OF_A),
+    Row("partner_listings.units", "GET", lambda w: f"/partner/listings/{w.a}/units", MANAGERS_OF_A),
+    Row(
+        "partner_listings.units",
+        "GET",
+        lambda w: f"/partner/listings/{w.a}/units/{w.unit_a}",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.units",
+        "GET",
+        lambda w: f"/partner/listings/{w.b}/units/{w.unit_a}",
+        frozenset({STAFF}),
+    ),
+    Row(
+        "partner_listings.delete_unit",
+        "POST",
+        lambda w: f"/partner/listings/{w.a}/units/{w.make_unit_a()}/delete",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.preferences",
+        "GET",
+        lambda w: f"/partner/listings/{w.a}/preferences",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.events", "GET", lambda w: f"/partner/listings/{w.a}/events", MANAGERS_OF_A
+    ),
+    Row(
+        "partner_listings.delete_event",
+        "POST",
+        lambda w: f"/partner/listings/{w.a}/events/{w.make_event_a()}/delete",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.document_list",
+        "GET",
+        lambda w: f"/partner/listings/{w.a}/documents",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.download_document",
+        "GET",
+        lambda w: f"/partner/listings/{w.a}/documents/{w.document_a}",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.download_document",
+        "GET",
+        lambda w: f"/partner/listings/{w.b}/documents/{w.document_a}",
+        NOBODY,
+    ),
+    Row(
+        "partner_listings.delete_document",
+        "POST",
+        lambda w: f"/partner/listings/{w.a}/documents/{w.make_document_a()}/delete",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.translation",
+        "GET",
+        lambda w: f"/partner/listings/{w.a}/translations/es",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.preview",
+        "GET",
+        lambda w: f"/partner/listings/{w.a}/preview",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.submit",
+        "POST",
+        lambda w: f"/partner/listings/{w.a}/submit",
+        MANAGERS_OF_A,
+    ),
+    # Staff.
+    Row("listing_reviews.queue", "GET", lambda w: "/staff/reviews", STAFF_ONLY),
+    Row("listing_reviews.review", "GET", lambda w: f"/staff/reviews/{w.a}", STAFF_ONLY),
+    Row("listing_reviews.approve", "POST", lambda w: f"/staff/reviews/{w.a}/approve", STAFF_ONLY),
+    Row(
+        "listing_reviews.request_changes",
+        "POST",
+        lambda w: f"/staff/reviews/{w.a}/request-changes",
+        STAFF_ONLY,
+    ),
+    Row("staff_accounts.users", "GET", lambda w: "/staff/users", STAFF_ONLY),
+    Row("staff_accounts.new_user", "GET", lambda w: "/staff/users/new", STAFF_ONLY),
+    Row("staff_accounts.edit_user", "GET", lambda w: f"/staff/users/{w.user}", STAFF_ONLY),
+    Row("staff_accounts.edit_user", "POST", lambda w: f"/staff/users/{w.user}", STAFF_ONLY),
+    Row("staff_accounts.activity", "GET", lambda w: "/staff/activity", STAFF_AND_AUDITOR),
+    # Last: these end the session the rows above need.
+    Row(
+        "accounts.sign_out_everywhere", "POST", lambda w: "/account/sign-out-everywhere", SIGNED_IN
+    ),
+    Row("accounts.sign_out", "POST", lambda w: "/account/sign-out", EVERYONE),
+]
+
+
+def is_forbidden(response) -> bool:  # type: ignore[no-untyped-def]
+    if response.status_code in (401, 403, 404):
+        return True
+    location = response.headers.get("Location", "")
+    return response.status_code == 302 and location.startswith("/account/sign-in?next=")
+
+
+@pytest.fixture
+def signed_in(app: Flask, client, db_session, storage, request):  # type: ignore[no-untyped-def]
+    partner_a = UserFactory(partner=True, with_two_factor=True)
+    partner_b = UserFactory(partner=True, with_two_factor=True)
+    users = {
+        APPLICANT: UserFactory(),
+        PARTNER_A: partner_a,
+        PARTNER_B: partner_b,
+        STAFF: UserFactory(staff=True, with_two_factor=True),
+        AUDITOR: UserFactory(auditor=True, with_two_factor=True),
+    }
+    world = build_world(db_session, storage, partner_a, partner_b)
+    role = request.param
+    if role != ANONYMOUS:
+        sign_in_as(client, users[role])
+    page = client.get("/account" if role != ANONYMOUS else "/account/sign-in").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    return role, world, token
+
+
+@pytest.mark.parametrize("signed_in", ROLES, indirect=True)
+def test_permission_matrix(client, signed_in):
+    role, world, token = signed_in
+    wrong = []
+    for row in MATRIX:
+        url = row.path(world)
+        if row.method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token})
+        assert response.status_code < 500, (row.endpoint, url, response.status_code)
+        allowed = not is_forbidden(response)
+        if allowed != (role in row.allowed):
+            wrong.append((row.endpoint, row.method, url, response.status_code))
+        response.close()
+    assert wrong == [], f"{role} got the wrong answer for: {wrong}"
+
+
+def test_every_route_is_in_the_matrix(app: Flask):
+    covered = {row.endpoint for row in MATRIX}
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert routes - covered == set(), "routes with no decision in the permission matrix"
