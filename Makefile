@@ -6,7 +6,7 @@ export FLASK_APP := wsgi
 STAMP := $(VENV)/.installed
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test install translations translations-update translations-check lint typecheck pytest pytest-sqlite migrate demo clean
+.PHONY: chromium run test install translations translations-update translations-check lint typecheck pytest pytest-sqlite migrate demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: translations
+## Browser tests drive Debian's Chromium; Playwright cannot download its own browsers here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-core >/dev/null; }
+
+pytest: translations chromium
 	$(BIN)/pytest --database=postgresql --cov --cov-report=term:skip-covered
 
 pytest-sqlite: translations
