@@ -131,12 +131,11 @@ def activity() -> str:
     if before.isdigit():
         query = query.where(ActivityEntry.id < int(before))
     entries = db.session.scalars(query).all()
-    names = {}
+    names: dict[int, str] = {}
     if current_user.role is Role.STAFF:
         ids = {entry.actor_id for entry in entries if entry.actor_id}
-        names = dict(
-            db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).tuples().all()
-        )
+        rows = db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))
+        names = {user_id: email for user_id, email in rows}
     total = db.session.scalar(select(func.count()).select_from(ActivityEntry)) or 0
     return render_template(
         "staff/activity.html",

@@ -63,11 +63,21 @@ def _seed(database_url: str, storage: Path) -> tuple[Person, Person]:
     app = create_app(make_config(database_url, storage))
     people = []
     with app.app_context():
-        for role, email in ((Role.PARTNER, "partner@example.org"), (Role.STAFF, "staff@example.org")):
+        for role, email in (
+            (Role.PARTNER, "partner@example.org"),
+            (Role.STAFF, "staff@example.org"),
+        ):
             secret = pyotp.random_base32()
             db.session.add(
-                User(email=email, full_name=role.value.title(), role=role, password_hash=hash_password(PASSWORD),
-                     email_confirmed_at=utcnow(), totp_secret=secret, totp_enabled_at=utcnow())
+                User(
+                    email=email,
+                    full_name=role.value.title(),
+                    role=role,
+                    password_hash=hash_password(PASSWORD),
+                    email_confirmed_at=utcnow(),
+                    totp_secret=secret,
+                    totp_enabled_at=utcnow(),
+                )
             )
             people.append(Person(email, secret))
         db.session.commit()
@@ -91,11 +101,30 @@ def live_site(tmp_path_factory: pytest.TempPathFactory, smtp_server) -> Iterator
     }
     environment.pop("REDIS_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    subprocess.run([*flask, "db", "upgrade", "-d", "migrations"], cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
-    subprocess.run([*flask, "demo", "load"], cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
+    subprocess.run(
+        [*flask, "db", "upgrade", "-d", "migrations"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*flask, "demo", "load"], cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True
+    )
     partner, staff = _seed(url, storage)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
         cwd=PROJECT_ROOT,
         env=environment,
     )
