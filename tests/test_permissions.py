@@ -199,7 +199,7 @@ MATRIX: list[Row] = [
         "partner_listings.units",
         "GET",
         lambda w: f"/partner/listings/{w.b}/units/{w.unit_a}",
-        frozenset({STAFF}),
+        NOBODY,
     ),
     Row(
         "partner_listings.delete_unit",
