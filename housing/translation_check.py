@@ -36,6 +36,7 @@ def extract_template(root: Path, output: Path) -> None:
         ],
         check=True,
         cwd=root,
+        capture_output=True,
     )
 
 
