@@ -18,17 +18,9 @@ def create_app(config: Config | None = None) -> Flask:
         templating,
     )
     from housing.accounts import sessions
-    from housing.accounts.staff_views import staff_accounts
-    from housing.accounts.views import accounts
-    from housing.api.views import api
+    from housing.blueprints import register_blueprints
+    from housing.db_types import use_sqlite_transactions
     from housing.extensions import babel, csrf, db, limiter, migrate
-    from housing.listings.ami_views import ami_charts
-    from housing.listings.partner_views import partner_listings
-    from housing.listings.preference_views import preference_catalogue
-    from housing.listings.review_views import listing_reviews
-    from housing.listings.views import listings
-    from housing.notifications.views import notifications
-    from housing.site import site
     from housing.storage import LocalStorage
 
     config = config or Config.from_env()
@@ -46,6 +38,9 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.prefer_https,
+        REMEMBER_COOKIE_SECURE=config.prefer_https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
         HOUSING=config,
         RATELIMIT_STORAGE_URI=config.redis_url or "memory://",
         RATELIMIT_KEY_PREFIX=f"{config.queue_prefix}limits",
@@ -57,6 +52,9 @@ def create_app(config: Config | None = None) -> Flask:
     i18n.check_translations_folder(config.translations_folder)
 
     db.init_app(app)
+    if config.is_sqlite:
+        with app.app_context():
+            use_sqlite_transactions(db.engine)
     migrate.init_app(app, db, directory=str(config.migrations_folder))
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
@@ -68,16 +66,5 @@ def create_app(config: Config | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-
-    app.register_blueprint(site)
-    app.register_blueprint(listings)
-    app.register_blueprint(accounts)
-    app.register_blueprint(staff_accounts)
-    app.register_blueprint(notifications)
-    app.register_blueprint(partner_listings)
-    app.register_blueprint(listing_reviews)
-    app.register_blueprint(ami_charts)
-    app.register_blueprint(preference_catalogue)
-    app.register_blueprint(api)
-    csrf.exempt(api)
+    register_blueprints(app)
     return app

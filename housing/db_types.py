@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Engine, Enum, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.types import TypeDecorator
@@ -55,3 +55,20 @@ def checked_enum(enum_class: type[enum.Enum], name: str) -> Enum:
         length=32,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+def use_sqlite_transactions(engine: Engine) -> None:
+    """Make SQLite begin transactions when SQLAlchemy does.
+
+    Python's sqlite3 module delays BEGIN until the first write and commits on its own before
+    some statements, which breaks SAVEPOINTs and nested transactions; taking over BEGIN gives
+    SQLite the same transaction behaviour as PostgreSQL.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")

@@ -135,7 +135,7 @@ def activity() -> str:
     if current_user.role is Role.STAFF:
         ids = {entry.actor_id for entry in entries if entry.actor_id}
         rows = db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))
-        names = {user_id: email for user_id, email in rows}
+        names = {row[0]: row[1] for row in rows}
     total = db.session.scalar(select(func.count()).select_from(ActivityEntry)) or 0
     return render_template(
         "staff/activity.html",
