@@ -65,6 +65,7 @@ class World:
     make_unit_a: Callable[[], int]
     make_event_a: Callable[[], int]
     make_document_a: Callable[[], int]
+    make_chart: Callable[[], int]
 
 
 def build_world(db_session, storage, partner_a, partner_b) -> World:
@@ -116,6 +117,7 @@ def build_world(db_session, storage, partner_a, partner_b) -> World:
         make_unit_a=make_unit_a,
         make_event_a=make_event_a,
         make_document_a=lambda: make_document(listing_a),
+        make_chart=lambda: AmiChartFactory().id,
     )
 
 
@@ -279,6 +281,30 @@ MATRIX: list[Row] = [
     Row("staff_accounts.edit_user", "GET", lambda w: f"/staff/users/{w.user}", STAFF_ONLY),
     Row("staff_accounts.edit_user", "POST", lambda w: f"/staff/users/{w.user}", STAFF_ONLY),
     Row("staff_accounts.activity", "GET", lambda w: "/staff/activity", STAFF_AND_AUDITOR),
+    Row("ami_charts.index", "GET", lambda w: "/staff/ami-charts", STAFF_AND_AUDITOR),
+    Row("ami_charts.detail", "GET", lambda w: f"/staff/ami-charts/{w.chart}", STAFF_AND_AUDITOR),
+    Row("ami_charts.create", "GET", lambda w: "/staff/ami-charts/new", STAFF_ONLY),
+    Row("ami_charts.create", "POST", lambda w: "/staff/ami-charts/new", STAFF_ONLY),
+    Row(
+        "ami_charts.delete",
+        "POST",
+        lambda w: f"/staff/ami-charts/{w.make_chart()}/delete",
+        STAFF_ONLY,
+    ),
+    Row("preference_catalogue.index", "GET", lambda w: "/staff/preferences", STAFF_ONLY),
+    Row("preference_catalogue.edit", "GET", lambda w: "/staff/preferences/new", STAFF_ONLY),
+    Row(
+        "preference_catalogue.edit",
+        "GET",
+        lambda w: f"/staff/preferences/{w.preference}",
+        STAFF_ONLY,
+    ),
+    Row(
+        "preference_catalogue.edit",
+        "POST",
+        lambda w: f"/staff/preferences/{w.preference}",
+        STAFF_ONLY,
+    ),
     # Last: these end the session the rows above need.
     Row(
         "accounts.sign_out_everywhere", "POST", lambda w: "/account/sign-out-everywhere", SIGNED_IN

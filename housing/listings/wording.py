@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import gettext as _
 
+from housing.listings.ami_services import ChartProblem
 from housing.listings.documents import MAX_BYTES
 
 
@@ -28,3 +32,37 @@ def upload_problem_text(code: str) -> str:
         ),
         "not_found": _("That file was not found."),
     }[code]
+
+
+def chart_problem_text(problem: ChartProblem) -> str:
+    values: dict[str, Any] = dict(problem.values)
+    texts: dict[str, Callable[[], str]] = {
+        "empty": lambda: _(
+            "The table is empty. Paste a header row and one row per AMI percentage."
+        ),
+        "header": lambda: _("The first row must be AMI followed by the household sizes 1 to 8."),
+        "missing_size": lambda: _(
+            "The header has no column for household size %(size)s.", **values
+        ),
+        "extra_size": lambda: _(
+            "The header has a household size %(size)s the chart cannot have; use 1 to 8 once each.",
+            **values,
+        ),
+        "columns": lambda: _(
+            "This row needs %(count)s values: the AMI percentage and 8 limits.", **values
+        ),
+        "percent": lambda: _("The first value must be an AMI percentage from 1 to 200."),
+        "repeated": lambda: _("AMI %(percent)s%% appears more than once.", **values),
+        "number": lambda: _("The limit for %(size)s people is not a positive number.", **values),
+        "not_increasing": lambda: _(
+            "The limit for %(size)s people must be higher than for one person fewer.", **values
+        ),
+        "below_lower_percent": lambda: _(
+            "At %(percent)s%% AMI the limit for %(size)s people is below the limit at %(lower)s%% AMI.",
+            **values,
+        ),
+    }
+    text = texts[problem.code]()
+    if problem.line is not None:
+        return _("Line %(line)s: %(problem)s", line=problem.line, problem=text)
+    return text
