@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from housing.accounts import services, tokens
+from housing.accounts import emails, services
 from housing.accounts.models import PartnerAssignment, Role, User
 from housing.accounts.permissions import require_roles
 from housing.accounts.staff_forms import EditUserForm, NewUserForm
@@ -19,7 +19,6 @@ from housing.audit.services import record
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.listings.models import Listing
-from housing.notifications.services import queue_email
 from housing.notifications.tasks import send_after_commit
 
 staff_accounts = Blueprint(
@@ -52,20 +51,7 @@ def new_user() -> str | Response:
             )
             db.session.add(user)
             db.session.flush()
-            link = current_app.config["HOUSING"].public_url + url_for(
-                "accounts.reset_password",
-                token=tokens.make_token(
-                    "reset", {"user": user.id, "stamp": user.password_hash[-16:]}
-                ),
-            )
-            message = queue_email(
-                db.session,
-                to=user.email,
-                template="password_reset",
-                language=user.language,
-                context={"name": user.full_name, "link": link},
-                user_id=user.id,
-            )
+            message = emails.queue_password_link(db.session, user)
             record(
                 db.session, current_user, "user.created", "user", user.id, {"role": user.role.value}
             )

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from housing.accounts import services, tokens
+from housing.accounts import emails, services, tokens
 from housing.accounts.forms import (
     CodeForm,
     ConfirmForm,
@@ -34,7 +32,6 @@ from housing.accounts.messages import password_problem_text
 from housing.accounts.models import User
 from housing.db_types import utcnow
 from housing.extensions import db, limiter
-from housing.notifications.services import queue_email
 from housing.notifications.tasks import send_after_commit
 from housing.site import safe_next
 
@@ -49,16 +46,6 @@ AUTH_LIMITS = "10 per minute;60 per hour"
 
 def _language() -> str:
     return str(get_locale() or "en")
-
-
-def _external(endpoint: str, **values: Any) -> str:
-    base = current_app.config["HOUSING"].public_url
-    return base + url_for(endpoint, **values)
-
-
-def _reset_stamp(user: User) -> str:
-    """Changes whenever the password does, so a reset link works once."""
-    return user.password_hash[-16:]
 
 
 @accounts.route("/sign-up", methods=["GET", "POST"])
@@ -79,27 +66,9 @@ def sign_up() -> str | Response:
         else:
             user = result.user
             if result.created:
-                link = _external(
-                    "accounts.confirm",
-                    token=tokens.make_token("confirm", {"user": user.id, "email": user.email}),
-                )
-                message = queue_email(
-                    db.session,
-                    to=user.email,
-                    template="confirm_email",
-                    language=user.language,
-                    context={"name": user.full_name, "link": link},
-                    user_id=user.id,
-                )
+                message = emails.queue_confirmation(db.session, user)
             else:
-                message = queue_email(
-                    db.session,
-                    to=user.email,
-                    template="sign_up_existing",
-                    language=user.language,
-                    context={"name": user.full_name, "link": _external("accounts.forgot_password")},
-                    user_id=user.id,
-                )
+                message = emails.queue_existing_account_notice(db.session, user)
             db.session.commit()
             send_after_commit([message.id])
             return render_template("accounts/check_email.html", email=user.email)
@@ -254,18 +223,7 @@ def forgot_password() -> str:
     if form.validate_on_submit():
         user = services.find_user_by_email(db.session, form.email.data or "")
         if user is not None and not user.disabled:
-            link = _external(
-                "accounts.reset_password",
-                token=tokens.make_token("reset", {"user": user.id, "stamp": _reset_stamp(user)}),
-            )
-            message = queue_email(
-                db.session,
-                to=user.email,
-                template="password_reset",
-                language=user.language,
-                context={"name": user.full_name, "link": link},
-                user_id=user.id,
-            )
+            message = emails.queue_password_link(db.session, user)
             db.session.commit()
             send_after_commit([message.id])
         # The same answer whether or not the account exists.
@@ -281,7 +239,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
         user = db.session.get(User, int(payload["user"]))
     except (tokens.InvalidToken, KeyError, TypeError, ValueError):
         return render_template("accounts/link_invalid.html"), 400
-    if user is None or payload.get("stamp") != _reset_stamp(user):
+    if user is None or payload.get("stamp") != emails.reset_stamp(user):
         return render_template("accounts/link_invalid.html"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():

@@ -10,7 +10,7 @@ from flask import url_for
 
 from housing.listings import services
 from housing.listings.eligibility import Household, ListingResult, minimum_monthly_income
-from housing.listings.models import Listing, Unit
+from housing.listings.models import TEXT_FIELDS, Listing, Unit
 
 
 def money(value: Decimal | None) -> str | None:
@@ -84,19 +84,7 @@ def unit_detail(unit: Unit) -> dict[str, Any]:
     }
 
 
-RULE_FIELDS = (
-    "description",
-    "amenities",
-    "accessibility_features",
-    "credit_rules",
-    "eviction_rules",
-    "criminal_history_rules",
-    "required_documents",
-    "pets_policy",
-    "parking",
-    "deposit",
-    "paper_application_instructions",
-)
+RULE_FIELDS = tuple(field for field in TEXT_FIELDS if field != "office_hours")
 
 
 def listing_detail(listing: Listing, now: datetime, locale: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from housing.listings.deadlines import is_known_timezone
 from housing.listings.eligibility import SeniorRule
 from housing.listings.forms import unit_type_labels
 from housing.listings.models import (
+    TEXT_FIELDS,
     AccessibilityPriority,
     DocumentKind,
     EventKind,
@@ -49,21 +50,7 @@ def long_text(label: Any) -> TextAreaField:
     return TextAreaField(label, validators=[Optional(), Length(max=10_000, message=TEXT_LIMIT)])
 
 
-# Listing text fields that residents read and that have per-locale translations.
-TRANSLATABLE_FIELDS = (
-    "description",
-    "amenities",
-    "accessibility_features",
-    "credit_rules",
-    "eviction_rules",
-    "criminal_history_rules",
-    "required_documents",
-    "pets_policy",
-    "parking",
-    "deposit",
-    "paper_application_instructions",
-    "office_hours",
-)
+TRANSLATABLE_FIELDS = TEXT_FIELDS
 
 
 class ListingForm(FlaskForm):

@@ -73,6 +73,23 @@ class ReservedCommunity(enum.StrEnum):
     ACCESSIBLE_UNITS_ONLY = "accessible"
 
 
+# The listing's own text that residents read; each may be translated per locale.
+TEXT_FIELDS = (
+    "description",
+    "amenities",
+    "accessibility_features",
+    "credit_rules",
+    "eviction_rules",
+    "criminal_history_rules",
+    "required_documents",
+    "pets_policy",
+    "parking",
+    "deposit",
+    "paper_application_instructions",
+    "office_hours",
+)
+
+
 class Phase(enum.StrEnum):
     """Where a published listing's application window stands right now."""
 
