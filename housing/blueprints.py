@@ -8,6 +8,7 @@ from housing.accounts.staff_views import staff_accounts
 from housing.accounts.views import accounts
 from housing.api.views import api
 from housing.extensions import csrf
+from housing.listings import partner_content_views  # noqa: F401 - attaches its routes
 from housing.listings.ami_views import ami_charts
 from housing.listings.partner_views import partner_listings
 from housing.listings.preference_views import preference_catalogue

@@ -43,5 +43,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # "basic": a phone moving between Wi-Fi and mobile data keeps its session.
+    login_manager.session_protection = "basic"
     app.before_request(end_expired_session)
