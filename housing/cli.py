@@ -15,6 +15,42 @@ from housing.extensions import db
 demo = AppGroup("demo", help="Demo data for a fictional city.")
 translations = AppGroup("translations", help="Translation catalog checks.")
 notifications = AppGroup("notifications", help="The outbox.")
+accounts = AppGroup("accounts", help="Accounts that cannot be made through the site.")
+
+
+@accounts.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="The person's name.")
+@click.option(
+    "--role", type=click.Choice(["staff", "partner", "auditor"]), default="staff", show_default=True
+)
+def create_account_command(email: str, name: str, role: str) -> None:
+    """Create an account (the first staff account, say) and email it a link to set a password."""
+    import secrets
+
+    from housing.accounts import emails, services
+    from housing.accounts.models import Role, User
+    from housing.accounts.passwords import hash_password
+    from housing.audit.services import record
+    from housing.notifications.tasks import send_after_commit
+
+    if services.find_user_by_email(db.session, email) is not None:
+        raise click.ClickException(f"An account for {email} already exists.")
+    if "@" not in email:
+        raise click.ClickException(f"{email!r} is not an email address.")
+    user = User(
+        email=services.normalize_email(email),
+        full_name=name,
+        role=Role(role),
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+    )
+    db.session.add(user)
+    db.session.flush()
+    message = emails.queue_password_link(db.session, user)
+    record(db.session, None, "user.created", "user", user.id, {"role": role, "by": "command line"})
+    db.session.commit()
+    send_after_commit([message.id])
+    click.echo(f"Created {role} account {user.email}; a link to choose a password was sent.")
 
 
 @notifications.command("sweep")
@@ -56,3 +92,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(translations)
     app.cli.add_command(notifications)
+    app.cli.add_command(accounts)

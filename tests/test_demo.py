@@ -62,3 +62,17 @@ def test_cli_loads_the_demo(runner):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "Demo data ready" in result.output
+
+
+def test_the_first_staff_account_is_made_from_the_command_line(runner, mailbox, db_session):
+    from housing.accounts.models import Role, User
+
+    result = runner.invoke(args=["accounts", "create", "Chief@Example.org", "--name", "Chief"])
+    assert result.exit_code == 0, result.output
+    user = db_session.scalar(select(User).where(User.email == "chief@example.org"))
+    assert user.role is Role.STAFF
+    assert [m["To"] for m in mailbox.messages] == ["chief@example.org"]
+
+    again = runner.invoke(args=["accounts", "create", "chief@example.org"])
+    assert again.exit_code != 0
+    assert "already exists" in again.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 from housing.accounts import tokens
 from housing.accounts.models import User
@@ -14,7 +14,13 @@ from housing.notifications.services import queue_email
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    return str(current_app.config["HOUSING"].public_url + url_for(endpoint, **values))
+    """An absolute link on the public site; works in requests, jobs and commands alike."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        with current_app.test_request_context():
+            path = url_for(endpoint, **values)
+    return str(current_app.config["HOUSING"].public_url + path)
 
 
 def reset_stamp(user: User) -> str:
