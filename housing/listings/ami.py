@@ -14,7 +14,7 @@ from housing.extensions import db
 from housing.listings.eligibility import IncomeLimits
 
 _CACHED_CHARTS = 256
-_LIMITS_BY_CHART: dict[int, IncomeLimits] = {}
+_LIMITS_BY_CHART: dict[tuple[int, datetime], IncomeLimits] = {}
 
 
 class AmiChart(db.Model):  # type: ignore[name-defined]
@@ -40,9 +40,11 @@ class AmiChart(db.Model):  # type: ignore[name-defined]
         """The chart as {(AMI %, household size): annual limit}.
 
         A chart's limits never change once it exists (a correction is a new version), so the
-        mapping is kept per process and the rows are read once.
+        mapping is kept per process and the rows are read once. The key includes the creation
+        time because a deleted chart's id can be used again.
         """
-        cached = _LIMITS_BY_CHART.get(self.id)
+        key = (self.id, self.created_at)
+        cached = _LIMITS_BY_CHART.get(key)
         if cached is None:
             cached = MappingProxyType(
                 {(row.ami_percent, row.household_size): row.annual_income for row in self.limits}
@@ -50,7 +52,7 @@ class AmiChart(db.Model):  # type: ignore[name-defined]
             if self.id is not None and cached:
                 if len(_LIMITS_BY_CHART) >= _CACHED_CHARTS:
                     _LIMITS_BY_CHART.pop(next(iter(_LIMITS_BY_CHART)))
-                _LIMITS_BY_CHART[self.id] = cached
+                _LIMITS_BY_CHART[key] = cached
         return cached
 
     def ami_percentages(self) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -224,3 +225,28 @@ def test_a_used_preference_keeps_its_code(client, staff, db_session):
     assert ok.status_code == 302
     db_session.refresh(used)
     assert (used.code, used.name) == (used.code, "New name")
+
+
+def test_a_reused_chart_id_never_serves_the_old_charts_limits():
+    from datetime import UTC, datetime
+
+    first = AmiChart(
+        id=424242,
+        name="A",
+        chart_type="T",
+        year=2026,
+        version=1,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    first.limits = [AmiChartLimit(ami_percent=50, household_size=1, annual_income=Decimal(1000))]
+    second = AmiChart(
+        id=424242,
+        name="B",
+        chart_type="T",
+        year=2026,
+        version=1,
+        created_at=datetime(2026, 2, 1, tzinfo=UTC),
+    )
+    second.limits = [AmiChartLimit(ami_percent=50, household_size=1, annual_income=Decimal(2000))]
+    assert first.income_limits()[(50, 1)] == 1000
+    assert second.income_limits()[(50, 1)] == 2000
