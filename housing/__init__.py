@@ -21,6 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     from housing.blueprints import register_blueprints
     from housing.db_types import use_sqlite_transactions
     from housing.extensions import babel, csrf, db, limiter, migrate
+    from housing.page_cache import PageCache
     from housing.storage import LocalStorage
 
     config = config or Config.from_env()
@@ -61,6 +62,7 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     sessions.init_app(app)
     app.extensions["storage"] = LocalStorage(config.storage_folder)
+    app.extensions["page_cache"] = PageCache()
 
     templating.init_app(app)
     security.init_app(app)

@@ -43,6 +43,8 @@ class Config:
     sql_echo: bool = False
     # Keeps the keys of one deployment (or one test run) apart on a shared Redis.
     queue_prefix: str = ""
+    # Seconds an anonymous public page may be served from memory; 0 turns the cache off.
+    page_cache_seconds: int = 20
     public_url: str = "http://127.0.0.1:5000"
 
     @property
@@ -81,6 +83,7 @@ class Config:
             prefer_https=env.get("PREFER_HTTPS", "").lower() in {"1", "true", "yes"},
             public_url=env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
             queue_prefix=env.get("HOUSING_QUEUE_PREFIX", ""),
+            page_cache_seconds=int(env.get("PAGE_CACHE_SECONDS", "20")),
         )
 
 

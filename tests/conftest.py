@@ -74,6 +74,7 @@ def make_config(database_url: str, storage: Path, **overrides: object) -> Config
         "database_url": database_url,
         "storage_folder": storage,
         "testing": True,
+        "page_cache_seconds": 0,
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from housing.extensions import db
 from housing.listings import presenters, services
 from housing.listings.forms import DirectoryForm, EstimatorForm
 from housing.listings.models import DocumentKind, ListingDocument, Phase
+from housing.page_cache import cached_page
 from housing.storage import Storage, StorageError
 
 listings = Blueprint("listings", __name__, template_folder="templates")
@@ -34,6 +35,7 @@ def _estimate(form: EstimatorForm) -> EstimatorForm | None:
 
 
 @listings.get("/listings")
+@cached_page
 def directory() -> str:
     now = utcnow()
     filters_form = DirectoryForm(
@@ -61,6 +63,7 @@ def directory() -> str:
 
 
 @listings.get("/eligibility")
+@cached_page
 def estimator() -> str:
     now = utcnow()
     form = _estimate(EstimatorForm(formdata=request.args))
@@ -87,6 +90,7 @@ def estimator() -> str:
 
 
 @listings.get("/listings/<int:listing_id>")
+@cached_page
 def detail(listing_id: int) -> str:
     now = utcnow()
     try:
