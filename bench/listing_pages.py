@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import urllib.request
 from datetime import timedelta
 
 from common import ROOT, flask, gunicorn, machine, postgres_database, wrk
@@ -62,6 +63,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--extra-listings", type=int, default=100)
+    parser.add_argument(
+        "--no-page-cache", action="store_true", help="render every request (PAGE_CACHE_SECONDS=0)"
+    )
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
@@ -71,6 +75,7 @@ def main() -> None:
             "DATABASE_URL": database_url,
             "SECRET_KEY": "bench",
             "FLASK_APP": "wsgi",
+            "PAGE_CACHE_SECONDS": "0" if args.no_page_cache else "20",
         }
         env.pop("REDIS_URL", None)
         flask(env, "db", "upgrade", "-d", "migrations")
@@ -83,6 +88,13 @@ def main() -> None:
             "estimator /eligibility": "/eligibility?household_size=3&income=5200&income_period=month",
         }
         with gunicorn(env) as base:
+            for path in routes.values():
+                with urllib.request.urlopen(base + path) as reply:  # noqa: S310 - our own server
+                    body = reply.read()
+                    assert (reply.status == 200 and len(body) > 1000) or path == "/healthz", (
+                        path,
+                        reply.status,
+                    )
             wrk(base + "/listings", connections=10, seconds=2)  # warm up both workers
             results = {
                 name: wrk(base + path, connections=args.connections, seconds=args.seconds)
