@@ -98,6 +98,8 @@ def live_site(tmp_path_factory: pytest.TempPathFactory, smtp_server) -> Iterator
         "MAIL_HOST": "127.0.0.1",
         "MAIL_PORT": str(smtp_server[1]),
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # The journeys look at a page right after changing it; production keeps pages 20 s.
+        "PAGE_CACHE_SECONDS": "0",
     }
     environment.pop("REDIS_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
