@@ -13,7 +13,7 @@ from tests.listings.test_estimator import card
 
 
 def listing_names(html: str) -> list[str]:
-    return re.findall(r'id="listing-\d+-name">\s*<a [^>]*>([^<]+)</a>', html)
+    return re.findall(r'id="listing-\d+-name">\s*<a [^>]*>(?:<bdi>)?([^<]+)<', html)
 
 
 def test_directory_lists_public_listings_and_hides_drafts_and_scheduled(client):
