@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 
 from housing.accounts.models import PartnerAssignment, Role, User
 from housing.accounts.permissions import NotAllowed, assigned_listing_ids, ensure_can_manage_listing
-from housing.audit.models import ListingVersion
+from housing.audit.models import ActivityEntry, ListingVersion
 from housing.audit.services import record
 from housing.db_types import AnySession, utcnow
 from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
@@ -321,8 +321,6 @@ def review_queue(session: AnySession) -> list[Listing]:
 
 
 def last_change_request(session: AnySession, listing_id: int) -> str | None:
-    from housing.audit.models import ActivityEntry
-
     entry = session.scalars(
         select(ActivityEntry)
         .where(

@@ -26,7 +26,7 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.forms import required
 from housing.i18n import DEFAULT_LOCALE, LOCALES
-from housing.listings import management, presenters, services
+from housing.listings import management
 from housing.listings.deadlines import due_moment, local_moment, local_parts
 from housing.listings.eligibility import SeniorRule
 from housing.listings.management_forms import (
@@ -40,6 +40,7 @@ from housing.listings.models import (
     ReservedCommunity,
     Tenure,
 )
+from housing.listings.views import render_listing_page
 from housing.listings.wording import completeness_text
 
 partner_listings = Blueprint(
@@ -231,26 +232,7 @@ def translation(listing_id: int, locale: str) -> str | Response:
 @require_roles(*MANAGERS)
 def preview(listing_id: int) -> str:
     """The listing as residents will see it, whatever its status."""
-    listing = manageable_listing_or_404(listing_id)
-    now = utcnow()
-    from flask_babel import get_locale
-
-    from housing.listings.forms import EstimatorForm
-
-    return render_template(
-        "listings/detail.html",
-        listing=listing,
-        locale=str(get_locale()),
-        now=now,
-        phase=listing.phase(now),
-        unit_rows=presenters.unit_rows(listing),
-        income_limits=services.income_limit_table(listing),
-        estimator=EstimatorForm(formdata=None),
-        result=None,
-        verdict=None,
-        presenters=presenters,
-        preview=True,
-    )
+    return render_listing_page(manageable_listing_or_404(listing_id), utcnow(), None)
 
 
 @partner_listings.post("/<int:listing_id>/submit")

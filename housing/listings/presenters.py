@@ -21,6 +21,7 @@ from housing.listings.eligibility import (
     monthly_from_annual,
 )
 from housing.listings.forms import unit_type_labels
+from housing.listings.management_forms import ListingForm
 from housing.listings.models import (
     AccessibilityPriority,
     EventKind,
@@ -201,6 +202,4 @@ def status_label(status: ListingStatus) -> str:
 
 def field_label(field: str) -> str:
     """The label of a listing text field, as the listing form shows it."""
-    from housing.listings.management_forms import ListingForm
-
     return str(getattr(ListingForm, field).args[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
@@ -10,7 +12,7 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.listings import presenters, services
 from housing.listings.forms import DirectoryForm, EstimatorForm
-from housing.listings.models import DocumentKind, ListingDocument, Phase
+from housing.listings.models import DocumentKind, Listing, ListingDocument, Phase
 from housing.page_cache import cached_page
 from housing.storage import Storage, StorageError
 
@@ -97,7 +99,11 @@ def detail(listing_id: int) -> str:
         listing = services.get_public_listing(db.session, listing_id, now)
     except services.ListingNotFound:
         abort(404)
-    estimator = _estimate(EstimatorForm(formdata=request.args))
+    return render_listing_page(listing, now, _estimate(EstimatorForm(formdata=request.args)))
+
+
+def render_listing_page(listing: Listing, now: datetime, estimator: EstimatorForm | None) -> str:
+    """The listing page; the partner preview shows the same page whatever the status."""
     result = None
     if estimator is not None and not estimator.errors:
         result = services.listing_eligibility(listing, estimator.household())
