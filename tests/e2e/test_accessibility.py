@@ -1,0 +1,43 @@
+"""axe-core on every public page, in English and in Arabic (right to left), at phone width."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.postgresql_only
+
+PAGES = [
+    "/listings",
+    "/listings?household_size=3&income=4200&income_period=month",
+    "/eligibility",
+    "/eligibility?household_size=0&income=-5&income_period=month",
+    "/eligibility?household_size=2&income=4200&income_period=month",
+    "/listings/1",
+    "/listings/2?household_size=1&income=2000&income_period=month&oldest_age=70",
+    "/account/sign-in",
+    "/account/sign-up",
+    "/account/password/forgot",
+    "/no-such-page",
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_no_serious_or_critical_violations(page, live_site, language):
+    axe = Axe()
+    page.context.add_cookies([{"name": "language", "value": language, "url": live_site.url}])
+    found = {}
+    for number, path in enumerate(PAGES):
+        page.goto(live_site.url + path)
+        results = axe.run(page)
+        serious = [
+            (violation["id"], [node["target"] for node in violation["nodes"]][:3])
+            for violation in results.response["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+        screenshot(page, f"a11y-{language}-{number:02d}")
+    assert found == {}
