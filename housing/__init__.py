@@ -49,6 +49,7 @@ def create_app(config: Config | None = None) -> Flask:
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_ENABLED=config.rate_limits_enabled,
     )
     i18n.check_translations_folder(config.translations_folder)
 

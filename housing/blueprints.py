@@ -6,7 +6,10 @@ from flask import Flask
 
 from housing.accounts.staff_views import staff_accounts
 from housing.accounts.views import accounts
+from housing.api import application_views  # noqa: F401 - attaches its routes
 from housing.api.views import api
+from housing.applications.partner_views import partner_applications
+from housing.applications.views import applications
 from housing.extensions import csrf
 from housing.listings import partner_content_views  # noqa: F401 - attaches its routes
 from housing.listings.ami_views import ami_charts
@@ -20,9 +23,11 @@ from housing.site import site
 BLUEPRINTS = (
     site,
     listings,
+    applications,
     accounts,
     notifications,
     partner_listings,
+    partner_applications,
     listing_reviews,
     ami_charts,
     preference_catalogue,

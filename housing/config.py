@@ -46,6 +46,8 @@ class Config:
     # Seconds an anonymous public page may be served from memory; 0 turns the cache off.
     page_cache_seconds: int = 20
     public_url: str = "http://127.0.0.1:5000"
+    # Off only for load tests that come from one address.
+    rate_limits_enabled: bool = True
 
     @property
     def jobs_in_process(self) -> bool:
@@ -84,6 +86,7 @@ class Config:
             public_url=env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
             queue_prefix=env.get("HOUSING_QUEUE_PREFIX", ""),
             page_cache_seconds=int(env.get("PAGE_CACHE_SECONDS", "20")),
+            rate_limits_enabled=env.get("RATE_LIMITS", "on").lower() not in {"off", "0", "false"},
         )
 
 

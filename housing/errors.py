@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+import logging
+
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from housing.extensions import db
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
 
 
 def wants_json() -> bool:
@@ -66,7 +74,31 @@ def _code_name(status: int) -> str:
     }.get(status, "error")
 
 
+def handle_database_unavailable(error: DBAPIError) -> tuple[Response | str, int]:
+    """The database dropped the connection or refused: nothing half-done was kept (the
+    transaction is rolled back), so the person can simply try again."""
+    log.warning("Database unavailable: %s", error.__class__.__name__)
+    db.session.rollback()
+    message = _(
+        "We could not save that just now. Nothing was lost: everything you saved before is "
+        "still there. Please try again in a moment."
+    )
+    if wants_json():
+        response, status = json_error(503, "unavailable", message)
+    else:
+        response = make_response(
+            render_template(
+                "errors/error.html", status=503, title=_("Please try again"), message=message
+            )
+        )
+        status = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_http_error)
     if not app.testing:

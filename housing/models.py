@@ -1,6 +1,12 @@
 """Every model, imported in one place so the metadata (and the migrations) see all tables."""
 
 from housing.accounts.models import PartnerAssignment, RecoveryCode, User
+from housing.applications.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationVersion,
+    DuplicateKey,
+)
 from housing.audit.models import ActivityEntry, ListingVersion
 from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.models import Listing, ListingDocument, ListingEvent, Unit
@@ -11,6 +17,10 @@ __all__ = [
     "ActivityEntry",
     "AmiChart",
     "AmiChartLimit",
+    "Application",
+    "ApplicationDocument",
+    "ApplicationVersion",
+    "DuplicateKey",
     "Listing",
     "ListingDocument",
     "ListingEvent",

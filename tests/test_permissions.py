@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from housing.accounts.models import PartnerAssignment
+from housing.applications.models import Application, ApplicationDocument, ApplicationStatus
 from housing.listings.models import (
     DocumentKind,
     EventKind,
@@ -46,6 +47,9 @@ NOBODY: frozenset[str] = frozenset()
 MANAGERS_OF_A = frozenset({PARTNER_A, STAFF})
 STAFF_ONLY = frozenset({STAFF})
 STAFF_AND_AUDITOR = frozenset({STAFF, AUDITOR})
+APPLICANT_ONLY = frozenset({APPLICANT})
+# An application: its applicant, the partners of its listing, and staff.
+READERS = frozenset({APPLICANT, PARTNER_A, STAFF})
 
 
 @dataclass
@@ -66,10 +70,36 @@ class World:
     make_event_a: Callable[[], int]
     make_document_a: Callable[[], int]
     make_chart: Callable[[], int]
+    open_a: int
+    application: str
+    application_document: str
 
 
-def build_world(db_session, storage, partner_a, partner_b) -> World:
+def build_world(db_session, storage, partner_a, partner_b, applicant) -> World:
     listing_a = ListingFactory(status=ListingStatus.DRAFT)
+    open_a = ListingFactory(status=ListingStatus.OPEN)
+    UnitFactory(listing=open_a)
+    application = Application(
+        public_id="PERMISSION1",
+        listing=open_a,
+        user_id=applicant.id,
+        status=ApplicationStatus.SUBMITTED,
+        answers={"applicant": {"first_name": "Maria"}},
+        submitted_answers={"applicant": {"first_name": "Maria"}},
+        lottery_number="12345678",
+        submitted_at=open_a.application_open_at,
+    )
+    proof = ApplicationDocument(
+        public_id="d" * 32,
+        listing_id=open_a.id,
+        application=application,
+        original_filename="proof.pdf",
+        storage_key=storage.save(io.BytesIO(b"%PDF-1.4 proof %%EOF"), suffix=".pdf"),
+        content_type="application/pdf",
+        byte_size=20,
+    )
+    db_session.flush()
+    db_session.add_all([application, proof])
     listing_b = ListingFactory(status=ListingStatus.DRAFT)
     public = ListingFactory(status=ListingStatus.OPEN)
     UnitFactory(listing=public)
@@ -77,6 +107,7 @@ def build_world(db_session, storage, partner_a, partner_b) -> World:
         [
             PartnerAssignment(user_id=partner_a.id, listing_id=listing_a.id),
             PartnerAssignment(user_id=partner_b.id, listing_id=listing_b.id),
+            PartnerAssignment(user_id=partner_a.id, listing_id=open_a.id),
         ]
     )
 
@@ -118,6 +149,9 @@ def build_world(db_session, storage, partner_a, partner_b) -> World:
         make_event_a=make_event_a,
         make_document_a=lambda: make_document(listing_a),
         make_chart=lambda: AmiChartFactory().id,
+        open_a=open_a.id,
+        application=application.public_id,
+        application_document=proof.public_id,
     )
 
 
@@ -162,6 +196,71 @@ MATRIX: list[Row] = [
         EVERYONE,
     ),
     Row("api.openapi", "GET", lambda w: "/api/v1/openapi.json", EVERYONE),
+    # Applying.
+    Row("applications.start", "GET", lambda w: f"/listings/{w.public}/apply", EVERYONE),
+    Row("applications.start", "GET", lambda w: f"/listings/{w.a}/apply", NOBODY),
+    Row("applications.start", "POST", lambda w: f"/listings/{w.public}/apply", EVERYONE),
+    Row("applications.email_link", "POST", lambda w: f"/listings/{w.public}/apply/link", EVERYONE),
+    Row("applications.resume", "GET", lambda w: f"/listings/{w.public}/apply/resume/x", EVERYONE),
+    Row("applications.step", "GET", lambda w: f"/applications/{w.application}/you", APPLICANT_ONLY),
+    Row("applications.show", "GET", lambda w: f"/applications/{w.application}", READERS),
+    Row(
+        "applications.confirmation",
+        "GET",
+        lambda w: f"/applications/{w.application}/confirmation",
+        READERS,
+    ),
+    Row(
+        "applications.withdraw",
+        "GET",
+        lambda w: f"/applications/{w.application}/withdraw",
+        APPLICANT_ONLY,
+    ),
+    Row(
+        "applications.document",
+        "GET",
+        lambda w: f"/applications/{w.application}/documents/{w.application_document}",
+        READERS,
+    ),
+    Row(
+        "partner_applications.index",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/applications",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_applications.duplicates",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/duplicates",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_applications.paper_new",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/paper-applications",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_applications.paper_new",
+        "GET",
+        lambda w: f"/partner/listings/{w.b}/paper-applications",
+        frozenset({PARTNER_B, STAFF}),
+    ),
+    # The API answers 400 to the matrix's empty bodies; drafts need their own token.
+    Row(
+        "api.submit_application",
+        "POST",
+        lambda w: f"/api/v1/listings/{w.public}/applications",
+        EVERYONE,
+    ),
+    Row(
+        "api.upload_document", "POST", lambda w: f"/api/v1/listings/{w.public}/documents", EVERYONE
+    ),
+    Row("api.upload_document", "POST", lambda w: f"/api/v1/listings/{w.a}/documents", NOBODY),
+    Row("api.create_draft", "POST", lambda w: f"/api/v1/listings/{w.public}/drafts", EVERYONE),
+    Row("api.get_draft", "GET", lambda w: f"/api/v1/drafts/{w.application}", NOBODY),
+    Row("api.update_draft", "PUT", lambda w: f"/api/v1/drafts/{w.application}", NOBODY),
+    Row("api.submit_draft", "POST", lambda w: f"/api/v1/drafts/{w.application}/submit", NOBODY),
     # Accounts.
     Row("accounts.sign_up", "GET", lambda w: "/account/sign-up", EVERYONE),
     Row("accounts.sign_in", "GET", lambda w: "/account/sign-in", EVERYONE),
@@ -331,7 +430,7 @@ def signed_in(app: Flask, client, db_session, storage, request):  # type: ignore
         STAFF: UserFactory(staff=True, with_two_factor=True),
         AUDITOR: UserFactory(auditor=True, with_two_factor=True),
     }
-    world = build_world(db_session, storage, partner_a, partner_b)
+    world = build_world(db_session, storage, partner_a, partner_b, users[APPLICANT])
     role = request.param
     if role != ANONYMOUS:
         sign_in_as(client, users[role])
@@ -349,7 +448,7 @@ def test_permission_matrix(client, signed_in):
         if row.method == "GET":
             response = client.get(url)
         else:
-            response = client.post(url, data={"csrf_token": token})
+            response = client.open(url, method=row.method, data={"csrf_token": token})
         assert response.status_code < 500, (row.endpoint, url, response.status_code)
         allowed = not is_forbidden(response)
         if allowed != (role in row.allowed):

@@ -259,4 +259,12 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
 @accounts.get("")
 @login_required
 def overview() -> str:
-    return render_template("accounts/overview.html", form=ConfirmForm())
+    from housing.applications.services import applications_of
+    from housing.applications.wording import status_text
+
+    return render_template(
+        "accounts/overview.html",
+        form=ConfirmForm(),
+        applications=applications_of(db.session, current_user),
+        status_text=status_text,
+    )

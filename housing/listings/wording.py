@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from housing.listings.ami_services import ChartProblem
-from housing.listings.documents import MAX_BYTES
+from housing.uploads import MAX_BYTES
 
 
 def completeness_text(code: str) -> str:
@@ -31,6 +31,14 @@ def upload_problem_text(code: str) -> str:
             "Pictures must be PNG, JPEG or WebP images. This file is not one, whatever its name says."
         ),
         "not_found": _("That file was not found."),
+        "wrong_type": _(
+            "This file is not one of the accepted kinds (PDF, JPEG, PNG or HEIC), whatever its "
+            "name says."
+        ),
+        "damaged": _("The file is damaged or incomplete. Please save it again and upload it."),
+        "too_many_pixels": _(
+            "The picture is far larger than a photo or scan needs. Please send a smaller one."
+        ),
     }[code]
 
 

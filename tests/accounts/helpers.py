@@ -6,6 +6,8 @@ import re
 from email.message import EmailMessage
 
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:
@@ -61,3 +63,18 @@ def sign_in_as(client: FlaskClient, user) -> None:  # type: ignore[no-untyped-de
         code = pyotp.TOTP(user.totp_secret).now()
         done = post_form(client, "/account/sign-in/code", {"code": code})
         assert done.status_code == 302, done.text
+
+
+def upload(client: FlaskClient, url: str, values: dict[str, object]):  # type: ignore[no-untyped-def]
+    """A multipart POST encoded in memory (the test client spools large bodies to a temporary
+    file it never closes). File fields are (stream, filename) pairs."""
+    fields = {
+        key: FileStorage(
+            stream=value[0], filename=value[1], content_type="application/octet-stream"
+        )
+        if isinstance(value, tuple)
+        else value
+        for key, value in values.items()
+    }
+    boundary, body = encode_multipart(MultiDict(fields))
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")

@@ -7,15 +7,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from housing.accounts.models import PartnerAssignment
 from housing.audit.models import ActivityEntry, ListingVersion
 from housing.db_types import utcnow
 from housing.demo_files import pdf_document, png_picture
 from housing.listings.models import Listing, ListingDocument, ListingStatus, Unit
-from tests.accounts.helpers import csrf_token, post_form, sign_in_as
+from tests.accounts.helpers import csrf_token, post_form, sign_in_as, upload
 from tests.factories import (
     AmiChartFactory,
     ListingFactory,
@@ -58,21 +56,6 @@ def partner(client):
     user = UserFactory(partner=True, with_two_factor=True)
     sign_in_as(client, user)
     return user
-
-
-def upload(client, url, values):
-    """A multipart POST encoded in memory (the test client spools large bodies to a temporary
-    file it never closes)."""
-    fields = {
-        key: FileStorage(
-            stream=value[0], filename=value[1], content_type="application/octet-stream"
-        )
-        if isinstance(value, tuple)
-        else value
-        for key, value in values.items()
-    }
-    boundary, body = encode_multipart(MultiDict(fields))
-    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def assign(user, listing, db_session):

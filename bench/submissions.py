@@ -1,0 +1,197 @@
+"""Committed application submissions per second through gunicorn (2 workers) on PostgreSQL.
+
+wrk posts complete applications (each with its own name, email and address) to the JSON API;
+afterwards the script counts the rows actually committed, so the figure is committed
+applications, not answered requests. The trivial route /healthz is measured in the same run so
+the ratio survives a noisy machine. Confirmation messages go to Redis for delivery (no worker
+runs), as they would in production.
+
+    .venv/bin/python bench/submissions.py [--seconds 10] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from common import ROOT, flask, gunicorn, machine, postgres_database, wrk
+
+REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13")
+
+APPLICATION = {
+    "language": "es",
+    "applicant": {
+        "first_name": "Bench",
+        "last_name": "NAME",
+        "date_of_birth": "1985-04-23",
+        "email": "EMAIL",
+        "no_email": False,
+        "phone": "555-234-5678",
+        "phone_type": "cell",
+        "address": {
+            "street": "STREET",
+            "city": "Port Alder",
+            "state": "CA",
+            "postal_code": "94999",
+        },
+        "mailing_address": None,
+        "works_in_city": True,
+    },
+    "alternate_contact": {"kind": "none"},
+    "household": [
+        {
+            "first_name": "Ana",
+            "last_name": "NAME",
+            "date_of_birth": "2012-06-01",
+            "relationship": "child",
+        }
+    ],
+    "accessibility": {"mobility": False, "vision": False, "hearing": False},
+    "income": {"has_voucher": False, "amount": "5500", "period": "month"},
+    "preferences": {},
+    "demographics": {},
+    "terms_accepted": True,
+}
+
+# Each request gets its own name, email and street, so duplicate keys do not pile onto one.
+LUA = """
+local template = [[BODY]]
+local counter = 0
+local seed = math.random(1, 1000000000)
+request = function()
+  counter = counter + 1
+  local tag = seed .. "x" .. counter
+  local body = template:gsub("NAME", "N" .. tag):gsub("EMAIL", "b" .. tag .. "@example.org")
+  body = body:gsub("STREET", counter .. " Bench Street " .. seed)
+  return wrk.format("POST", "PATH", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def create_listing(database_url: str) -> int:
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from housing.db_types import utcnow
+    from housing.listings.eligibility import UnitType
+    from housing.models import AmiChart, Listing, Unit
+
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with Session(engine) as session:
+        chart = session.scalars(select(AmiChart)).first()
+        listing = Listing(
+            name="Bench Court",
+            street_address="1 Bench Street",
+            city="Port Alder",
+            state="CA",
+            postal_code="94999",
+            neighborhood="Harbor Flats",
+            developer="Bench Housing",
+            tenure="rental",
+            status="open",
+            application_open_at=utcnow() - timedelta(days=1),
+            application_due_at=utcnow() + timedelta(days=10),
+        )
+        listing.units = [
+            Unit(
+                unit_type=UnitType.ONE_BEDROOM,
+                unit_count=20,
+                monthly_rent=Decimal("2102"),
+                rent_multiple=Decimal("2.5"),
+                ami_chart=chart,
+                ami_percent=80,
+            )
+        ]
+        session.add(listing)
+        session.commit()
+        listing_id = listing.id
+    engine.dispose()
+    return listing_id
+
+
+def count_applications(database_url: str, listing_id: int) -> tuple[int, int]:
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        submitted, distinct_numbers = connection.execute(
+            "SELECT count(*), count(DISTINCT lottery_number) FROM applications "
+            "WHERE listing_id = %s AND status = 'submitted'",
+            (listing_id,),
+        ).fetchone()
+    return int(submitted), int(distinct_numbers)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+
+    print(f"machine: {machine()}")
+    with postgres_database() as database_url, tempfile.TemporaryDirectory() as folder:
+        prefix = f"bench{os.getpid()}:"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": REDIS_URL,
+            "HOUSING_QUEUE_PREFIX": prefix,
+            "SECRET_KEY": "bench",
+            "FLASK_APP": "wsgi",
+            "RATE_LIMITS": "off",
+            "STORAGE_FOLDER": folder,
+        }
+        flask(env, "db", "upgrade", "-d", "migrations")
+        flask(env, "demo", "load")
+        listing_id = create_listing(database_url)
+        path = f"/api/v1/listings/{listing_id}/applications"
+        script = Path(folder) / "submit.lua"
+        body = json.dumps(APPLICATION).replace("]]", "] ]")
+        script.write_text(LUA.replace("BODY", body).replace("PATH", path))
+        with gunicorn(env) as base:
+            warm = wrk(base + path, connections=4, seconds=2, script=str(script))
+            before, _numbers = count_applications(database_url, listing_id)
+            started = time.monotonic()
+            load = wrk(
+                base + path, connections=args.connections, seconds=args.seconds, script=str(script)
+            )
+            elapsed = time.monotonic() - started
+            after, distinct = count_applications(database_url, listing_id)
+            trivial = wrk(base + "/healthz", connections=args.connections, seconds=args.seconds)
+        _flush_redis(prefix)
+    committed = after - before
+    print(
+        f"gunicorn 2 workers, {args.connections} connections, {args.seconds} s, warm-up {warm.requests_per_second:.0f} req/s"
+    )
+    print(f"{'route':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs trivial':>10}")
+    for name, result in (("trivial /healthz", trivial), ("POST application (JSON API)", load)):
+        print(
+            f"{name:34} {result.requests_per_second:9.1f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
+            f"{result.errors:7d} {result.requests_per_second / trivial.requests_per_second:10.0%}"
+        )
+    print(
+        f"committed applications: {committed} in {elapsed:.1f} s = {committed / elapsed:.1f}/s; "
+        f"lottery numbers distinct: {distinct == after}"
+    )
+
+
+def _flush_redis(prefix: str) -> None:
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_URL)
+    for key in connection.scan_iter(f"{prefix}*"):
+        connection.delete(key)
+    for key in connection.scan_iter("rq:*"):
+        if prefix in key.decode(errors="replace"):
+            connection.delete(key)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The standard application: drafts, submission, documents and duplicate flags."""

@@ -1,0 +1,411 @@
+"""The application's steps as forms.
+
+The forms only carry answers between the page and the stored application: every rule lives in
+``rules.check_application``, which the API runs too. Each form maps its fields to paths in the
+answers ("street" -> "applicant.address.street") and back, so a problem found by the rules
+shows at the field that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, FieldList, Form, FormField, StringField
+from wtforms.fields.core import Field
+
+from housing.applications import rules
+from housing.applications.wording import CHOICES, LABELS
+from housing.forms import ChoiceField, DateInputField, RadioChoiceField, options
+from housing.i18n import LOCALES
+
+# Longer text than this is cut before it is stored; the rules refuse far shorter answers.
+STORED_TEXT_LIMIT = 2000
+YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
+
+
+def _choices(field: str, values: Sequence[str]) -> list[Any]:
+    return options([(value, CHOICES[field][value]) for value in values])
+
+
+def _dig(answers: Mapping[str, Any], path: str) -> Any:
+    value: Any = answers
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _place(target: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[last] = value
+
+
+def _text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value[:STORED_TEXT_LIMIT] or None
+
+
+def _yes_no(value: Any) -> bool | None:
+    return {"yes": True, "no": False}.get(value) if isinstance(value, str) else None
+
+
+class PlainDateField(StringField):
+    """A date typed as YYYY-MM-DD; the rules, not the field, say whether it is valid."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"type": "date", "autocomplete": "bday"})
+        super().__init__(label, **kwargs)
+
+
+class StepForm(FlaskForm):
+    """A step: fields named in ``paths`` (text), ``flags`` (checkboxes), ``yes_no`` (radios)."""
+
+    paths: ClassVar[dict[str, str]] = {}
+    flags: ClassVar[frozenset[str]] = frozenset()
+    yes_no: ClassVar[frozenset[str]] = frozenset()
+
+    def load(self, answers: Mapping[str, Any]) -> None:
+        for name, path in self.paths.items():
+            value = _dig(answers, path)
+            if name in self.yes_no:
+                self[name].data = {True: "yes", False: "no"}.get(value)
+            elif name in self.flags:
+                self[name].data = bool(value)
+            else:
+                self[name].data = value if isinstance(value, str) else None
+
+    def dump(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, path in self.paths.items():
+            field = self[name]
+            if name in self.yes_no:
+                value: Any = _yes_no(field.data)
+            elif name in self.flags:
+                value = bool(field.data)
+            else:
+                value = _text(field.data)
+            _place(values, path, value)
+        return values
+
+    def field_for(self, path: str) -> Field | None:
+        for name, field_path in self.paths.items():
+            if field_path == path:
+                return self[name]
+        return None
+
+
+def _address_paths(prefix: str, root: str) -> dict[str, str]:
+    return {
+        f"{prefix}street": f"{root}.street",
+        f"{prefix}unit": f"{root}.unit",
+        f"{prefix}city": f"{root}.city",
+        f"{prefix}state": f"{root}.state",
+        f"{prefix}postal_code": f"{root}.postal_code",
+    }
+
+
+class YouForm(StepForm):
+    first_name = StringField(LABELS["first_name"], render_kw={"autocomplete": "given-name"})
+    middle_name = StringField(LABELS["middle_name"], render_kw={"autocomplete": "additional-name"})
+    last_name = StringField(LABELS["last_name"], render_kw={"autocomplete": "family-name"})
+    date_of_birth = PlainDateField(LABELS["date_of_birth"])
+    email = StringField(LABELS["email"], render_kw={"autocomplete": "email", "type": "email"})
+    no_email = BooleanField(LABELS["no_email"])
+    phone = StringField(LABELS["phone"], render_kw={"autocomplete": "tel", "type": "tel"})
+    no_phone = BooleanField(LABELS["no_phone"])
+    phone_type = RadioChoiceField(LABELS["phone_type"], validate_choice=False)
+    street = StringField(LABELS["street"], render_kw={"autocomplete": "address-line1"})
+    unit = StringField(LABELS["unit"], render_kw={"autocomplete": "address-line2"})
+    city = StringField(LABELS["city"], render_kw={"autocomplete": "address-level2"})
+    state = StringField(LABELS["state"], render_kw={"autocomplete": "address-level1"})
+    postal_code = StringField(
+        LABELS["postal_code"], render_kw={"autocomplete": "postal-code", "inputmode": "numeric"}
+    )
+    has_mailing_address = BooleanField(_l("My mailing address is different"))
+    mailing_street = StringField(LABELS["street"])
+    mailing_unit = StringField(LABELS["unit"])
+    mailing_city = StringField(LABELS["city"])
+    mailing_state = StringField(LABELS["state"])
+    mailing_postal_code = StringField(LABELS["postal_code"])
+    works_in_city = RadioChoiceField(
+        LABELS["works_in_city"], choices=options(list(YES_NO)), validate_choice=False
+    )
+    language = ChoiceField(LABELS["language"], validate_choice=False)
+
+    paths: ClassVar[dict[str, str]] = {
+        "first_name": "applicant.first_name",
+        "middle_name": "applicant.middle_name",
+        "last_name": "applicant.last_name",
+        "date_of_birth": "applicant.date_of_birth",
+        "email": "applicant.email",
+        "no_email": "applicant.no_email",
+        "phone": "applicant.phone",
+        "no_phone": "applicant.no_phone",
+        "phone_type": "applicant.phone_type",
+        **_address_paths("", "applicant.address"),
+        **_address_paths("mailing_", "applicant.mailing_address"),
+        "works_in_city": "applicant.works_in_city",
+        "language": "language",
+    }
+    flags = frozenset({"no_email", "no_phone"})
+    yes_no = frozenset({"works_in_city"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.phone_type.choices = _choices("phone_type", rules.PHONE_TYPES)
+        self.language.choices = options([(loc.code, loc.native_name) for loc in LOCALES])
+
+    def load(self, answers: Mapping[str, Any]) -> None:
+        super().load(answers)
+        self.has_mailing_address.data = bool(_dig(answers, "applicant.mailing_address"))
+
+    def dump(self) -> dict[str, Any]:
+        values = super().dump()
+        applicant = values["applicant"]
+        if not self.has_mailing_address.data:
+            applicant["mailing_address"] = None
+        if isinstance(applicant["address"].get("state"), str):
+            applicant["address"]["state"] = applicant["address"]["state"].upper()
+        return values
+
+
+class AlternateForm(StepForm):
+    kind = RadioChoiceField(LABELS["kind"], validate_choice=False)
+    name = StringField(LABELS["name"])
+    relationship = StringField(_l("Relationship or agency (optional)"))
+    email = StringField(LABELS["email"], render_kw={"type": "email"})
+    phone = StringField(LABELS["phone"], render_kw={"type": "tel"})
+
+    paths: ClassVar[dict[str, str]] = {
+        "kind": "alternate_contact.kind",
+        "name": "alternate_contact.name",
+        "relationship": "alternate_contact.relationship",
+        "email": "alternate_contact.email",
+        "phone": "alternate_contact.phone",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = _choices("kind", rules.ALTERNATE_KINDS)
+
+
+class MemberForm(Form):
+    first_name = StringField(LABELS["first_name"])
+    last_name = StringField(LABELS["last_name"])
+    date_of_birth = PlainDateField(LABELS["date_of_birth"], render_kw={"type": "date"})
+    relationship = ChoiceField(LABELS["relationship"], validate_choice=False)
+    remove = BooleanField(_l("Remove this person"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.relationship.choices = [
+            ("", _l("Choose…")),
+            *_choices("relationship", rules.RELATIONSHIPS),
+        ]
+
+    @property
+    def is_blank(self) -> bool:
+        return not any(
+            (field.data or "").strip()
+            for field in (self.first_name, self.last_name, self.date_of_birth, self.relationship)
+        )
+
+
+class HouseholdForm(StepForm):
+    members = FieldList(FormField(MemberForm), max_entries=rules.MAX_HOUSEHOLD_MEMBERS + 1)
+
+    def load(self, answers: Mapping[str, Any]) -> None:
+        while self.members.entries:
+            self.members.pop_entry()
+        members = answers.get("household")
+        for member in members if isinstance(members, list) else []:
+            if isinstance(member, Mapping):
+                self.members.append_entry(
+                    {
+                        key: member.get(key)
+                        for key in ("first_name", "last_name", "date_of_birth", "relationship")
+                    }
+                )
+
+    def dump(self) -> dict[str, Any]:
+        members = []
+        for entry in self.members.entries:
+            member = entry.form
+            if member.remove.data or member.is_blank:
+                continue
+            members.append(
+                {
+                    "first_name": _text(member.first_name.data),
+                    "last_name": _text(member.last_name.data),
+                    "date_of_birth": _text(member.date_of_birth.data),
+                    "relationship": _text(member.relationship.data),
+                }
+            )
+        return {"household": members[: rules.MAX_HOUSEHOLD_MEMBERS + 1]}
+
+    def field_for(self, path: str) -> Field | None:
+        parts = path.split(".")
+        if parts[0] != "household" or len(parts) != 3 or not parts[1].isdigit():
+            return None
+        index = int(parts[1])
+        if index >= len(self.members.entries):
+            return None
+        return self.members.entries[index].form[parts[2]]
+
+
+class AccessibilityForm(StepForm):
+    mobility = BooleanField(LABELS["mobility"])
+    vision = BooleanField(LABELS["vision"])
+    hearing = BooleanField(LABELS["hearing"])
+
+    paths: ClassVar[dict[str, str]] = {
+        need: f"accessibility.{need}" for need in rules.ACCESSIBILITY_NEEDS
+    }
+    flags = frozenset(rules.ACCESSIBILITY_NEEDS)
+
+
+class IncomeForm(StepForm):
+    has_voucher = RadioChoiceField(
+        LABELS["has_voucher"], choices=options(list(YES_NO)), validate_choice=False
+    )
+    amount = StringField(LABELS["amount"], render_kw={"inputmode": "decimal"})
+    period = RadioChoiceField(LABELS["period"], validate_choice=False)
+
+    paths: ClassVar[dict[str, str]] = {
+        "has_voucher": "income.has_voucher",
+        "amount": "income.amount",
+        "period": "income.period",
+    }
+    yes_no = frozenset({"has_voucher"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.period.choices = _choices("period", rules.INCOME_PERIODS)
+
+
+class DemographicsForm(StepForm):
+    ethnicity = ChoiceField(LABELS["ethnicity"], validate_choice=False)
+    race = ChoiceField(LABELS["race"], validate_choice=False)
+    gender = ChoiceField(LABELS["gender"], validate_choice=False)
+    heard_from = ChoiceField(LABELS["heard_from"], validate_choice=False)
+
+    paths: ClassVar[dict[str, str]] = {
+        name: f"demographics.{name}" for name in rules.DEMOGRAPHIC_CHOICES
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, values in rules.DEMOGRAPHIC_CHOICES.items():
+            self[name].choices = [("", _l("Choose…")), *_choices(name, values)]
+
+
+class TermsForm(StepForm):
+    terms_accepted = BooleanField(LABELS["terms_accepted"])
+
+    paths: ClassVar[dict[str, str]] = {"terms_accepted": "terms_accepted"}
+    flags = frozenset({"terms_accepted"})
+
+
+class PreferenceClaimForm(Form):
+    claimed = RadioChoiceField(LABELS["claimed"], validate_choice=False)
+    member = ChoiceField(LABELS["member"], validate_choice=False)
+    proof_type = ChoiceField(LABELS["proof_type"], validate_choice=False)
+    document = FileField(LABELS["document"])
+
+
+class PreferencesForm(StepForm):
+    """One group of fields per preference of the listing, in the listing's order."""
+
+    claims = FieldList(FormField(PreferenceClaimForm))
+
+    def setup(
+        self,
+        preferences: Sequence[tuple[str, Sequence[str]]],
+        members: Sequence[tuple[int, str]],
+    ) -> None:
+        """Give each group its choices: who in the household, and which proofs count."""
+        self.codes = [code for code, _proofs in preferences]
+        while len(self.claims.entries) < len(preferences):
+            self.claims.append_entry()
+        for entry, (_code, proofs) in zip(self.claims.entries, preferences, strict=False):
+            claim = entry.form
+            claim.claimed.choices = options(
+                [("yes", _l("Yes, I claim it")), ("no", _l("No, I do not claim it"))]
+            )
+            claim.member.choices = [("", _l("Choose…")), *[(str(i), n) for i, n in members]]
+            claim.proof_type.choices = [("", _l("Choose…")), *[(p, p) for p in proofs]]
+
+    def load(self, answers: Mapping[str, Any]) -> None:
+        claims = answers.get("preferences")
+        claims = claims if isinstance(claims, Mapping) else {}
+        for entry, code in zip(self.claims.entries, self.codes, strict=False):
+            claim = claims.get(code)
+            claim = claim if isinstance(claim, Mapping) else {}
+            claimed = claim.get("claimed")
+            entry.form.claimed.data = (
+                ("yes" if claimed else "no") if isinstance(claimed, bool) else None
+            )
+            member = claim.get("member")
+            entry.form.member.data = str(member) if isinstance(member, int) else None
+            entry.form.proof_type.data = claim.get("proof_type")
+
+    def dump_claims(
+        self, previous: Mapping[str, Any], uploaded: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """The claims as answers; a new upload replaces the document, otherwise it is kept."""
+        previous = previous if isinstance(previous, Mapping) else {}
+        claims: dict[str, Any] = {}
+        for entry, code in zip(self.claims.entries, self.codes, strict=False):
+            form = entry.form
+            claimed = _yes_no(form.claimed.data)
+            if claimed is None:
+                continue
+            if not claimed:
+                claims[code] = {"claimed": False}
+                continue
+            earlier = previous.get(code) if isinstance(previous.get(code), Mapping) else {}
+            member = form.member.data
+            claims[code] = {
+                "claimed": True,
+                "member": int(member) if isinstance(member, str) and member.isdigit() else None,
+                "proof_type": _text(form.proof_type.data),
+                "document": uploaded.get(code) or (earlier or {}).get("document"),
+            }
+        return {"preferences": claims}
+
+    def field_for(self, path: str) -> Field | None:
+        parts = path.split(".")
+        if parts[0] != "preferences" or len(parts) < 2 or parts[1] not in self.codes:
+            return None
+        form = self.claims.entries[self.codes.index(parts[1])].form
+        name = parts[2] if len(parts) > 2 else "claimed"
+        return form._fields.get(name)
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "you": YouForm,
+    "alternate": AlternateForm,
+    "household": HouseholdForm,
+    "accessibility": AccessibilityForm,
+    "income": IncomeForm,
+    "preferences": PreferencesForm,
+    "demographics": DemographicsForm,
+    "terms": TermsForm,
+}
+
+
+class StartPaperForm(FlaskForm):
+    received_on = DateInputField(_l("Date the paper application was received"))
+
+
+class EmailLinkForm(FlaskForm):
+    email = StringField(LABELS["email"], render_kw={"type": "email", "autocomplete": "email"})

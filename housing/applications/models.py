@@ -1,0 +1,164 @@
+"""Applications, their versions, their documents and their duplicate keys."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from housing.applications.duplicates import DuplicateRule
+from housing.db_types import UTCDateTime, checked_enum, utcnow
+from housing.extensions import db
+
+if TYPE_CHECKING:
+    from housing.listings.models import Listing
+
+
+class ApplicationStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+
+
+class ApplicationChannel(enum.StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"
+
+
+class Application(db.Model):  # type: ignore[name-defined]
+    """One household's application to one listing, from first draft to submission.
+
+    ``answers`` is the working copy the form's steps save into; ``submitted_answers`` is what
+    was last submitted and is what staff and the lottery see. Editing a submitted application
+    changes the working copy until the applicant submits the changes.
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        # One application per account and listing, whatever its state.
+        UniqueConstraint("listing_id", "user_id", name="uq_application_listing_user"),
+        UniqueConstraint("listing_id", "lottery_number", name="uq_application_lottery_number"),
+        UniqueConstraint("listing_id", "idempotency_key", name="uq_application_idempotency"),
+        Index("ix_applications_listing_status", "listing_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The application number people see and the lottery protocol names; random, no rank.
+    public_id: Mapped[str] = mapped_column(String(12), unique=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="RESTRICT"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    channel: Mapped[ApplicationChannel] = mapped_column(
+        checked_enum(ApplicationChannel, "application_channel"),
+        default=ApplicationChannel.ONLINE,
+    )
+    status: Mapped[ApplicationStatus] = mapped_column(
+        checked_enum(ApplicationStatus, "application_status"), default=ApplicationStatus.DRAFT
+    )
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submitted_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    lottery_number: Mapped[str | None] = mapped_column(String(8))
+    # A client's Idempotency-Key and a digest of what it sent, so a retry finds its result.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+    # Paper applications: the day the form was received (postmark or hand delivery).
+    received_on: Mapped[date | None] = mapped_column(Date)
+    # Copied from the submitted answers for lists and searches.
+    applicant_name: Mapped[str] = mapped_column(String(250), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    household_size: Mapped[int | None] = mapped_column(Integer)
+    annual_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    listing: Mapped[Listing] = relationship()
+    documents: Mapped[list[ApplicationDocument]] = relationship(
+        back_populates="application", order_by="ApplicationDocument.id"
+    )
+    versions: Mapped[list[ApplicationVersion]] = relationship(
+        back_populates="application", order_by="ApplicationVersion.number"
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status is ApplicationStatus.SUBMITTED
+
+    @property
+    def has_unsubmitted_changes(self) -> bool:
+        return self.submitted_answers is not None and self.answers != self.submitted_answers
+
+
+class ApplicationVersion(db.Model):  # type: ignore[name-defined]
+    """A snapshot of the submitted answers after each submission, edit or withdrawal."""
+
+    __tablename__ = "application_versions"
+    __table_args__ = (UniqueConstraint("application_id", "number", name="uq_application_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    application: Mapped[Application] = relationship(back_populates="versions")
+
+
+class ApplicationDocument(db.Model):  # type: ignore[name-defined]
+    """An uploaded proof. Until an application claims it, it belongs only to its listing."""
+
+    __tablename__ = "application_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unguessable: an API client names its upload by this id when it submits.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    original_filename: Mapped[str] = mapped_column(String(255))
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    application: Mapped[Application | None] = relationship(back_populates="documents")
+
+
+class DuplicateKey(db.Model):  # type: ignore[name-defined]
+    """One normalized fact of a submitted application that another one may share."""
+
+    __tablename__ = "application_duplicate_keys"
+    __table_args__ = (
+        UniqueConstraint("application_id", "rule", "match_key", name="uq_duplicate_key"),
+        Index("ix_duplicate_keys_lookup", "listing_id", "rule", "match_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    rule: Mapped[DuplicateRule] = mapped_column(checked_enum(DuplicateRule, "duplicate_rule"))
+    match_key: Mapped[str] = mapped_column(String(300))

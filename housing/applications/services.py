@@ -1,0 +1,586 @@
+"""Starting, saving, submitting and withdrawing applications.
+
+Every way in (the web form, the JSON API, staff entering a paper form) goes through
+``submit_application``, so no path can skip a rule. Services flush; the caller commits once and
+hands the recorded messages to delivery only after the commit.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
+
+from housing import uploads
+from housing.accounts.models import User
+from housing.applications.duplicates import DuplicateRule, duplicate_keys
+from housing.applications.models import (
+    Application,
+    ApplicationChannel,
+    ApplicationDocument,
+    ApplicationStatus,
+    ApplicationVersion,
+    DuplicateKey,
+)
+from housing.applications.rules import (
+    ListingRules,
+    PreferenceRule,
+    Problem,
+    annual_income,
+    check_application,
+    check_section,
+)
+from housing.db_types import AnySession
+from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
+from housing.listings.models import CLOSED_STATUSES, Listing, ListingStatus, Unit
+from housing.listings.preferences import ListingPreference
+from housing.listings.services import senior_requirement, unit_terms
+from housing.storage import Storage
+
+PROOF_TYPES = frozenset({uploads.PDF, uploads.PNG, uploads.JPEG, uploads.HEIC})
+# Statuses past which not even a paper application can be entered: the entrants are frozen.
+FROZEN_STATUSES = CLOSED_STATUSES - {ListingStatus.CLOSED}
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread on the phone
+
+
+class ApplicationNotFound(LookupError):
+    """No such application, or not one the caller may see."""
+
+
+class ListingUnavailable(Exception):
+    """The listing does not take applications right now; ``code`` says why."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class ApplicationRefused(Exception):
+    """The application cannot be submitted as it is; each problem names a field and a rule."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__([f"{problem.field}:{problem.code}" for problem in problems])
+        self.problems = list(problems)
+
+
+class ApplicationLocked(Exception):
+    """The application can no longer be changed (the deadline passed, or it was withdrawn)."""
+
+
+class IdempotencyConflict(Exception):
+    """An Idempotency-Key was sent again with a different application."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    application: Application
+    # Messages recorded in this transaction, to hand to delivery after the commit.
+    message_ids: tuple[int, ...] = ()
+    # False when this call found the application already submitted (a retry, a double click).
+    created: bool = True
+
+
+def listing_rules(listing: Listing) -> ListingRules:
+    return ListingRules(
+        units=tuple(unit_terms(unit) for unit in listing.units),
+        senior=senior_requirement(listing),
+        preferences=tuple(
+            PreferenceRule(choice.preference.code, tuple(choice.preference.proof_types or ()))
+            for choice in listing.preferences
+        ),
+    )
+
+
+def local_date(listing: Listing, moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(listing.timezone)).date()
+
+
+def window_problem(
+    listing: Listing,
+    now: datetime,
+    channel: ApplicationChannel,
+    received_on: date | None = None,
+) -> str | None:
+    """Why the listing cannot take this application now, or None when it can."""
+    if not listing.is_public(now):
+        return "not_published"
+    if channel is ApplicationChannel.PAPER:
+        # A paper form counts from the day it arrived, and may be entered until the freeze.
+        if listing.status in FROZEN_STATUSES:
+            return "closed"
+        if received_on is None:
+            return "received_on_required"
+        if received_on < local_date(listing, listing.application_open_at):
+            return "received_before_open"
+        if received_on > local_date(listing, listing.application_due_at):
+            return "received_after_deadline"
+        return None
+    if listing.status in CLOSED_STATUSES:
+        return "closed"
+    if now < listing.application_open_at:
+        return "not_open_yet"
+    if now >= listing.application_due_at:
+        return "deadline_passed"
+    return None
+
+
+def new_public_id() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(10))
+
+
+def _listing(session: AnySession, listing_id: int) -> Listing:
+    listing = session.get(
+        Listing,
+        listing_id,
+        options=[
+            selectinload(Listing.units).joinedload(Unit.ami_chart),
+            selectinload(Listing.preferences).joinedload(ListingPreference.preference),
+        ],
+    )
+    if listing is None:
+        raise ListingUnavailable("not_published")
+    return listing
+
+
+def _clean_language(language: str | None) -> str:
+    return language if language in LOCALE_CODES else DEFAULT_LOCALE
+
+
+def start_application(
+    session: AnySession,
+    listing_id: int,
+    now: datetime,
+    *,
+    language: str,
+    user: User | None = None,
+    entered_by: User | None = None,
+    received_on: date | None = None,
+) -> Application:
+    """A new draft, or the draft or application this account already has for the listing."""
+    listing = _listing(session, listing_id)
+    channel = ApplicationChannel.PAPER if entered_by is not None else ApplicationChannel.ONLINE
+    if user is not None:
+        existing = session.scalars(
+            select(Application).where(
+                Application.listing_id == listing_id, Application.user_id == user.id
+            )
+        ).first()
+        if existing is not None:
+            return existing
+    problem = window_problem(listing, now, channel, received_on)
+    if problem is not None:
+        raise ListingUnavailable(problem)
+    application = Application(
+        public_id=new_public_id(),
+        listing=listing,
+        user_id=user.id if user else None,
+        entered_by_id=entered_by.id if entered_by else None,
+        channel=channel,
+        language=_clean_language(language),
+        answers={"language": _clean_language(language)},
+        received_on=received_on,
+    )
+    if user is not None:
+        application.answers = {
+            "language": application.language,
+            "applicant": {"email": user.email},
+        }
+    session.add(application)
+    session.flush()
+    return application
+
+
+def get_application(session: AnySession, public_id: str, *, lock: bool = False) -> Application:
+    query = select(Application).where(Application.public_id == public_id)
+    if lock:
+        query = query.with_for_update()
+    application = session.scalars(query).first()
+    if application is None:
+        raise ApplicationNotFound(public_id)
+    return application
+
+
+def applications_of(session: AnySession, user: User) -> list[Application]:
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.user_id == user.id)
+            .options(selectinload(Application.listing))
+            .order_by(Application.created_at.desc())
+        )
+    )
+
+
+def can_change(application: Application, now: datetime) -> bool:
+    """Drafts change while the listing takes applications; submitted ones until the deadline."""
+    listing = application.listing
+    if application.channel is ApplicationChannel.PAPER:
+        return listing.status not in FROZEN_STATUSES
+    if application.status is ApplicationStatus.DRAFT:
+        return window_problem(listing, now, application.channel) is None
+    return now < listing.application_due_at and listing.status not in CLOSED_STATUSES
+
+
+def save_answers(
+    session: AnySession, public_id: str, values: Mapping[str, Any], now: datetime
+) -> Application:
+    """Merge one step's answers into the working copy. Incomplete answers are kept too."""
+    application = get_application(session, public_id, lock=True)
+    if not can_change(application, now):
+        raise ApplicationLocked(public_id)
+    answers = copy.deepcopy(application.answers or {})
+    answers.update(copy.deepcopy(dict(values)))
+    application.answers = answers
+    if "language" in values:
+        application.language = _clean_language(values.get("language"))
+    if application.status is ApplicationStatus.DRAFT:
+        # Lets a resident who lost the link ask for it by email.
+        you = answers.get("applicant") or {}
+        email = you.get("email") if isinstance(you, Mapping) else None
+        application.contact_email = email[:254] if isinstance(email, str) else ""
+    session.flush()
+    return application
+
+
+def section_problems(application: Application, section: str, now: datetime) -> list[Problem]:
+    listing = application.listing
+    return check_section(
+        section, application.answers or {}, listing_rules(listing), local_date(listing, now)
+    )
+
+
+def all_problems(application: Application, now: datetime) -> list[Problem]:
+    """What still stands between the working copy and a submission (shown on review)."""
+    listing = application.listing
+    problems = []
+    window = window_problem(listing, now, application.channel, application.received_on)
+    if window is not None:
+        problems.append(Problem("listing", window))
+    problems += check_application(
+        application.answers or {}, listing_rules(listing), local_date(listing, now)
+    )
+    return problems
+
+
+def _document_problems(
+    session: AnySession, application: Application, answers: Mapping[str, Any]
+) -> list[Problem]:
+    """Each claimed proof must be a file uploaded for this application (or, from the API,
+    uploaded to this listing and not yet claimed); claimed files are attached here."""
+    problems = []
+    claims = answers.get("preferences")
+    if not isinstance(claims, Mapping):
+        return []
+    for code, claim in claims.items():
+        if not isinstance(claim, Mapping) or claim.get("claimed") is not True:
+            continue
+        document_id = claim.get("document")
+        if not isinstance(document_id, str) or not document_id:
+            continue
+        document = session.scalars(
+            select(ApplicationDocument).where(ApplicationDocument.public_id == document_id)
+        ).first()
+        usable = document is not None and (
+            document.application_id == application.id
+            or (document.application_id is None and document.listing_id == application.listing_id)
+        )
+        if not usable:
+            problems.append(Problem(f"preferences.{code}.document", "unknown_document"))
+        elif document is not None and document.application_id is None:
+            document.application_id = application.id
+    return problems
+
+
+def _new_lottery_number(session: AnySession, listing_id: int) -> str:
+    """Eight digits, unique within the listing, drawn at random: the number says nothing about
+    rank or submission order and plays no part in the draw (which uses the public id)."""
+    while True:
+        number = str(10_000_000 + secrets.randbelow(90_000_000))
+        taken = session.scalar(
+            select(Application.id).where(
+                Application.listing_id == listing_id, Application.lottery_number == number
+            )
+        )
+        if taken is None:
+            return number
+
+
+def _copy_columns(application: Application, answers: Mapping[str, Any]) -> None:
+    you = answers.get("applicant") or {}
+    application.applicant_name = " ".join(
+        part for part in (you.get("first_name"), you.get("last_name")) if part
+    )[:250]
+    application.contact_email = "" if you.get("no_email") else str(you.get("email") or "")[:254]
+    application.household_size = 1 + len(answers.get("household") or [])
+    application.annual_income = annual_income(answers.get("income") or {})
+    application.language = _clean_language(answers.get("language"))
+
+
+def _record_version(
+    session: AnySession,
+    application: Application,
+    action: str,
+    actor: User | None,
+    now: datetime,
+    *,
+    first: bool = False,
+) -> None:
+    count = 0
+    if not first:
+        count = (
+            session.scalar(
+                select(func.count())
+                .select_from(ApplicationVersion)
+                .where(ApplicationVersion.application_id == application.id)
+            )
+            or 0
+        )
+    session.add(
+        ApplicationVersion(
+            application_id=application.id,
+            number=count + 1,
+            action=action,
+            at=now,
+            actor_id=actor.id if actor else None,
+            answers=copy.deepcopy(application.submitted_answers or application.answers),
+        )
+    )
+
+
+def _refresh_duplicate_keys(
+    session: AnySession, application: Application, *, first: bool = False
+) -> None:
+    if not first:
+        session.execute(delete(DuplicateKey).where(DuplicateKey.application_id == application.id))
+    for rule, key in duplicate_keys(application.submitted_answers or {}):
+        session.add(
+            DuplicateKey(
+                application_id=application.id,
+                listing_id=application.listing_id,
+                rule=rule,
+                match_key=key,
+            )
+        )
+
+
+def submit_application(
+    session: AnySession, public_id: str, now: datetime, *, actor: User | None = None
+) -> Submission:
+    """Check everything and submit (or submit the changes to) an application. Idempotent:
+    submitting an unchanged submitted application again returns it as it is."""
+    application = get_application(session, public_id, lock=True)
+    if application.is_submitted and not application.has_unsubmitted_changes:
+        return Submission(application, created=False)
+    return _submit(session, application, now, actor)
+
+
+def _submit(
+    session: AnySession, application: Application, now: datetime, actor: User | None
+) -> Submission:
+    """Submit an application this transaction holds (locked, or just made by it)."""
+    from housing.applications import messages
+
+    listing = application.listing
+    problems: list[Problem] = []
+    window = window_problem(listing, now, application.channel, application.received_on)
+    if window is not None:
+        problems.append(Problem("listing", window))
+    if application.status is not ApplicationStatus.DRAFT and not can_change(application, now):
+        problems.append(Problem("listing", "deadline_passed"))
+    answers = copy.deepcopy(application.answers or {})
+    problems += check_application(answers, listing_rules(listing), local_date(listing, now))
+    problems += _document_problems(session, application, answers)
+    if problems:
+        raise ApplicationRefused(problems)
+
+    first_time = application.submitted_answers is None
+    action = "submitted" if first_time else "edited"
+    if application.status is ApplicationStatus.WITHDRAWN:
+        action = "resubmitted"
+    application.submitted_answers = answers
+    application.status = ApplicationStatus.SUBMITTED
+    application.submitted_at = application.submitted_at or now
+    application.withdrawn_at = None
+    if application.lottery_number is None:
+        application.lottery_number = _new_lottery_number(session, listing.id)
+    _copy_columns(application, answers)
+    _record_version(session, application, action, actor, now, first=first_time)
+    _refresh_duplicate_keys(session, application, first=first_time)
+    message = messages.queue_submitted(session, application, updated=not first_time)
+    session.flush()
+    return Submission(application, (message.id,) if message else ())
+
+
+def request_digest(answers: Mapping[str, Any]) -> str:
+    import hashlib
+    import json
+
+    canonical = json.dumps(answers, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def find_by_idempotency_key(
+    session: AnySession, listing_id: int, key: str, digest: str
+) -> Application | None:
+    existing = session.scalars(
+        select(Application).where(
+            Application.listing_id == listing_id, Application.idempotency_key == key
+        )
+    ).first()
+    if existing is not None and existing.request_digest != digest:
+        raise IdempotencyConflict(key)
+    return existing
+
+
+def submit_answers(
+    session: AnySession,
+    listing_id: int,
+    answers: Mapping[str, Any],
+    now: datetime,
+    *,
+    idempotency_key: str | None = None,
+) -> Submission:
+    """Submit a whole application in one call (the API). With an Idempotency-Key, a retry
+    returns the application the first call made instead of making another."""
+    digest = request_digest(answers)
+    if idempotency_key:
+        existing = find_by_idempotency_key(session, listing_id, idempotency_key, digest)
+        if existing is not None and existing.is_submitted:
+            return Submission(existing, created=False)
+    listing = _listing(session, listing_id)
+    if not listing.is_public(now):
+        raise ListingUnavailable("not_published")
+    language = answers.get("language")
+    application = Application(
+        public_id=new_public_id(),
+        listing=listing,
+        channel=ApplicationChannel.ONLINE,
+        language=_clean_language(language if isinstance(language, str) else None),
+        answers=copy.deepcopy(dict(answers)),
+        idempotency_key=idempotency_key or None,
+        request_digest=digest if idempotency_key else None,
+    )
+    session.add(application)
+    session.flush()
+    return _submit(session, application, now, None)
+
+
+def withdraw_application(
+    session: AnySession, public_id: str, now: datetime, *, actor: User | None = None
+) -> Submission:
+    from housing.applications import messages
+
+    application = get_application(session, public_id, lock=True)
+    if application.status is ApplicationStatus.WITHDRAWN:
+        return Submission(application, created=False)
+    if not application.is_submitted or not can_change(application, now):
+        raise ApplicationLocked(public_id)
+    application.status = ApplicationStatus.WITHDRAWN
+    application.withdrawn_at = now
+    application.answers = copy.deepcopy(application.submitted_answers or {})
+    _record_version(session, application, "withdrawn", actor, now)
+    session.flush()
+    message = messages.queue_withdrawn(session, application)
+    return Submission(application, (message.id,) if message else ())
+
+
+def store_proof(
+    session: AnySession,
+    storage: Storage,
+    *,
+    listing_id: int,
+    application: Application | None,
+    filename: str | None,
+    stream: IO[bytes],
+) -> ApplicationDocument:
+    """Keep an uploaded proof under a random name; its type comes from its bytes."""
+    data = uploads.read_limited(stream)
+    content_type = uploads.checked_type(data, PROOF_TYPES)
+    key = storage.save(io.BytesIO(data), suffix=uploads.SUFFIXES[content_type])
+    document = ApplicationDocument(
+        public_id=secrets.token_hex(16),
+        listing_id=listing_id,
+        application_id=application.id if application else None,
+        original_filename=uploads.safe_filename(filename),
+        storage_key=key,
+        content_type=content_type,
+        byte_size=len(data),
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+def get_document(
+    session: AnySession, application: Application, document_public_id: str
+) -> ApplicationDocument:
+    document = session.scalars(
+        select(ApplicationDocument).where(
+            ApplicationDocument.public_id == document_public_id,
+            ApplicationDocument.application_id == application.id,
+        )
+    ).first()
+    if document is None:
+        raise ApplicationNotFound(document_public_id)
+    return document
+
+
+@dataclass(frozen=True)
+class FlaggedSet:
+    rule: DuplicateRule
+    key: str
+    applications: list[Application]
+
+
+def flagged_sets(session: AnySession, listing_id: int) -> list[FlaggedSet]:
+    """Groups of submitted applications to a listing that share a duplicate key."""
+    shared = (
+        select(DuplicateKey.rule, DuplicateKey.match_key)
+        .join(Application, Application.id == DuplicateKey.application_id)
+        .where(
+            DuplicateKey.listing_id == listing_id,
+            Application.status == ApplicationStatus.SUBMITTED,
+        )
+        .group_by(DuplicateKey.rule, DuplicateKey.match_key)
+        .having(func.count() > 1)
+        .order_by(DuplicateKey.rule, DuplicateKey.match_key)
+    )
+    sets = []
+    for rule, key in session.execute(shared).all():
+        members = session.scalars(
+            select(Application)
+            .join(DuplicateKey, DuplicateKey.application_id == Application.id)
+            .where(
+                DuplicateKey.listing_id == listing_id,
+                DuplicateKey.rule == rule,
+                DuplicateKey.match_key == key,
+                Application.status == ApplicationStatus.SUBMITTED,
+            )
+            .order_by(Application.submitted_at, Application.id)
+        ).all()
+        sets.append(FlaggedSet(rule, key, list(members)))
+    return sets
+
+
+def listing_applications(
+    session: AnySession, listing_id: int, *, limit: int = 200
+) -> list[Application]:
+    return list(
+        session.scalars(
+            select(Application)
+            .where(
+                Application.listing_id == listing_id,
+                Application.status != ApplicationStatus.DRAFT,
+            )
+            .order_by(Application.submitted_at.desc(), Application.id.desc())
+            .limit(limit)
+        )
+    )

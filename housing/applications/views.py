@@ -1,0 +1,500 @@
+"""The resident's application: start, the steps, review, submit, view, withdraw, documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+from wtforms import FieldList, FormField
+
+from housing.accounts import tokens
+from housing.accounts.models import Role
+from housing.accounts.permissions import can_manage_listing
+from housing.applications import messages, rules, services
+from housing.applications.forms import (
+    STEP_FORMS,
+    EmailLinkForm,
+    HouseholdForm,
+    PreferencesForm,
+    StepForm,
+)
+from housing.applications.models import Application, ApplicationChannel, ApplicationStatus
+from housing.applications.presenters import member_choices, preference_rows, step_links
+from housing.applications.wording import (
+    LABELS,
+    SECTION_TITLES,
+    choice_label,
+    label,
+    language_name,
+    problem_text,
+    status_text,
+    version_text,
+)
+from housing.db_types import utcnow
+from housing.extensions import db, limiter
+from housing.listings.models import Listing
+from housing.listings.wording import upload_problem_text
+from housing.notifications.tasks import send_after_commit
+from housing.uploads import RejectedUpload
+
+applications = Blueprint("applications", __name__, template_folder="templates")
+
+STEPS = (*rules.SECTIONS[:-1], "review", "terms")
+GRANTS = "applications"
+MAX_GRANTS = 10
+
+
+@applications.context_processor
+def _wording() -> dict[str, Any]:
+    return {
+        "section_titles": SECTION_TITLES,
+        "labels": LABELS,
+        "choice_label": choice_label,
+        "language_name": language_name,
+        "status_text": status_text,
+        "version_text": version_text,
+        "locale": _language(),
+        "zip": zip,
+    }
+
+
+def _language() -> str:
+    return str(get_locale() or "en")
+
+
+def grant(application: Application) -> None:
+    """This browser may open this application (it started it, or followed its link)."""
+    granted = [pid for pid in session.get(GRANTS, []) if pid != application.public_id]
+    session[GRANTS] = [*granted[-(MAX_GRANTS - 1) :], application.public_id]
+
+
+def access_of(application: Application) -> str | None:
+    """ "owner" for the applicant, "manager" for the listing's partners and staff, else None."""
+    if current_user.is_authenticated:
+        if application.user_id == current_user.id:
+            return "owner"
+        if current_user.role in (Role.PARTNER, Role.STAFF):
+            if current_user.needs_two_factor and not current_user.has_two_factor:
+                return None
+            if can_manage_listing(db.session, current_user, application.listing_id):
+                return "manager"
+    if application.public_id in session.get(GRANTS, []):
+        return "owner"
+    return None
+
+
+def may_edit(application: Application, access: str | None) -> bool:
+    if application.channel is ApplicationChannel.PAPER:
+        return access == "manager"
+    return access == "owner"
+
+
+def application_or_404(public_id: str, *, edit: bool = False) -> tuple[Application, str]:
+    try:
+        application = services.get_application(db.session, public_id)
+    except services.ApplicationNotFound:
+        abort(404)
+    access = access_of(application)
+    if access is None or (edit and not may_edit(application, access)):
+        abort(404)
+    return application, access
+
+
+def _public_listing_or_404(listing_id: int) -> Listing:
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or not listing.is_public(utcnow()):
+        abort(404)
+    return listing
+
+
+@applications.route("/listings/<int:listing_id>/apply", methods=["GET", "POST"])
+def start(listing_id: int) -> str | Response | tuple[str, int]:
+    listing = _public_listing_or_404(listing_id)
+    now = utcnow()
+    problem = services.window_problem(listing, now, ApplicationChannel.ONLINE)
+    user = current_user if current_user.is_authenticated else None
+    if user is not None and user.role is not Role.APPLICANT:
+        user = None
+    if request.method == "POST" and problem is None:
+        application = services.start_application(
+            db.session, listing_id, now, language=_language(), user=user
+        )
+        db.session.commit()
+        grant(application)
+        if application.status is not ApplicationStatus.DRAFT:
+            return redirect(url_for(".show", public_id=application.public_id))
+        return redirect(url_for(".step", public_id=application.public_id, step="you"))
+    closed_text = problem_text(rules.Problem("listing", problem)) if problem is not None else None
+    return render_template(
+        "applications/start.html",
+        listing=listing,
+        closed_text=closed_text,
+        link_form=EmailLinkForm(),
+    ), (409 if request.method == "POST" else 200)
+
+
+@applications.post("/listings/<int:listing_id>/apply/link")
+@limiter.limit("5 per minute;20 per hour")
+def email_link(listing_id: int) -> str:
+    """Send the links to this listing's applications that carry this email address.
+
+    The answer is the same whether or not there are any, so no one learns who applied.
+    """
+    listing = _public_listing_or_404(listing_id)
+    form = EmailLinkForm()
+    email = (form.email.data or "").strip().lower() if form.validate() else ""
+    message_ids = []
+    if email and "\n" not in email and "\r" not in email:
+        found = db.session.scalars(
+            select(Application)
+            .where(
+                Application.listing_id == listing.id,
+                func.lower(Application.contact_email) == email,
+            )
+            .limit(3)
+        ).all()
+        for application in found:
+            message = messages.queue_resume_link(db.session, application)
+            if message is not None:
+                message_ids.append(message.id)
+        db.session.commit()
+        send_after_commit(message_ids)
+    return render_template("applications/link_sent.html", listing=listing)
+
+
+@applications.get("/listings/<int:listing_id>/apply/resume/<token>")
+def resume(listing_id: int, token: str) -> Response | tuple[str, int]:
+    try:
+        public_id = messages.read_access_token(token, listing_id)
+        application = services.get_application(db.session, public_id)
+    except tokens.ExpiredToken:
+        listing = _public_listing_or_404(listing_id)
+        return render_template(
+            "applications/link_invalid.html", listing=listing, expired=True, form=EmailLinkForm()
+        ), 400
+    except (tokens.InvalidToken, services.ApplicationNotFound):
+        listing = _public_listing_or_404(listing_id)
+        return render_template(
+            "applications/link_invalid.html", listing=listing, expired=False, form=EmailLinkForm()
+        ), 400
+    grant(application)
+    if application.status is ApplicationStatus.DRAFT:
+        return redirect(url_for(".step", public_id=public_id, step="review"))
+    return redirect(url_for(".show", public_id=public_id))
+
+
+def _form_for(step: str, application: Application, *, formdata: bool) -> StepForm:
+    form_class = STEP_FORMS[step]
+    form = form_class() if formdata else form_class(formdata=None)
+    if isinstance(form, PreferencesForm):
+        listing = application.listing
+        form.setup(
+            [(c.preference.code, c.preference.proof_types or []) for c in listing.preferences],
+            member_choices(application.answers),
+        )
+    if not formdata:
+        form.load(application.answers or {})
+        if isinstance(form, HouseholdForm) and len(form.members) <= rules.MAX_HOUSEHOLD_MEMBERS:
+            form.members.append_entry()  # a blank row to add someone, even without JavaScript
+    return form
+
+
+def _show_problems(form: StepForm, problems: list[rules.Problem]) -> list[str]:
+    """Put each problem at its field; return the ones no field of this form shows."""
+    elsewhere = []
+    for problem in problems:
+        field = form.field_for(problem.field)
+        if field is None:
+            elsewhere.append(problem_text(problem))
+        else:
+            field.errors = [*list(field.errors or []), problem_text(problem)]
+    return elsewhere
+
+
+def error_items(form: StepForm) -> list[tuple[str, str, str]]:
+    """(field id, label, message) for every field error, in page order, for the summary."""
+    items: list[tuple[str, str, str]] = []
+
+    def walk(fields: Any, prefix: str) -> None:
+        for field in fields:
+            if isinstance(field, FieldList):
+                for number, entry in enumerate(field.entries, start=1):
+                    walk(entry.form, _entry_prefix(form, field.name, number))
+            elif isinstance(field, FormField):
+                walk(field.form, prefix)
+            else:
+                for message in field.errors or ():
+                    items.append((field.id, prefix + str(field.label.text), str(message)))
+
+    walk(form, "")
+    return items
+
+
+def _entry_prefix(form: StepForm, list_name: str, number: int) -> str:
+    if list_name == "claims" and isinstance(form, PreferencesForm):
+        return f"{form.codes[number - 1]}: " if number <= len(form.codes) else ""
+    return _("Household member %(number)s", number=number) + ": "
+
+
+def _render_step(
+    application: Application,
+    step: str,
+    form: StepForm,
+    *,
+    other_problems: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    return render_template(
+        f"applications/steps/{step}.html",
+        application=application,
+        listing=application.listing,
+        form=form,
+        step=step,
+        steps=step_links(application, STEPS),
+        title=SECTION_TITLES[step],
+        other_problems=other_problems or [],
+        errors=error_items(form),
+        preferences=preference_rows(application.listing, _language()),
+    ), status
+
+
+def _store_uploads(form: PreferencesForm, application: Application) -> tuple[dict[str, str], bool]:
+    """Save each new proof file; a refused one gets its reason and the rest is still kept."""
+    uploaded: dict[str, str] = {}
+    refused = False
+    storage = current_app.extensions["storage"]
+    for entry, code in zip(form.claims.entries, form.codes, strict=False):
+        file = entry.form.document.data
+        if not file or not getattr(file, "filename", ""):
+            continue
+        try:
+            document = services.store_proof(
+                db.session,
+                storage,
+                listing_id=application.listing_id,
+                application=application,
+                filename=file.filename,
+                stream=file.stream,
+            )
+        except RejectedUpload as error:
+            entry.form.document.errors = [upload_problem_text(error.code)]
+            refused = True
+        else:
+            uploaded[code] = document.public_id
+    return uploaded, refused
+
+
+@applications.route("/applications/<public_id>/<step>", methods=["GET", "POST"])
+def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
+    if step not in STEPS:
+        abort(404)
+    application, _access = application_or_404(public_id, edit=True)
+    now = utcnow()
+    if not services.can_change(application, now):
+        flash(_("This application can no longer be changed."), "error")
+        return redirect(url_for(".show", public_id=public_id))
+    if step == "review":
+        return _review(application)
+    if request.method == "GET":
+        return _render_step(application, step, _form_for(step, application, formdata=False))
+
+    form = _form_for(step, application, formdata=True)
+    if not form.validate():
+        return _render_step(application, step, form, status=400)
+    action = request.form.get("action", "continue")
+    values = form.dump() if not isinstance(form, PreferencesForm) else {}
+    refused_upload = False
+    if isinstance(form, PreferencesForm):
+        uploaded, refused_upload = _store_uploads(form, application)
+        values = form.dump_claims(application.answers.get("preferences") or {}, uploaded)
+    try:
+        services.save_answers(db.session, public_id, values, now)
+    except services.ApplicationLocked:
+        db.session.rollback()
+        flash(_("This application can no longer be changed."), "error")
+        return redirect(url_for(".show", public_id=public_id))
+    if step == "terms" and action == "submit":
+        return _submit(application, form)
+    db.session.commit()
+
+    if action == "save_exit":
+        return _saved(application)
+    if isinstance(form, HouseholdForm) and action == "add":
+        return _render_step(application, step, _form_for(step, application, formdata=False))
+    problems = services.section_problems(application, step, now)
+    if problems or refused_upload:
+        shown = _form_for(step, application, formdata=False)
+        if isinstance(form, PreferencesForm) and isinstance(shown, PreferencesForm):
+            # A refused file's reason replaces the "upload a document" reminder.
+            for posted, fresh in zip(form.claims.entries, shown.claims.entries, strict=False):
+                fresh.form.document.errors = list(posted.form.document.errors or [])
+            refused = {
+                code
+                for code, entry in zip(form.codes, form.claims.entries, strict=False)
+                if entry.form.document.errors
+            }
+            problems = [
+                problem
+                for problem in problems
+                if not (
+                    problem.field.endswith(".document") and problem.field.split(".")[1] in refused
+                )
+            ]
+        other = _show_problems(shown, problems)
+        if refused_upload:
+            other.insert(0, _("A file was not accepted; the rest of your answers are saved."))
+        return _render_step(application, step, shown, other_problems=other, status=422)
+    following = STEPS[STEPS.index(step) + 1] if step != "terms" else "review"
+    return redirect(url_for(".step", public_id=public_id, step=following))
+
+
+def _saved(application: Application) -> str:
+    sent_to = None
+    if access_of(application) == "owner" and application.user_id is None:
+        message = messages.queue_resume_link(db.session, application)
+        if message is not None:
+            db.session.commit()
+            send_after_commit([message.id])
+            sent_to = message.recipient
+    private_link = None
+    if sent_to is None and application.user_id is None:
+        private_link = messages.access_link(application)
+    return render_template(
+        "applications/saved.html",
+        application=application,
+        sent_to=sent_to,
+        private_link=private_link,
+    )
+
+
+def _review(application: Application) -> str:
+    problems = services.all_problems(application, utcnow())
+    by_section: dict[str, list[tuple[str, str]]] = {}
+    for problem in problems:
+        if problem.section == "terms":
+            continue
+        by_section.setdefault(problem.section, []).append(
+            (label(problem.field), problem_text(problem))
+        )
+    return render_template(
+        "applications/review.html",
+        application=application,
+        listing=application.listing,
+        answers=application.answers,
+        steps=step_links(application, STEPS),
+        step="review",
+        title=SECTION_TITLES["review"],
+        problems=by_section,
+    )
+
+
+def _submit(application: Application, form: StepForm) -> str | Response | tuple[str, int]:
+    actor = current_user if current_user.is_authenticated else None
+    try:
+        submission = services.submit_application(
+            db.session, application.public_id, utcnow(), actor=actor
+        )
+    except services.ApplicationRefused as refusal:
+        # Keep the terms answer that was just saved, then show every remaining problem.
+        db.session.commit()
+        elsewhere = [p for p in refusal.problems if p.section != "terms"]
+        if elsewhere:
+            return _review(application), 422
+        form = _form_for("terms", application, formdata=False)
+        _show_problems(form, refusal.problems)
+        return _render_step(application, "terms", form, status=422)
+    db.session.commit()
+    send_after_commit(list(submission.message_ids))
+    return redirect(url_for(".confirmation", public_id=application.public_id))
+
+
+@applications.get("/applications/<public_id>/confirmation")
+def confirmation(public_id: str) -> str:
+    application, access = application_or_404(public_id)
+    if application.status is ApplicationStatus.DRAFT:
+        abort(404)
+    return render_template(
+        "applications/confirmation.html",
+        application=application,
+        listing=application.listing,
+        private_link=messages.access_link(application) if access == "owner" else None,
+    )
+
+
+@applications.get("/applications/<public_id>")
+def show(public_id: str) -> str:
+    application, access = application_or_404(public_id)
+    now = utcnow()
+    return render_template(
+        "applications/show.html",
+        application=application,
+        listing=application.listing,
+        answers=application.submitted_answers or application.answers,
+        access=access,
+        can_edit=may_edit(application, access) and services.can_change(application, now),
+        can_withdraw=(
+            access == "owner" and application.is_submitted and services.can_change(application, now)
+        ),
+    )
+
+
+@applications.route("/applications/<public_id>/withdraw", methods=["GET", "POST"])
+def withdraw(public_id: str) -> str | Response:
+    application, access = application_or_404(public_id)
+    if access != "owner":
+        abort(404)
+    form = FlaskForm()
+    if request.method == "POST" and form.validate():
+        try:
+            submission = services.withdraw_application(
+                db.session,
+                public_id,
+                utcnow(),
+                actor=current_user if current_user.is_authenticated else None,
+            )
+        except services.ApplicationLocked:
+            db.session.rollback()
+            flash(_("This application can no longer be withdrawn."), "error")
+        else:
+            db.session.commit()
+            send_after_commit(list(submission.message_ids))
+            flash(_("Your application was withdrawn."), "success")
+        return redirect(url_for(".show", public_id=public_id))
+    return render_template("applications/withdraw.html", application=application, form=form)
+
+
+@applications.get("/applications/<public_id>/documents/<document_id>")
+def document(public_id: str, document_id: str) -> Response:
+    application, _access = application_or_404(public_id)
+    try:
+        stored = services.get_document(db.session, application, document_id)
+    except services.ApplicationNotFound:
+        abort(404)
+    stream = current_app.extensions["storage"].open(stored.storage_key)
+    response = send_file(
+        stream,
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.original_filename,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -1,0 +1,280 @@
+"""What residents read about their application: field labels, choices and problems."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from housing.applications.rules import Problem
+from housing.i18n import format_money, format_number
+
+SECTION_TITLES: dict[str, LazyString] = {
+    "you": _l("About you"),
+    "alternate": _l("Alternate contact"),
+    "household": _l("Your household"),
+    "accessibility": _l("Accessibility needs"),
+    "income": _l("Income and vouchers"),
+    "preferences": _l("Lottery preferences"),
+    "demographics": _l("About your household (optional)"),
+    "review": _l("Review your application"),
+    "terms": _l("Terms and submit"),
+}
+
+LABELS: dict[str, LazyString] = {
+    "first_name": _l("First name"),
+    "middle_name": _l("Middle name (optional)"),
+    "last_name": _l("Last name"),
+    "date_of_birth": _l("Date of birth"),
+    "email": _l("Email address"),
+    "no_email": _l("I do not have an email address"),
+    "phone": _l("Phone number"),
+    "no_phone": _l("I do not have a phone number"),
+    "phone_type": _l("Kind of phone"),
+    "street": _l("Street address"),
+    "unit": _l("Apartment or unit (optional)"),
+    "city": _l("City"),
+    "state": _l("State"),
+    "postal_code": _l("ZIP code"),
+    "address": _l("Home address"),
+    "mailing_address": _l("Mailing address"),
+    "works_in_city": _l("Do you work in the city?"),
+    "language": _l("Language for messages about this application"),
+    "kind": _l("Who is your alternate contact?"),
+    "name": _l("Their full name"),
+    "relationship": _l("Relationship to you"),
+    "has_voucher": _l("Does your household have a housing voucher or rental subsidy?"),
+    "amount": _l("Total household income before taxes"),
+    "period": _l("Is that amount per month or per year?"),
+    "claimed": _l("Do you claim this preference?"),
+    "member": _l("Household member who qualifies"),
+    "proof_type": _l("Kind of proof"),
+    "document": _l("Proof document"),
+    "terms_accepted": _l("I agree to the terms"),
+    "eligibility": _l("Eligibility"),
+    "listing": _l("Application period"),
+    "mobility": _l("Mobility (for example, a wheelchair-accessible unit)"),
+    "vision": _l("Vision"),
+    "hearing": _l("Hearing"),
+    "ethnicity": _l("Ethnicity"),
+    "race": _l("Race"),
+    "gender": _l("Gender"),
+    "heard_from": _l("How did you hear about this listing?"),
+    "household": _l("Household members"),
+    "preferences": _l("Lottery preferences"),
+}
+
+CHOICES: dict[str, dict[str, LazyString]] = {
+    "phone_type": {"cell": _l("Cell"), "home": _l("Home"), "work": _l("Work")},
+    "kind": {
+        "none": _l("I do not want an alternate contact"),
+        "family": _l("A family member"),
+        "friend": _l("A friend"),
+        "caseworker": _l("A caseworker or housing counselor"),
+        "other": _l("Someone else"),
+    },
+    "relationship": {
+        "spouse": _l("Spouse"),
+        "partner": _l("Domestic partner"),
+        "child": _l("Child"),
+        "parent": _l("Parent"),
+        "sibling": _l("Brother or sister"),
+        "grandparent": _l("Grandparent"),
+        "grandchild": _l("Grandchild"),
+        "other_relative": _l("Other relative"),
+        "friend": _l("Friend"),
+        "other": _l("Other"),
+    },
+    "period": {"month": _l("Per month"), "year": _l("Per year")},
+    "ethnicity": {
+        "hispanic_latino": _l("Hispanic or Latino"),
+        "not_hispanic_latino": _l("Not Hispanic or Latino"),
+        "decline": _l("I prefer not to say"),
+    },
+    "race": {
+        "american_indian": _l("American Indian or Alaska Native"),
+        "asian": _l("Asian"),
+        "black": _l("Black or African American"),
+        "pacific_islander": _l("Native Hawaiian or Pacific Islander"),
+        "white": _l("White"),
+        "multiracial": _l("More than one race"),
+        "other": _l("Other"),
+        "decline": _l("I prefer not to say"),
+    },
+    "gender": {
+        "woman": _l("Woman"),
+        "man": _l("Man"),
+        "nonbinary": _l("Non-binary"),
+        "other": _l("Another gender"),
+        "decline": _l("I prefer not to say"),
+    },
+    "heard_from": {
+        "website": _l("This website"),
+        "newspaper": _l("A newspaper"),
+        "social_media": _l("Social media"),
+        "friend_family": _l("Friends or family"),
+        "housing_counselor": _l("A housing counselor"),
+        "community_organization": _l("A community organization"),
+        "other": _l("Somewhere else"),
+    },
+}
+
+
+def status_text(status: str) -> str:
+    return {
+        "draft": _("Started, not submitted"),
+        "submitted": _("Submitted"),
+        "withdrawn": _("Withdrawn"),
+    }.get(status, status)
+
+
+def version_text(action: str) -> str:
+    return {
+        "submitted": _("Submitted"),
+        "edited": _("Changes submitted"),
+        "withdrawn": _("Withdrawn"),
+        "resubmitted": _("Submitted again"),
+    }.get(action, action)
+
+
+def rule_text(rule: str) -> str:
+    return {
+        "name_dob": _("Same household member (name and date of birth)"),
+        "email": _("Same email address"),
+        "address": _("Same home address"),
+    }.get(rule, rule)
+
+
+def language_name(code: Any) -> str:
+    from housing.i18n import LOCALES
+
+    for locale in LOCALES:
+        if locale.code == code:
+            return locale.native_name
+    return _("Not answered")
+
+
+_INDEX = re.compile(r"\.\d+")
+
+
+def field_name(path: str) -> str:
+    """The last meaningful part of a problem's path: "household.2.date_of_birth" -> the label
+    key "date_of_birth"."""
+    return path.rsplit(".", 1)[-1]
+
+
+def label(path: str) -> str:
+    found = LABELS.get(field_name(path))
+    return str(found) if found is not None else field_name(path)
+
+
+def choice_label(field: str, value: Any) -> str:
+    return str(CHOICES.get(field, {}).get(str(value), value or ""))
+
+
+def _required_text(path: str) -> str:
+    name = field_name(path)
+    specific: dict[str, Callable[[], str]] = {
+        "terms_accepted": lambda: _("Accept the terms to submit your application."),
+        "member": lambda: _("Choose the household member who qualifies."),
+        "proof_type": lambda: _("Choose the kind of proof you are sending."),
+        "document": lambda: _("Upload a document that proves this preference."),
+        "works_in_city": lambda: _("Answer yes or no."),
+        "has_voucher": lambda: _("Answer yes or no."),
+        "kind": lambda: _("Choose one of the options, even if it is that you want none."),
+        "relationship": lambda: _("Choose how this person is related to you."),
+        "period": lambda: _("Choose per month or per year."),
+        "date_of_birth": lambda: _("Enter the date of birth."),
+        "email": lambda: _("Enter an email address, or tick the box to say you do not have one."),
+        "phone": lambda: _("Enter a phone number, or tick the box to say you do not have one."),
+    }
+    return specific.get(name, lambda: _("Fill in this field."))()
+
+
+def problem_text(problem: Problem) -> str:
+    """One problem as a sentence in the resident's language."""
+    detail: Mapping[str, Any] = problem.detail
+    texts: dict[str, Callable[[], str]] = {
+        "required": lambda: _required_text(problem.field),
+        "invalid": lambda: _("This answer is not in a form we can read. Please enter it again."),
+        "invalid_characters": lambda: _(
+            "Remove the line breaks or special characters from this answer."
+        ),
+        "too_long": lambda: _(
+            "Use at most %(maximum)s characters.", maximum=format_number(detail["maximum"])
+        ),
+        "invalid_choice": lambda: _("Choose one of the options shown."),
+        "invalid_date": lambda: _("Enter a real date like 1985-04-23 (year, month, day)."),
+        "future_date": lambda: _("A date of birth cannot be in the future."),
+        "date_too_early": lambda: _("Check the year: it is before 1900."),
+        "under_18": lambda: _(
+            "The person applying must be at least %(age)s years old.", age=detail["age"]
+        ),
+        "invalid_email": lambda: _("Enter an email address like name@example.com."),
+        "invalid_phone": lambda: _("Enter a 10-digit US phone number, like 555-123-4567."),
+        "po_box": lambda: _(
+            "Your home address cannot be a PO box. Give the address where you live; you can "
+            "add a PO box as your mailing address."
+        ),
+        "invalid_state": lambda: _("Enter the two-letter state code, like CA."),
+        "invalid_zip": lambda: _("Enter a 5-digit ZIP code, like 94110."),
+        "email_or_phone": lambda: _("Give your alternate contact's email address or phone."),
+        "too_many": lambda: _(
+            "A household can list at most %(maximum)s other people.", maximum=detail["maximum"]
+        ),
+        "invalid_amount": lambda: _("Enter an amount in dollars, for example 3500."),
+        "unknown_field": lambda: _("This field is not part of the application."),
+        "unknown_preference": lambda: _("This listing has no such preference."),
+        "claim_or_decline": lambda: _("Say whether you claim this preference or not."),
+        "unknown_document": lambda: _(
+            "We do not have that document for this application. Please upload it again."
+        ),
+        "too_small": lambda: _(
+            "A household of %(size)s is too small for every unit in this listing.",
+            size=detail["household_size"],
+        ),
+        "too_big": lambda: _(
+            "A household of %(size)s is too large for every unit in this listing.",
+            size=detail["household_size"],
+        ),
+        "income_too_low": lambda: _(
+            "Your household income is below the minimum for every unit. The lowest minimum "
+            "is %(amount)s a year (households with a voucher or subsidy do not need it).",
+            amount=format_money(detail["minimum"]),
+        ),
+        "income_too_high": lambda: _(
+            "Your household income is above the limit for every unit. For a household of "
+            "%(size)s the highest limit here is %(amount)s a year.",
+            size=detail["household_size"],
+            amount=format_money(detail["maximum"]),
+        ),
+        "age": lambda: _(
+            "This listing is for seniors: household members must be at least %(age)s years old.",
+            age=detail["age"],
+        ),
+        "not_published": lambda: _("This listing is not taking applications."),
+        "not_open_yet": lambda: _("Applications for this listing are not open yet."),
+        "closed": lambda: _("Applications for this listing are closed."),
+        "deadline_passed": lambda: _("The application deadline has passed."),
+        "received_on_required": lambda: _("Enter the date the paper application was received."),
+        "received_before_open": lambda: _(
+            "The paper application is dated before the application period opened."
+        ),
+        "received_after_deadline": lambda: _(
+            "The paper application arrived after the deadline and cannot be entered."
+        ),
+    }
+    text = texts.get(problem.code)
+    return text() if text is not None else _("This answer is not accepted.")
+
+
+def problem_path_for_form(path: str) -> str:
+    """A problem path as the web form names the field ("household.2.first_name" ->
+    "members-2-first_name"); see the step forms."""
+    if path.startswith("household."):
+        return "members-" + path.removeprefix("household.").replace(".", "-")
+    return _INDEX.sub("", path)
