@@ -425,3 +425,71 @@ def test_a_draft_email_with_a_header_injection_gets_no_message(client, db_sessio
     assert saved.status_code == 200
     assert mailbox.messages == []
     assert count(db_session, OutboundMessage) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "maria@", "Enter an email address like name@example.com."),
+        ("phone", "555-1234", "Enter a 10-digit US phone number"),
+        ("postal_code", "9499", "Enter a 5-digit ZIP code"),
+        ("state", "ZZ", "Enter the two-letter state code"),
+        ("date_of_birth", "1985-02-30", "Enter a real date like 1985-04-23"),
+    ],
+)
+def test_malformed_contact_and_address_fields_are_named_at_the_field(
+    client, db_session, field, value, message
+):
+    listing = open_listing()
+    public_id = start(client, listing.id)
+    response = step(client, public_id, "you", {**YOU_FORM, field: value})
+    assert response.status_code == 422
+    assert f'href="#{field}"' in response.text
+    assert message in response.text
+
+
+def _member(number: int, born: str) -> dict[str, str]:
+    return {
+        f"members-{number}-first_name": f"Person{number}",
+        f"members-{number}-last_name": "Lopez",
+        f"members-{number}-date_of_birth": born,
+        f"members-{number}-relationship": "other_relative",
+    }
+
+
+@pytest.mark.parametrize(
+    ("household", "income", "listing_fields", "message"),
+    [
+        (
+            {**_member(0, "1990-01-01"), **_member(1, "1990-01-01"), **_member(2, "1990-01-01")},
+            {**INCOME_FORM, "has_voucher": "yes"},
+            {},
+            "A household of 4 is too large for every unit",
+        ),
+        (HOUSEHOLD_FORM, {**INCOME_FORM, "amount": "3000"}, {}, "below the minimum for every unit"),
+        (
+            HOUSEHOLD_FORM,
+            INCOME_FORM,
+            {
+                "reserved_community": "senior",
+                "senior_minimum_age": 62,
+                "senior_rule": "entire_household",
+            },
+            "This listing is for seniors",
+        ),
+    ],
+)
+def test_ineligible_households_are_refused_through_the_form(
+    client, db_session, household, income, listing_fields, message
+):
+    listing = open_listing(**listing_fields)
+    public_id = start(client, listing.id)
+    step(client, public_id, "you", YOU_FORM)
+    step(client, public_id, "alternate", {"kind": "none"})
+    step(client, public_id, "household", household)
+    response = step(client, public_id, "income", income)
+    assert response.status_code == 422
+    assert message in response.text
+    refused = submit(client, public_id)
+    assert refused.status_code == 422 and message in refused.text
+    assert application(db_session, public_id).status is ApplicationStatus.DRAFT
