@@ -1,0 +1,1 @@
+"""The auditable lottery: freeze, seed, draw (pure), publish, verify."""

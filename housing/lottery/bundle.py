@@ -1,0 +1,66 @@
+"""The published results bundle: everything needed to re-run a draw, and nothing personal.
+
+Pure: builds plain data from the draw's inputs; ``verify.py`` is its reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from housing.lottery.verify import ALGORITHM, BUNDLE_FORMAT, draw
+
+
+def build_bundle(
+    *,
+    listing_id: str,
+    listing_name: str,
+    rules: Mapping[str, Any],
+    entrants: Sequence[Mapping[str, Any]],
+    beacon: Mapping[str, str],
+    secrets: Sequence[Mapping[str, str]] = (),
+    audit_log_head: str = "",
+    version: int = 1,
+) -> dict[str, Any]:
+    """Draw, and lay the result out as the bundle ``docs/lottery.md`` specifies.
+
+    ``rules`` carries ``preferences`` (code, unit share, veterans first, in the listing's
+    order) and the pre-registered ``duplicate_rule`` and ``randomness_rule``."""
+    result = draw(listing_id, entrants, rules["preferences"], beacon, secrets)
+    return {
+        "format": BUNDLE_FORMAT,
+        "algorithm": ALGORITHM,
+        "version": version,
+        "listing": {"id": listing_id, "name": listing_name},
+        "rules": dict(rules),
+        "manifest": {
+            "count": len(result["manifest"]),
+            "sha256": result["manifest_sha256"],
+            "entrants": result["manifest"],
+        },
+        "seed_inputs": {
+            "manifest_sha256": result["manifest_sha256"],
+            "beacon": dict(beacon),
+            "secrets": [dict(secret) for secret in secrets],
+        },
+        "seed": result["seed"],
+        "ranking": result["ranking"],
+        "lists": result["lists"],
+        "result_sha256": result["result_sha256"],
+        "audit_log_head": audit_log_head,
+    }
+
+
+def ranks_of(bundle: Mapping[str, Any], entrant_id: str) -> dict[str, Any] | None:
+    """An entrant's master rank and rank in each list they are on (1-based), or None."""
+    ranking = bundle["ranking"]
+    try:
+        master = ranking.index(entrant_id) + 1
+    except ValueError:
+        return None
+    lists = {
+        entry["preference"]: entry["entrants"].index(entrant_id) + 1
+        for entry in bundle["lists"]
+        if entrant_id in entry["entrants"]
+    }
+    return {"master": master, "lists": lists}

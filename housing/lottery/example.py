@@ -1,0 +1,64 @@
+"""Writes the example bundle of docs/lottery-example.json: 300 made-up entrants, four
+preferences, a recorded beacon value and one commit-reveal secret. Deterministic.
+
+    python -m housing.lottery.example > docs/lottery-example.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+
+from housing.lottery.bundle import build_bundle
+from housing.lottery.verify import commitment
+
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+PREFERENCES = [
+    {"code": "COP", "unit_share_percent": 100, "veterans_first": True},
+    {"code": "DTHP", "unit_share_percent": 20, "veterans_first": True},
+    {"code": "NRHP", "unit_share_percent": 40, "veterans_first": True},
+    {"code": "LW", "unit_share_percent": None, "veterans_first": True},
+]
+
+
+def example_entrants(count: int) -> list[dict[str, object]]:
+    entrants = []
+    for number in range(count):
+        digest = hashlib.sha256(f"example entrant {number}".encode()).digest()
+        public_id = "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:10])
+        flags = digest[10]
+        held = [
+            code
+            for code, bit, rarity in (("COP", 0, 20), ("DTHP", 1, 10), ("NRHP", 2, 3), ("LW", 3, 2))
+            if digest[11 + bit] % rarity == 0
+        ]
+        entrants.append({"id": public_id, "preferences": held, "veteran": flags % 15 == 0})
+    return entrants
+
+
+def example_bundle() -> dict[str, object]:
+    secret = "example staff secret 7f3a"  # noqa: S105 - a published example, not a credential
+    return build_bundle(
+        listing_id="1",
+        listing_name="Harbor Flats Commons (example)",
+        rules={
+            "preferences": PREFERENCES,
+            "duplicate_rule": "one application per household: same member name and birth date, "
+            "email or home address flagged and resolved by staff before the freeze",
+            "randomness_rule": "the first drand mainnet round at or after the freeze plus 1 hour",
+        },
+        entrants=example_entrants(300),
+        beacon={
+            "source": "drand mainnet (example value)",
+            "round": "4412345",
+            "value": hashlib.sha256(b"example beacon round 4412345").hexdigest(),
+        },
+        secrets=[{"name": "housing staff", "commitment": commitment(secret), "secret": secret}],
+        audit_log_head=hashlib.sha256(b"example audit log head").hexdigest(),
+    )
+
+
+if __name__ == "__main__":
+    json.dump(example_bundle(), sys.stdout, indent=1)
+    sys.stdout.write("\n")
