@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask demo load`` and ``flask translations check``."""
+"""Command-line tools: demo data, translation checks, the outbox sweep, accounts, the lottery log."""
 
 from __future__ import annotations
 
@@ -16,6 +16,28 @@ demo = AppGroup("demo", help="Demo data for a fictional city.")
 translations = AppGroup("translations", help="Translation catalog checks.")
 notifications = AppGroup("notifications", help="The outbox.")
 accounts = AppGroup("accounts", help="Accounts that cannot be made through the site.")
+lottery = AppGroup("lottery", help="The lottery and its audit log.")
+
+
+@lottery.command("verify-log")
+def verify_log_command() -> None:
+    """Check that every entry of the lottery log follows from the one before it."""
+    from sqlalchemy import func, select
+
+    from housing.lottery.log import first_broken_link, head
+    from housing.lottery.models import LotteryLogEntry
+
+    broken = first_broken_link(db.session)
+    if broken is not None:
+        click.echo(
+            f"The lottery log is broken at entry {broken.id} ({broken.action}, "
+            f"{broken.at.isoformat()}): its hashes do not follow from its content and the "
+            "entry before it.",
+            err=True,
+        )
+        sys.exit(1)
+    count = db.session.scalar(select(func.count()).select_from(LotteryLogEntry))
+    click.echo(f"The lottery log is intact: {count} entries, head {head(db.session)}.")
 
 
 @accounts.command("create")
@@ -93,3 +115,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(translations)
     app.cli.add_command(notifications)
     app.cli.add_command(accounts)
+    app.cli.add_command(lottery)

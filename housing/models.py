@@ -11,6 +11,7 @@ from housing.audit.models import ActivityEntry, ListingVersion
 from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.models import Listing, ListingDocument, ListingEvent, Unit
 from housing.listings.preferences import ListingPreference, Preference
+from housing.lottery.models import LotteryLogEntry
 from housing.notifications.models import OutboundMessage
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "ListingEvent",
     "ListingPreference",
     "ListingVersion",
+    "LotteryLogEntry",
     "OutboundMessage",
     "PartnerAssignment",
     "Preference",
