@@ -17,6 +17,8 @@ from housing.listings.partner_views import partner_listings
 from housing.listings.preference_views import preference_catalogue
 from housing.listings.review_views import listing_reviews
 from housing.listings.views import listings
+from housing.lottery.staff_views import lottery_staff
+from housing.lottery.views import lottery_public
 from housing.notifications.views import notifications
 from housing.site import site
 
@@ -32,6 +34,8 @@ BLUEPRINTS = (
     ami_charts,
     preference_catalogue,
     staff_accounts,
+    lottery_staff,
+    lottery_public,
     api,
 )
 

@@ -433,6 +433,14 @@ def load_demo(session: AnySession, storage: Storage, now: datetime) -> dict[str,
             added["listings"] += 1
         _set_dates(listing, demo, now)
     session.flush()
+    from housing.lottery.services import preregister
+
+    for listing in session.scalars(
+        select(Listing).where(Listing.name.in_([d.name for d in LISTINGS]))
+    ):
+        if listing.status is not ListingStatus.DRAFT:
+            preregister(session, listing, now)  # as approval does; safe to repeat
+    session.flush()
     return added
 
 

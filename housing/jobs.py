@@ -33,6 +33,18 @@ def redis_connection() -> Redis | None:
     return connection
 
 
+def redis_available() -> bool:
+    """False only when Redis is configured and not answering (without Redis, jobs run here)."""
+    connection = redis_connection()
+    if connection is None:
+        return True
+    try:
+        connection.ping()
+    except RedisError:
+        return False
+    return True
+
+
 def queue(name: str = DEFAULT_QUEUE) -> Queue | None:
     connection = redis_connection()
     if connection is None:

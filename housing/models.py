@@ -11,7 +11,7 @@ from housing.audit.models import ActivityEntry, ListingVersion
 from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.models import Listing, ListingDocument, ListingEvent, Unit
 from housing.listings.preferences import ListingPreference, Preference
-from housing.lottery.models import LotteryLogEntry
+from housing.lottery.models import Lottery, LotteryLogEntry, LotteryRank, LotteryRun
 from housing.notifications.models import OutboundMessage
 
 __all__ = [
@@ -27,7 +27,10 @@ __all__ = [
     "ListingEvent",
     "ListingPreference",
     "ListingVersion",
+    "Lottery",
     "LotteryLogEntry",
+    "LotteryRank",
+    "LotteryRun",
     "OutboundMessage",
     "PartnerAssignment",
     "Preference",

@@ -16,6 +16,7 @@ from flask import Flask
 
 from housing.accounts.models import PartnerAssignment
 from housing.applications.models import Application, ApplicationDocument, ApplicationStatus
+from housing.db_types import utcnow
 from housing.listings.models import (
     DocumentKind,
     EventKind,
@@ -23,6 +24,7 @@ from housing.listings.models import (
     ListingEvent,
     ListingStatus,
 )
+from housing.lottery.services import preregister
 from tests.accounts.helpers import sign_in_as
 from tests.factories import (
     AmiChartFactory,
@@ -103,6 +105,7 @@ def build_world(db_session, storage, partner_a, partner_b, applicant) -> World:
     listing_b = ListingFactory(status=ListingStatus.DRAFT)
     public = ListingFactory(status=ListingStatus.OPEN)
     UnitFactory(listing=public)
+    preregister(db_session, public, utcnow())
     db_session.add_all(
         [
             PartnerAssignment(user_id=partner_a.id, listing_id=listing_a.id),
@@ -261,6 +264,32 @@ MATRIX: list[Row] = [
     Row("api.get_draft", "GET", lambda w: f"/api/v1/drafts/{w.application}", NOBODY),
     Row("api.update_draft", "PUT", lambda w: f"/api/v1/drafts/{w.application}", NOBODY),
     Row("api.submit_draft", "POST", lambda w: f"/api/v1/drafts/{w.application}/submit", NOBODY),
+    # The lottery: public pages (results not published yet), and staff's.
+    Row("lottery_public.overview", "GET", lambda w: f"/listings/{w.public}/lottery", EVERYONE),
+    Row("lottery_public.overview", "GET", lambda w: f"/listings/{w.a}/lottery", NOBODY),
+    Row(
+        "lottery_public.bundle",
+        "GET",
+        lambda w: f"/listings/{w.public}/lottery/results.json",
+        NOBODY,
+    ),
+    Row("lottery_public.results", "GET", lambda w: f"/listings/{w.public}/lottery/results", NOBODY),
+    Row("lottery_public.lookup", "GET", lambda w: f"/listings/{w.public}/lottery/lookup", NOBODY),
+    Row("lottery_staff.manage", "GET", lambda w: f"/staff/lottery/{w.public}", STAFF_ONLY),
+    Row(
+        "lottery_staff.commit",
+        "POST",
+        lambda w: f"/staff/lottery/{w.public}/commitments",
+        STAFF_ONLY,
+    ),
+    Row("lottery_staff.freeze", "POST", lambda w: f"/staff/lottery/{w.public}/freeze", STAFF_ONLY),
+    Row(
+        "lottery_staff.seed_inputs", "POST", lambda w: f"/staff/lottery/{w.public}/seed", STAFF_ONLY
+    ),
+    Row("lottery_staff.draw", "POST", lambda w: f"/staff/lottery/{w.public}/draw", STAFF_ONLY),
+    Row(
+        "lottery_staff.publish", "POST", lambda w: f"/staff/lottery/{w.public}/publish", STAFF_ONLY
+    ),
     # Accounts.
     Row("accounts.sign_up", "GET", lambda w: "/account/sign-up", EVERYONE),
     Row("accounts.sign_in", "GET", lambda w: "/account/sign-in", EVERYONE),

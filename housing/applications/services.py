@@ -201,7 +201,8 @@ def start_application(
 def get_application(session: AnySession, public_id: str, *, lock: bool = False) -> Application:
     query = select(Application).where(Application.public_id == public_id)
     if lock:
-        query = query.with_for_update()
+        # Locked rows are read afresh: another transaction may just have changed them.
+        query = query.with_for_update().execution_options(populate_existing=True)
     application = session.scalars(query).first()
     if application is None:
         raise ApplicationNotFound(public_id)

@@ -289,6 +289,9 @@ def approve_listing(
         raise WrongStatus(listing.status)
     listing.status = ListingStatus.APPROVED
     listing.publish_at = publish_at
+    from housing.lottery.services import preregister
+
+    preregister(session, listing, utcnow(), actor)
     record_change(
         session,
         listing,

@@ -1,4 +1,4 @@
-"""The lottery's audit log: append-only and hash-chained.
+"""Lotteries, their runs and ranks, and the audit log (append-only and hash-chained).
 
 Each entry stores the hash of the entry before it, so changing or removing any entry breaks
 every later link; the database also refuses UPDATE, DELETE and TRUNCATE on the table (see the
@@ -7,14 +7,18 @@ migration's triggers).
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from housing.db_types import UTCDateTime, utcnow
+from housing.db_types import UTCDateTime, checked_enum, utcnow
 from housing.extensions import db
+
+if TYPE_CHECKING:
+    from housing.listings.models import Listing
 
 
 class LotteryLogEntry(db.Model):  # type: ignore[name-defined]
@@ -30,3 +34,87 @@ class LotteryLogEntry(db.Model):  # type: ignore[name-defined]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LotteryStatus(enum.StrEnum):
+    PREREGISTERED = "preregistered"
+    FROZEN = "frozen"
+    DRAWING = "drawing"
+    DRAWN = "drawn"
+    PUBLISHED = "published"
+
+
+class Lottery(db.Model):  # type: ignore[name-defined]
+    """One listing's lottery: its pre-registered rules, the frozen entrants, the seed inputs."""
+
+    __tablename__ = "lotteries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="RESTRICT"), unique=True
+    )
+    status: Mapped[LotteryStatus] = mapped_column(
+        checked_enum(LotteryStatus, "lottery_status"), default=LotteryStatus.PREREGISTERED
+    )
+    # Algorithm, preferences (order, share, veterans first), duplicate and randomness rules.
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    preregistered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    commitments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    manifest: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    entrant_count: Mapped[int | None] = mapped_column(Integer)
+    freeze_override_reason: Mapped[str] = mapped_column(Text, default="")
+    beacon: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    secrets: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    draw_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Written in short transactions of their own while a draw runs, for the staff page.
+    progress: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    self_check: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    listing: Mapped[Listing] = relationship()
+    runs: Mapped[list[LotteryRun]] = relationship(
+        back_populates="lottery", order_by="LotteryRun.number"
+    )
+
+    @property
+    def current_run(self) -> LotteryRun | None:
+        return self.runs[-1] if self.runs else None
+
+
+class LotteryRun(db.Model):  # type: ignore[name-defined]
+    """A draw's result. A re-run adds a run; earlier ones are kept."""
+
+    __tablename__ = "lottery_runs"
+    __table_args__ = (UniqueConstraint("lottery_id", "number", name="uq_lottery_run_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lottery_id: Mapped[int] = mapped_column(ForeignKey("lotteries.id", ondelete="RESTRICT"))
+    number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    seed: Mapped[str] = mapped_column(String(64))
+    result_sha256: Mapped[str] = mapped_column(String(64))
+    bundle: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lottery: Mapped[Lottery] = relationship(back_populates="runs")
+
+
+class LotteryRank(db.Model):  # type: ignore[name-defined]
+    """An entrant's place in a run, for the public look-up by lottery number."""
+
+    __tablename__ = "lottery_ranks"
+    __table_args__ = (
+        UniqueConstraint("run_id", "application_id", name="uq_lottery_rank_application"),
+        Index("ix_lottery_ranks_run_master", "run_id", "master_rank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("lottery_runs.id", ondelete="RESTRICT"))
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="RESTRICT"), index=True
+    )
+    master_rank: Mapped[int] = mapped_column(Integer)
+    # {"COP": 3, "general": 17}: the entrant's place in each list they are on.
+    list_ranks: Mapped[dict[str, int]] = mapped_column(JSON)

@@ -19,6 +19,7 @@ PAGES = [
     "/eligibility?household_size=0&income=-5&income_period=month",
     "/eligibility?household_size=2&income=4200&income_period=month",
     "/listings/1",
+    "/listings/1/lottery",
     "/listings/2?household_size=1&income=2000&income_period=month&oldest_age=70",
     "/account/sign-in",
     "/account/sign-up",

@@ -1,0 +1,34 @@
+"""Staff forms for running a lottery, and the public look-up."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+
+from housing.listings.forms import QueryForm
+
+
+class CommitmentForm(FlaskForm):
+    name = StringField(_l("Who commits"))
+    commitment = StringField(_l("Commitment (SHA-256, 64 hexadecimal characters)"))
+
+
+class FreezeForm(FlaskForm):
+    override_reason = TextAreaField(
+        _l("Reason to freeze anyway (only if duplicates or paper drafts remain)")
+    )
+
+
+class SeedForm(FlaskForm):
+    beacon_source = StringField(_l("Beacon"), default="drand mainnet")
+    beacon_round = StringField(_l("Beacon round"))
+    beacon_value = StringField(_l("Beacon value (hexadecimal)"))
+
+
+class ActionForm(FlaskForm):
+    """A button: only the CSRF token."""
+
+
+class LookupForm(QueryForm):
+    number = StringField(_l("Your lottery number"), render_kw={"inputmode": "numeric"})

@@ -1,0 +1,170 @@
+"""Staff run a listing's lottery: commitments, freeze, seed inputs, draw, publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from housing import jobs
+from housing.accounts.models import Role
+from housing.accounts.permissions import require_roles
+from housing.db_types import utcnow
+from housing.extensions import db
+from housing.lottery import services
+from housing.lottery.forms import ActionForm, CommitmentForm, FreezeForm, SeedForm
+from housing.lottery.models import Lottery, LotteryStatus
+from housing.lottery.wording import list_name, refusal_text, status_text
+
+lottery_staff = Blueprint(
+    "lottery_staff", __name__, url_prefix="/staff/lottery", template_folder="templates"
+)
+
+
+def _lottery_or_404(listing_id: int) -> Lottery:
+    try:
+        return services.get_lottery(db.session, listing_id)
+    except services.LotteryRefused:
+        abort(404)
+
+
+def _back(listing_id: int) -> Response:
+    return redirect(url_for(".manage", listing_id=listing_id))
+
+
+def _refused(error: services.LotteryRefused) -> None:
+    db.session.rollback()
+    flash(refusal_text(error.code, error.detail), "error")
+
+
+@lottery_staff.get("/<int:listing_id>")
+@require_roles(Role.STAFF)
+def manage(listing_id: int) -> str:
+    lottery = _lottery_or_404(listing_id)
+    names = {c.preference.code: c.preference.name for c in lottery.listing.preferences}
+    context: dict[str, Any] = {
+        "lottery": lottery,
+        "listing": lottery.listing,
+        "commitment_form": CommitmentForm(),
+        "freeze_form": FreezeForm(),
+        "seed_form": SeedForm(),
+        "action_form": ActionForm(),
+        "status_text": status_text,
+        "list_name": lambda code: list_name(code, names),
+        "drawing": lottery.status is LotteryStatus.DRAWING,
+    }
+    return render_template("lottery/manage.html", **context)
+
+
+@lottery_staff.post("/<int:listing_id>/commitments")
+@require_roles(Role.STAFF)
+def commit(listing_id: int) -> Response:
+    form = CommitmentForm()
+    if form.validate():
+        try:
+            services.add_commitment(
+                db.session,
+                listing_id,
+                form.name.data or "",
+                form.commitment.data or "",
+                current_user,
+                utcnow(),
+            )
+        except services.LotteryRefused as error:
+            _refused(error)
+        else:
+            db.session.commit()
+    return _back(listing_id)
+
+
+@lottery_staff.post("/<int:listing_id>/freeze")
+@require_roles(Role.STAFF)
+def freeze(listing_id: int) -> Response:
+    form = FreezeForm()
+    if form.validate():
+        try:
+            services.freeze(
+                db.session,
+                listing_id,
+                current_user,
+                utcnow(),
+                override_reason=form.override_reason.data or "",
+            )
+        except services.LotteryRefused as error:
+            _refused(error)
+        else:
+            db.session.commit()
+    return _back(listing_id)
+
+
+@lottery_staff.post("/<int:listing_id>/seed")
+@require_roles(Role.STAFF)
+def seed_inputs(listing_id: int) -> Response:
+    form = SeedForm()
+    if form.validate():
+        lottery = _lottery_or_404(listing_id)
+        reveals = {
+            entry["name"]: request.form.get(f"reveal-{index}", "")
+            for index, entry in enumerate(lottery.commitments)
+        }
+        try:
+            services.set_seed_inputs(
+                db.session,
+                listing_id,
+                current_user,
+                utcnow(),
+                beacon_source=form.beacon_source.data or "",
+                beacon_round=form.beacon_round.data or "",
+                beacon_value=form.beacon_value.data or "",
+                reveals=reveals,
+            )
+        except services.LotteryRefused as error:
+            _refused(error)
+        else:
+            db.session.commit()
+    return _back(listing_id)
+
+
+@lottery_staff.post("/<int:listing_id>/draw")
+@require_roles(Role.STAFF)
+def draw(listing_id: int) -> Response:
+    if not ActionForm().validate():
+        abort(400)
+    if not jobs.redis_available():
+        flash(refusal_text("queue_down"), "error")
+        return _back(listing_id)
+    try:
+        lottery = services.request_draw(db.session, listing_id, current_user, utcnow())
+    except services.LotteryRefused as error:
+        _refused(error)
+        return _back(listing_id)
+    lottery_id = lottery.id
+    db.session.commit()
+    if not jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id):
+        # Redis went away between the check and now: put the lottery back as it was.
+        lottery = services.get_lottery(db.session, listing_id, lock=True)
+        lottery.status = LotteryStatus.FROZEN
+        lottery.draw_requested_at = None
+        db.session.commit()
+        flash(refusal_text("queue_down"), "error")
+    return _back(listing_id)
+
+
+@lottery_staff.post("/<int:listing_id>/publish")
+@require_roles(Role.STAFF)
+def publish(listing_id: int) -> Response:
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        services.publish(db.session, listing_id, current_user, utcnow())
+    except services.LotteryRefused as error:
+        if error.code == "self_check_failed":
+            db.session.commit()  # keep the logged refusal
+            flash(refusal_text(error.code), "error")
+        else:
+            _refused(error)
+        return _back(listing_id)
+    db.session.commit()
+    return _back(listing_id)

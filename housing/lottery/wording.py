@@ -1,0 +1,65 @@
+"""Messages about the lottery, in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+
+
+def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
+    detail = detail or {}
+    texts = {
+        "not_preregistered": lambda: _("This listing has no lottery."),
+        "already_frozen": lambda: _("The entrants are already frozen."),
+        "bad_commitment": lambda: _("A commitment is 64 hexadecimal characters (a SHA-256 hash)."),
+        "commitment_name": lambda: _("Give each commitment a name of its own."),
+        "still_open": lambda: _(
+            "The application period has not ended; the entrants cannot be frozen yet."
+        ),
+        "unresolved": lambda: _(
+            "%(duplicates)s possible duplicate groups and %(paper)s paper applications being "
+            "entered remain. Resolve them, or give a reason to freeze anyway.",
+            duplicates=detail.get("duplicates", 0),
+            paper=detail.get("paper_drafts", 0),
+        ),
+        "not_frozen": lambda: _("Freeze the entrants first."),
+        "already_drawn": lambda: _("This lottery has already been drawn."),
+        "bad_beacon": lambda: _("Enter the beacon round as a number and its value in hexadecimal."),
+        "reveal_missing": lambda: _(
+            "Reveal the secret committed by %(name)s.", name=detail.get("name", "")
+        ),
+        "reveal_mismatch": lambda: _(
+            "The secret given for %(name)s does not match its commitment. Nothing was saved.",
+            name=detail.get("name", ""),
+        ),
+        "already_drawing": lambda: _("A draw is already running for this listing."),
+        "no_seed_inputs": lambda: _("Record the beacon value and the revealed secrets first."),
+        "already_published": lambda: _("The results are already published."),
+        "not_drawn": lambda: _("There is no finished draw to publish."),
+        "self_check_failed": lambda: _(
+            "The self-check failed, so the results cannot be published. The failure is logged."
+        ),
+        "queue_down": lambda: _(
+            "The job queue is not answering, so the draw was not started. Nothing has changed; "
+            "try again in a few minutes."
+        ),
+    }
+    return texts[code]()
+
+
+def status_text(status: str) -> str:
+    return {
+        "preregistered": _("Rules registered; taking applications"),
+        "frozen": _("Entrants frozen"),
+        "drawing": _("Drawing"),
+        "drawn": _("Drawn, not yet published"),
+        "published": _("Results published"),
+    }.get(status, status)
+
+
+def list_name(code: str, names: Mapping[str, str]) -> str:
+    if code == "general":
+        return _("General list (everyone)")
+    return names.get(code, code)

@@ -1,0 +1,77 @@
+"""lotteries: pre-registered rules, frozen entrants, seed inputs, runs and ranks
+
+Revision: 0006_lotteries
+Parent: 0005_lottery_log
+Created: 2026-11-25 03:02:48.470240
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0006_lotteries'
+down_revision = '0005_lottery_log'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('lotteries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('listing_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('preregistered', 'frozen', 'drawing', 'drawn', 'published', name='lottery_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('rules', sa.JSON(), nullable=False),
+    sa.Column('preregistered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('commitments', sa.JSON(), nullable=False),
+    sa.Column('frozen_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('manifest', sa.JSON(), nullable=True),
+    sa.Column('manifest_sha256', sa.String(length=64), nullable=True),
+    sa.Column('entrant_count', sa.Integer(), nullable=True),
+    sa.Column('freeze_override_reason', sa.Text(), nullable=False),
+    sa.Column('beacon', sa.JSON(), nullable=True),
+    sa.Column('secrets', sa.JSON(), nullable=False),
+    sa.Column('draw_requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('progress', sa.JSON(), nullable=False),
+    sa.Column('self_check', sa.JSON(), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_lotteries_listing_id_listings'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lotteries')),
+    sa.UniqueConstraint('listing_id', name=op.f('uq_lotteries_listing_id'))
+    )
+    op.create_table('lottery_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lottery_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('seed', sa.String(length=64), nullable=False),
+    sa.Column('result_sha256', sa.String(length=64), nullable=False),
+    sa.Column('bundle', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['lottery_id'], ['lotteries.id'], name=op.f('fk_lottery_runs_lottery_id_lotteries'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lottery_runs')),
+    sa.UniqueConstraint('lottery_id', 'number', name='uq_lottery_run_number')
+    )
+    op.create_table('lottery_ranks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('master_rank', sa.Integer(), nullable=False),
+    sa.Column('list_ranks', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_lottery_ranks_application_id_applications'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['run_id'], ['lottery_runs.id'], name=op.f('fk_lottery_ranks_run_id_lottery_runs'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lottery_ranks')),
+    sa.UniqueConstraint('run_id', 'application_id', name='uq_lottery_rank_application')
+    )
+    with op.batch_alter_table('lottery_ranks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lottery_ranks_application_id'), ['application_id'], unique=False)
+        batch_op.create_index('ix_lottery_ranks_run_master', ['run_id', 'master_rank'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('lottery_ranks', schema=None) as batch_op:
+        batch_op.drop_index('ix_lottery_ranks_run_master')
+        batch_op.drop_index(batch_op.f('ix_lottery_ranks_application_id'))
+
+    op.drop_table('lottery_ranks')
+    op.drop_table('lottery_runs')
+    op.drop_table('lotteries')

@@ -1,0 +1,329 @@
+"""A lottery from pre-registration to published results, through the staff and public pages."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from housing.applications.services import submit_answers
+from housing.db_types import utcnow
+from housing.listings import management
+from housing.listings.models import ListingStatus
+from housing.lottery import services
+from housing.lottery.log import first_broken_link
+from housing.lottery.models import Lottery, LotteryLogEntry, LotteryRun, LotteryStatus
+from housing.lottery.tasks import run_draw
+from housing.lottery.verify import commitment, verify_bundle
+from tests import factories
+from tests.accounts.helpers import post_form, sign_in_as
+from tests.applications.helpers import open_listing, valid_answers
+
+SECRET = "a secret only staff know"
+
+
+def household(number: int, codes: list[str]) -> dict:  # type: ignore[type-arg]
+    answers = valid_answers()
+    answers["applicant"].update(
+        first_name=f"Applicant{number}",
+        email=f"applicant{number}@example.org",
+        address={
+            "street": f"{number} Main Street",
+            "city": "Port Alder",
+            "state": "CA",
+            "postal_code": "94999",
+        },
+    )
+    answers["household"][0]["first_name"] = f"Child{number}"
+    answers["preferences"] = {
+        code: (
+            {"claimed": True, "member": 0, "proof_type": "Utility bill", "document": None}
+            if code in codes
+            else {"claimed": False}
+        )
+        for code in ("NRHP", "LW")
+    }
+    return answers
+
+
+@pytest.fixture
+def lottery_listing(app, db_session, storage):  # type: ignore[no-untyped-def]
+    """An open listing with two preferences and 40 submitted applications, then past its
+    deadline, with its lottery registered."""
+    listing = open_listing()
+    for rank, code in enumerate(("NRHP", "LW"), start=1):
+        factories.ListingPreferenceFactory(
+            listing=listing,
+            rank=rank,
+            preference=factories.PreferenceFactory(code=code, proof_types=["Utility bill"]),
+            unit_share_percent=40 if code == "NRHP" else None,
+        )
+    db_session.flush()
+    services.preregister(db_session, listing, utcnow())
+    with app.test_request_context():  # confirmation emails link to the site
+        for number in range(40):
+            codes = ["NRHP"] * (number % 3 == 0) + ["LW"] * (number % 2 == 0)
+            answers = household(number, codes)
+            for code in codes:
+                document = services_store(db_session, storage, listing.id)
+                answers["preferences"][code]["document"] = document
+            submit_answers(db_session, listing.id, answers, utcnow())
+    listing.application_due_at = utcnow() - timedelta(minutes=5)
+    db_session.flush()
+    return listing
+
+
+def services_store(db_session, storage, listing_id):  # type: ignore[no-untyped-def]
+    import io
+
+    from housing.applications.services import store_proof
+    from housing.demo_files import pdf_document
+
+    document = store_proof(
+        db_session,
+        storage,
+        listing_id=listing_id,
+        application=None,
+        filename="bill.pdf",
+        stream=io.BytesIO(pdf_document("Bill", ["x"])),
+    )
+    return document.public_id
+
+
+@pytest.fixture
+def staff(client):  # type: ignore[no-untyped-def]
+    user = factories.UserFactory(staff=True, with_two_factor=True)
+    sign_in_as(client, user)
+    return user
+
+
+def lottery_of(db_session, listing) -> Lottery:  # type: ignore[no-untyped-def]
+    db_session.expire_all()
+    return db_session.scalars(select(Lottery).where(Lottery.listing_id == listing.id)).one()
+
+
+def flash_of(client, listing) -> str:  # type: ignore[no-untyped-def]
+    return client.get(f"/staff/lottery/{listing.id}").text
+
+
+def test_approval_registers_the_rules_shown_on_the_public_page(client, db_session):
+    listing = open_listing(status=ListingStatus.PENDING_REVIEW)
+    factories.ListingPreferenceFactory(listing=listing, veterans_first=True, unit_share_percent=20)
+    staff = factories.UserFactory(staff=True, with_two_factor=True)
+    management.approve_listing(db_session, staff, listing.id, None)
+    lottery = lottery_of(db_session, listing)
+    assert lottery.rules["algorithm"] == "housing-lottery-v1"
+    assert lottery.rules["preferences"][0]["veterans_first"] is True
+    assert "drand" in lottery.rules["randomness_rule"]
+    page = client.get(f"/listings/{listing.id}/lottery")
+    assert page.status_code == 200
+    assert "housing-lottery-v1" in page.text and "up to 20% of units" in page.text
+    [entry] = db_session.scalars(
+        select(LotteryLogEntry).where(LotteryLogEntry.listing_id == listing.id)
+    )
+    assert entry.action == "preregister"
+
+
+def test_a_lottery_from_freeze_to_published_results(client, db_session, lottery_listing, staff):
+    listing = lottery_listing
+    base = f"/staff/lottery/{listing.id}"
+    post_form(
+        client,
+        f"{base}/commitments",
+        {"name": "Housing staff", "commitment": commitment(SECRET)},
+        token_from=base,
+    )
+    assert lottery_of(db_session, listing).commitments[0]["name"] == "Housing staff"
+
+    post_form(client, f"{base}/freeze", {}, token_from=base)
+    frozen = lottery_of(db_session, listing)
+    assert frozen.status is LotteryStatus.FROZEN
+    assert frozen.entrant_count == 40
+    assert len(frozen.manifest_sha256 or "") == 64
+
+    beacon = {
+        "beacon_source": "drand mainnet",
+        "beacon_round": "4412345",
+        "beacon_value": "ab" * 32,
+    }
+    post_form(client, f"{base}/seed", {**beacon, "reveal-0": "not the secret"}, token_from=base)
+    assert lottery_of(db_session, listing).beacon is None
+    assert "does not match its commitment" in flash_of(client, listing)
+    post_form(client, f"{base}/seed", {**beacon, "reveal-0": SECRET}, token_from=base)
+    assert lottery_of(db_session, listing).beacon["round"] == "4412345"
+
+    post_form(client, f"{base}/draw", {}, token_from=base)  # no Redis here: runs in-process
+    drawn = lottery_of(db_session, listing)
+    assert drawn.status is LotteryStatus.DRAWN
+    assert drawn.progress == {"entrants_read": 40, "tickets_computed": 40, "lists_written": 3}
+    assert drawn.self_check["passed"] is True
+    [run] = drawn.runs
+    assert verify_bundle(run.bundle).startswith("OK: listing")
+    assert run.bundle["seed_inputs"]["secrets"][0]["secret"] == SECRET
+
+    post_form(client, f"{base}/publish", {}, token_from=base)
+    published = lottery_of(db_session, listing)
+    assert published.status is LotteryStatus.PUBLISHED
+    assert published.listing.status is ListingStatus.RESULTS_PUBLISHED
+
+    anonymous = client.application.test_client()
+    bundle = anonymous.get(f"/listings/{listing.id}/lottery/results.json").json
+    assert verify_bundle(bundle).startswith("OK:")
+    assert bundle["audit_log_head"]
+    results = anonymous.get(f"/listings/{listing.id}/lottery/results").text
+    numbers = re.findall(r"<li>(\d{8})</li>", results)
+    assert len(numbers) == 40 + sum(len(entry["entrants"]) for entry in bundle["lists"][:-1])
+    assert "Applicant" not in results and "Lopez" not in results
+
+    first = bundle["lists"][0]["entrants"][1]  # second on the NRHP list
+    number = (
+        db_session.scalar(
+            select(factories.Application.lottery_number).where(
+                factories.Application.public_id == first
+            )
+        )
+        if hasattr(factories, "Application")
+        else None
+    )
+    from housing.applications.models import Application
+
+    number = db_session.scalar(
+        select(Application.lottery_number).where(Application.public_id == first)
+    )
+    found = anonymous.get(f"/listings/{listing.id}/lottery/lookup?number={number}")
+    assert found.status_code == 200
+    master = bundle["ranking"].index(first) + 1
+    assert f"rank {master} of 40" in found.text
+    assert "place 2" in found.text and "1 household ahead of you" in found.text
+    missing = anonymous.get(f"/listings/{listing.id}/lottery/lookup?number=00000000")
+    assert missing.status_code == 404
+    assert first_broken_link(db_session) is None
+    actions = db_session.scalars(
+        select(LotteryLogEntry.action)
+        .where(LotteryLogEntry.listing_id == listing.id)
+        .order_by(LotteryLogEntry.id)
+    ).all()
+    assert actions == ["preregister", "commit", "freeze", "draw", "self_check", "publish"]
+
+
+def test_freezing_waits_for_the_deadline_and_for_duplicates_unless_a_reason_is_given(
+    client, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    base = f"/staff/lottery/{listing.id}"
+    listing.application_due_at = utcnow() + timedelta(days=1)
+    db_session.flush()
+    post_form(client, f"{base}/freeze", {}, token_from=base)
+    assert "has not ended" in flash_of(client, listing)
+    # A duplicate of applicant 0, submitted just before the deadline.
+    with client.application.test_request_context():
+        submit_answers(db_session, listing.id, household(0, []), utcnow())
+    listing.application_due_at = utcnow() - timedelta(minutes=1)
+    db_session.flush()
+    post_form(client, f"{base}/freeze", {}, token_from=base)
+    assert lottery_of(db_session, listing).status is LotteryStatus.PREREGISTERED
+    assert "possible duplicate groups" in flash_of(client, listing)
+    post_form(
+        client,
+        f"{base}/freeze",
+        {"override_reason": "Checked by phone: two households"},
+        token_from=base,
+    )
+    frozen = lottery_of(db_session, listing)
+    assert frozen.status is LotteryStatus.FROZEN
+    assert frozen.freeze_override_reason == "Checked by phone: two households"
+    assert frozen.entrant_count == 41
+
+
+def test_draws_are_refused_before_the_freeze_and_while_one_runs(app, db_session, lottery_listing):
+    listing = lottery_listing
+    staff = factories.UserFactory(staff=True)
+    with pytest.raises(services.LotteryRefused, match="not_frozen"):
+        services.request_draw(db_session, listing.id, staff, utcnow())
+    services.freeze(db_session, listing.id, staff, utcnow())
+    with pytest.raises(services.LotteryRefused, match="no_seed_inputs"):
+        services.request_draw(db_session, listing.id, staff, utcnow())
+    services.set_seed_inputs(
+        db_session,
+        listing.id,
+        staff,
+        utcnow(),
+        beacon_source="drand",
+        beacon_round="1",
+        beacon_value="ff",
+        reveals={},
+    )
+    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
+    with pytest.raises(services.LotteryRefused, match="already_drawing"):
+        services.request_draw(db_session, listing.id, staff, utcnow())
+    with app.app_context():
+        run_draw(lottery.id)
+        run_draw(lottery.id)  # a retried or duplicated job
+    assert db_session.scalar(select(func.count()).select_from(LotteryRun)) == 1
+    with pytest.raises(services.LotteryRefused, match="already_drawn"):
+        services.request_draw(db_session, listing.id, staff, utcnow())
+
+
+def test_an_open_listing_cannot_be_frozen_or_drawn(db_session):
+    listing = open_listing()
+    services.preregister(db_session, listing, utcnow())
+    staff = factories.UserFactory(staff=True)
+    with pytest.raises(services.LotteryRefused, match="still_open"):
+        services.freeze(db_session, listing.id, staff, utcnow())
+    with pytest.raises(services.LotteryRefused, match="not_frozen"):
+        services.request_draw(db_session, listing.id, staff, utcnow())
+
+
+def test_with_redis_down_the_draw_is_not_started_and_nothing_changes(
+    app, client, db_session, lottery_listing, staff, monkeypatch
+):
+    listing = lottery_listing
+    services.freeze(db_session, listing.id, staff, utcnow())
+    services.set_seed_inputs(
+        db_session,
+        listing.id,
+        staff,
+        utcnow(),
+        beacon_source="drand",
+        beacon_round="1",
+        beacon_value="ff",
+        reveals={},
+    )
+    dead = dataclasses.replace(app.config["HOUSING"], redis_url="redis://127.0.0.1:1/0")
+    monkeypatch.setitem(app.config, "HOUSING", dead)
+    monkeypatch.delitem(app.extensions, "redis", raising=False)
+    base = f"/staff/lottery/{listing.id}"
+    post_form(client, f"{base}/draw", {}, token_from=base)
+    assert lottery_of(db_session, listing).status is LotteryStatus.FROZEN
+    assert "job queue is not answering" in client.get(base).text
+
+
+def test_a_failed_self_check_blocks_publishing_and_is_logged(
+    app, db_session, lottery_listing, monkeypatch
+):
+    listing = lottery_listing
+    staff = factories.UserFactory(staff=True)
+    services.freeze(db_session, listing.id, staff, utcnow())
+    services.set_seed_inputs(
+        db_session,
+        listing.id,
+        staff,
+        utcnow(),
+        beacon_source="drand",
+        beacon_round="1",
+        beacon_value="ff",
+        reveals={},
+    )
+    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
+    monkeypatch.setattr(services, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
+    with app.app_context():
+        run_draw(lottery.id)
+    assert lottery_of(db_session, listing).self_check["passed"] is False
+    with pytest.raises(services.LotteryRefused, match="self_check_failed"):
+        services.publish(db_session, listing.id, staff, utcnow())
+    last = db_session.scalars(select(LotteryLogEntry).order_by(LotteryLogEntry.id.desc())).first()
+    assert last.action == "publish" and last.detail["refused"] == "self_check_failed"
+    assert lottery_of(db_session, listing).status is LotteryStatus.DRAWN
