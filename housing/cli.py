@@ -19,6 +19,59 @@ accounts = AppGroup("accounts", help="Accounts that cannot be made through the s
 lottery = AppGroup("lottery", help="The lottery and its audit log.")
 
 
+def _lottery_step(action: str, listing_id: int, **options: str) -> None:
+    from housing.lottery import services
+    from housing.lottery.tasks import run_draw
+    from housing.lottery.wording import refusal_text
+
+    try:
+        if action == "freeze":
+            services.freeze(db.session, listing_id, None, utcnow(), **options)
+        elif action == "publish":
+            services.publish(db.session, listing_id, None, utcnow())
+        else:
+            lottery = services.get_lottery(db.session, listing_id)
+            if lottery.status is not services.LotteryStatus.DRAWING:
+                lottery = services.request_draw(db.session, listing_id, None, utcnow())
+            lottery_id = lottery.id
+            db.session.commit()
+            click.echo("Drawing…")
+            run_draw(lottery_id)
+    except services.LotteryRefused as error:
+        if error.code == "self_check_failed":
+            db.session.commit()  # the refusal itself is logged
+        else:
+            db.session.rollback()
+        click.echo(refusal_text(error.code, error.detail), err=True)
+        sys.exit(1)
+    db.session.commit()
+    lottery = services.get_lottery(db.session, listing_id)
+    click.echo(f"Listing {listing_id}: lottery {lottery.status.value}.")
+
+
+@lottery.command("freeze")
+@click.argument("listing_id", type=int)
+@click.option("--reason", default="", help="Why to freeze while duplicates or paper drafts remain.")
+def freeze_command(listing_id: int, reason: str) -> None:
+    """Freeze a listing's entrants."""
+    _lottery_step("freeze", listing_id, override_reason=reason)
+
+
+@lottery.command("draw")
+@click.argument("listing_id", type=int)
+def draw_command(listing_id: int) -> None:
+    """Draw here and now: starts a frozen lottery's draw, or finishes one whose worker died.
+    Safe to repeat: a lottery is never drawn twice."""
+    _lottery_step("draw", listing_id)
+
+
+@lottery.command("publish")
+@click.argument("listing_id", type=int)
+def publish_command(listing_id: int) -> None:
+    """Publish a drawn lottery whose self-check passed."""
+    _lottery_step("publish", listing_id)
+
+
 @lottery.command("verify-log")
 def verify_log_command() -> None:
     """Check that every entry of the lottery log follows from the one before it."""

@@ -61,7 +61,8 @@ class Lottery(db.Model):  # type: ignore[name-defined]
     preregistered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     commitments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    manifest: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Deferred: a million entrants are read only when the manifest itself is needed.
+    manifest: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, deferred=True)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64))
     entrant_count: Mapped[int | None] = mapped_column(Integer)
     freeze_override_reason: Mapped[str] = mapped_column(Text, default="")
@@ -95,7 +96,7 @@ class LotteryRun(db.Model):  # type: ignore[name-defined]
     reason: Mapped[str] = mapped_column(Text, default="")
     seed: Mapped[str] = mapped_column(String(64))
     result_sha256: Mapped[str] = mapped_column(String(64))
-    bundle: Mapped[dict[str, Any]] = mapped_column(JSON)
+    bundle: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     lottery: Mapped[Lottery] = relationship(back_populates="runs")

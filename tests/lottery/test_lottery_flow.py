@@ -327,3 +327,30 @@ def test_a_failed_self_check_blocks_publishing_and_is_logged(
     last = db_session.scalars(select(LotteryLogEntry).order_by(LotteryLogEntry.id.desc())).first()
     assert last.action == "publish" and last.detail["refused"] == "self_check_failed"
     assert lottery_of(db_session, listing).status is LotteryStatus.DRAWN
+
+
+def test_the_command_line_freezes_draws_and_publishes(runner, db_session, lottery_listing):
+    listing = lottery_listing
+    frozen = runner.invoke(args=["lottery", "freeze", str(listing.id)])
+    assert frozen.exit_code == 0, frozen.output
+    assert "lottery frozen" in frozen.output
+    refused = runner.invoke(args=["lottery", "draw", str(listing.id)])
+    assert refused.exit_code == 1
+    assert "beacon value" in refused.output
+    staff = factories.UserFactory(staff=True)
+    services.set_seed_inputs(
+        db_session,
+        listing.id,
+        staff,
+        utcnow(),
+        beacon_source="drand",
+        beacon_round="9",
+        beacon_value="aa",
+        reveals={},
+    )
+    drawn = runner.invoke(args=["lottery", "draw", str(listing.id)])
+    assert drawn.exit_code == 0, drawn.output
+    published = runner.invoke(args=["lottery", "publish", str(listing.id)])
+    assert published.exit_code == 0, published.output
+    assert "lottery published" in published.output
+    assert lottery_of(db_session, listing).status is LotteryStatus.PUBLISHED

@@ -1,0 +1,98 @@
+"""The draw job end to end on PostgreSQL: read the frozen entrants, draw, self-check, write the
+run and every entrant's ranks in one transaction, with four preferences.
+
+Each size runs in a fresh process (peak memory is its own) on a throwaway database.
+
+    .venv/bin/python bench/lottery_job.py [--sizes 100000 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import ROOT, machine, postgres_database
+
+CODES = ("COP", "DTHP", "NRHP", "LW")
+
+
+def _app(url: str, folder: str):  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(ROOT))
+    from pathlib import Path
+
+    from housing import create_app
+    from housing.config import Config
+
+    return create_app(
+        Config(
+            secret_key="bench",  # noqa: S106 - a throwaway benchmark database
+            database_url=url.replace("postgresql://", "postgresql+psycopg://"),
+            storage_folder=Path(folder),
+        )
+    )
+
+
+def one_size(count: int) -> None:
+    """Seed a database, then time the job in a process of its own."""
+    from flask_migrate import upgrade
+
+    with postgres_database() as url, tempfile.TemporaryDirectory() as folder:
+        app = _app(url, folder)
+        sys.path.insert(0, str(ROOT))
+        from housing.extensions import db
+        from tests.lottery.synthetic import seed_lottery
+
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            lottery_id = seed_lottery(count, CODES)
+            db.session.remove()
+            db.engine.dispose()
+        subprocess.run(
+            [sys.executable, __file__, "--job", url, folder, str(lottery_id), str(count)],
+            check=True,
+        )
+
+
+def job(url: str, folder: str, lottery_id: int, count: int) -> None:
+    app = _app(url, folder)
+    from housing.extensions import db
+    from housing.lottery.tasks import run_draw
+
+    with app.app_context():
+        started = time.perf_counter()
+        run_draw(lottery_id)
+        finished = time.perf_counter()
+        db.session.remove()
+        db.engine.dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{count:>9,} entrants: job {finished - started:6.2f} s end to end "
+        f"(read, draw, self-check, write run and ranks); peak memory {peak:6.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--job", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.job:
+        url, folder, lottery_id, count = args.job
+        job(url, folder, int(lottery_id), int(count))
+        return
+    if args.one:
+        one_size(args.one)
+        return
+    print(f"machine: {machine()}")
+    for size in args.sizes:
+        subprocess.run([sys.executable, __file__, "--one", str(size)], check=True, env=os.environ)
+
+
+if __name__ == "__main__":
+    main()

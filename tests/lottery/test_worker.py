@@ -1,0 +1,127 @@
+"""The draw on a real rq worker and real Redis, in a database of its own (the worker is another
+process and only sees committed rows): end to end, and killed with SIGKILL mid-draw."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from housing import create_app, jobs
+from housing.config import PROJECT_ROOT
+from housing.extensions import db
+from housing.lottery.models import Lottery, LotteryRun, LotteryStatus
+from housing.lottery.verify import verify_bundle
+from tests.conftest import create_postgres_database, drop_postgres_database, make_config
+from tests.lottery.synthetic import seed_lottery
+
+REDIS_URL = os.environ.get("HOUSING_TEST_REDIS", "redis://127.0.0.1:6379/11")
+pytestmark = pytest.mark.postgresql_only
+
+
+@pytest.fixture
+def own_database(tmp_path) -> Iterator[tuple[Flask, str, str]]:  # type: ignore[no-untyped-def]
+    name, url = create_postgres_database()
+    prefix = f"lottery-{os.getpid()}-{name[-6:]}-"
+    app = create_app(make_config(url, tmp_path, redis_url=REDIS_URL, queue_prefix=prefix))
+    with app.app_context():
+        upgrade(directory=str(PROJECT_ROOT / "migrations"))
+    try:
+        yield app, url, prefix
+    finally:
+        with app.app_context():
+            for queue_name in jobs.QUEUES:
+                queue = jobs.queue(queue_name)
+                if queue is not None:
+                    queue.delete(delete_jobs=True)
+            db.session.remove()
+            db.engine.dispose()
+        drop_postgres_database(name)
+
+
+def worker_environment(url: str, prefix: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS_URL,
+        "HOUSING_QUEUE_PREFIX": prefix,
+        "SECRET_KEY": "worker-test",
+    }
+
+
+def runs_and_status(app: Flask, lottery_id: int) -> tuple[int, LotteryStatus, dict[str, int]]:
+    with app.app_context():
+        db.session.remove()
+        lottery = db.session.get(Lottery, lottery_id)
+        count = db.session.scalar(
+            select(func.count()).select_from(LotteryRun).where(LotteryRun.lottery_id == lottery_id)
+        )
+        return count or 0, lottery.status, dict(lottery.progress or {})
+
+
+def test_a_real_worker_draws_end_to_end(own_database):
+    app, url, prefix = own_database
+    with app.app_context():
+        lottery_id = seed_lottery(300)
+        assert jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id)
+    subprocess.run(
+        [sys.executable, "-m", "housing.worker", "--burst"],
+        cwd=PROJECT_ROOT,
+        env=worker_environment(url, prefix),
+        check=True,
+        timeout=120,
+    )
+    count, status, progress = runs_and_status(app, lottery_id)
+    assert (count, status) == (1, LotteryStatus.DRAWN)
+    assert progress == {"entrants_read": 300, "tickets_computed": 300, "lists_written": 3}
+    with app.app_context():
+        run = db.session.scalars(select(LotteryRun)).one()
+        assert verify_bundle(run.bundle).startswith("OK: listing")
+        assert db.session.get(Lottery, lottery_id).self_check["passed"] is True
+
+
+def test_a_worker_killed_mid_draw_leaves_nothing_half_done_and_a_rerun_draws_once(own_database):
+    app, url, prefix = own_database
+    with app.app_context():
+        lottery_id = seed_lottery(100_000)
+        listing_id = db.session.get(Lottery, lottery_id).listing_id
+        assert jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id)
+    environment = worker_environment(url, prefix)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "housing.worker"], cwd=PROJECT_ROOT, env=environment
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while runs_and_status(app, lottery_id)[2].get("tickets_computed") is None:
+            assert time.monotonic() < deadline, "the worker never got to the draw"
+            assert worker.poll() is None, "the worker stopped on its own"
+            time.sleep(0.02)
+        worker.send_signal(signal.SIGKILL)
+    finally:
+        worker.wait(timeout=30)
+    count, status, _progress = runs_and_status(app, lottery_id)
+    assert (count, status) == (0, LotteryStatus.DRAWING)
+
+    finish = [sys.executable, "-m", "flask", "--app", "wsgi", "lottery", "draw", str(listing_id)]
+    done = subprocess.run(
+        finish, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    again = subprocess.run(
+        finish, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 1 and "already been drawn" in again.stderr
+    count, status, _progress = runs_and_status(app, lottery_id)
+    assert (count, status) == (1, LotteryStatus.DRAWN)
+    with app.app_context():
+        run = db.session.scalars(select(LotteryRun)).one()
+        assert run.bundle["manifest"]["count"] == 100_000
+        assert verify_bundle(run.bundle).startswith("OK: listing")
