@@ -63,16 +63,21 @@ def job(url: str, folder: str, lottery_id: int, count: int) -> None:
     from housing.extensions import db
     from housing.lottery.tasks import run_draw
 
+    marks: list[tuple[str, float]] = []
     with app.app_context():
         started = time.perf_counter()
-        run_draw(lottery_id)
+        run_draw(lottery_id, report=lambda step: marks.append((step, time.perf_counter())))
         finished = time.perf_counter()
         db.session.remove()
         db.engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    steps, last = [], started
+    for step, at in marks:
+        steps.append(f"{step.replace('_', ' ')} {at - last:.2f} s")
+        last = at
     print(
-        f"{count:>9,} entrants: job {finished - started:6.2f} s end to end "
-        f"(read, draw, self-check, write run and ranks); peak memory {peak:6.0f} MB"
+        f"{count:>9,} entrants: job {finished - started:6.2f} s end to end; "
+        f"peak memory {peak:6.0f} MB ({'; '.join(steps)})"
     )
 
 

@@ -17,6 +17,13 @@ translations = AppGroup("translations", help="Translation catalog checks.")
 notifications = AppGroup("notifications", help="The outbox.")
 accounts = AppGroup("accounts", help="Accounts that cannot be made through the site.")
 lottery = AppGroup("lottery", help="The lottery and its audit log.")
+# The draw job's steps, as the progress bar names them.
+DRAW_STEPS = {
+    "entrants_read": "entrants read",
+    "tickets_computed": "tickets computed",
+    "self_check": "self-check done",
+    "lists_written": "lists written",
+}
 
 
 def _lottery_step(action: str, listing_id: int, **options: str) -> None:
@@ -32,11 +39,13 @@ def _lottery_step(action: str, listing_id: int, **options: str) -> None:
         else:
             lottery = services.get_lottery(db.session, listing_id)
             if lottery.status is not services.LotteryStatus.DRAWING:
-                lottery = services.request_draw(db.session, listing_id, None, utcnow())
+                lottery = services.request_draw(db.session, listing_id, None, utcnow(), **options)
             lottery_id = lottery.id
             db.session.commit()
-            click.echo("Drawing…")
-            run_draw(lottery_id)
+            with click.progressbar(
+                length=len(DRAW_STEPS), label="Drawing", item_show_func=lambda step: step
+            ) as bar:
+                run_draw(lottery_id, report=lambda step: bar.update(1, DRAW_STEPS[step]))
     except services.LotteryRefused as error:
         if error.code == "self_check_failed":
             db.session.commit()  # the refusal itself is logged
@@ -59,10 +68,11 @@ def freeze_command(listing_id: int, reason: str) -> None:
 
 @lottery.command("draw")
 @click.argument("listing_id", type=int)
-def draw_command(listing_id: int) -> None:
+@click.option("--reason", default="", help="Why to draw again after results were retracted.")
+def draw_command(listing_id: int, reason: str) -> None:
     """Draw here and now: starts a frozen lottery's draw, or finishes one whose worker died.
     Safe to repeat: a lottery is never drawn twice."""
-    _lottery_step("draw", listing_id)
+    _lottery_step("draw", listing_id, reason=reason)
 
 
 @lottery.command("publish")

@@ -274,6 +274,12 @@ MATRIX: list[Row] = [
         NOBODY,
     ),
     Row("lottery_public.results", "GET", lambda w: f"/listings/{w.public}/lottery/results", NOBODY),
+    Row(
+        "lottery_public.results_printable",
+        "GET",
+        lambda w: f"/listings/{w.public}/lottery/results.pdf",
+        NOBODY,
+    ),
     Row("lottery_public.lookup", "GET", lambda w: f"/listings/{w.public}/lottery/lookup", NOBODY),
     Row("lottery_staff.manage", "GET", lambda w: f"/staff/lottery/{w.public}", STAFF_ONLY),
     Row(
@@ -287,6 +293,21 @@ MATRIX: list[Row] = [
         "lottery_staff.seed_inputs", "POST", lambda w: f"/staff/lottery/{w.public}/seed", STAFF_ONLY
     ),
     Row("lottery_staff.draw", "POST", lambda w: f"/staff/lottery/{w.public}/draw", STAFF_ONLY),
+    Row(
+        "lottery_staff.refreeze",
+        "POST",
+        lambda w: f"/staff/lottery/{w.public}/refreeze",
+        STAFF_ONLY,
+    ),
+    Row(
+        "lottery_staff.retract", "POST", lambda w: f"/staff/lottery/{w.public}/retract", STAFF_ONLY
+    ),
+    Row(
+        "lottery_staff.decide_claim",
+        "POST",
+        lambda w: f"/staff/lottery/{w.public}/claims",
+        STAFF_ONLY,
+    ),
     Row(
         "lottery_staff.publish", "POST", lambda w: f"/staff/lottery/{w.public}/publish", STAFF_ONLY
     ),

@@ -139,6 +139,9 @@ class YouForm(StepForm):
     works_in_city = RadioChoiceField(
         LABELS["works_in_city"], choices=options(list(YES_NO)), validate_choice=False
     )
+    veteran = RadioChoiceField(
+        LABELS["veteran"], choices=options(list(YES_NO)), validate_choice=False
+    )
     language = ChoiceField(LABELS["language"], validate_choice=False)
 
     paths: ClassVar[dict[str, str]] = {
@@ -154,10 +157,11 @@ class YouForm(StepForm):
         **_address_paths("", "applicant.address"),
         **_address_paths("mailing_", "applicant.mailing_address"),
         "works_in_city": "applicant.works_in_city",
+        "veteran": "applicant.veteran",
         "language": "language",
     }
     flags = frozenset({"no_email", "no_phone"})
-    yes_no = frozenset({"works_in_city"})
+    yes_no = frozenset({"works_in_city", "veteran"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

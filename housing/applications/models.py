@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -162,3 +164,25 @@ class DuplicateKey(db.Model):  # type: ignore[name-defined]
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
     rule: Mapped[DuplicateRule] = mapped_column(checked_enum(DuplicateRule, "duplicate_rule"))
     match_key: Mapped[str] = mapped_column(String(300))
+
+
+class PreferenceDecision(db.Model):  # type: ignore[name-defined]
+    """Staff's latest word on one preference claim; the lottery log keeps every earlier one.
+
+    A claim found invalid before the freeze is left out of the manifest; one found invalid
+    after it is listed in the results bundle's invalidations."""
+
+    __tablename__ = "preference_decisions"
+    __table_args__ = (
+        UniqueConstraint("application_id", "preference_code", name="uq_preference_decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="RESTRICT"), index=True
+    )
+    preference_code: Mapped[str] = mapped_column(String(40))
+    valid: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

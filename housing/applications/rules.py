@@ -374,6 +374,8 @@ def _check_you(checker: _Checker, today: date) -> date | None:
     if you.get("mailing_address") is not None:
         _check_address(checker, you.get("mailing_address"), "applicant.mailing_address", home=False)
     checker.flag(you, "works_in_city", "applicant.works_in_city", required=True)
+    # Optional: where a listing ranks veterans first within a preference, "yes" counts.
+    checker.flag(you, "veteran", "applicant.veteran", required=False)
     return born
 
 

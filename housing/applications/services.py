@@ -246,7 +246,10 @@ def save_answers(
         # Lets a resident who lost the link ask for it by email.
         you = answers.get("applicant") or {}
         email = you.get("email") if isinstance(you, Mapping) else None
-        application.contact_email = email[:254] if isinstance(email, str) else ""
+        # A draft keeps whatever was typed, but a text column cannot hold a NUL character.
+        application.contact_email = (
+            email.replace("\x00", "")[:254] if isinstance(email, str) else ""
+        )
     session.flush()
     return application
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import get_locale
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from housing.db_types import utcnow
@@ -13,6 +14,7 @@ from housing.extensions import db
 from housing.listings import presenters, services
 from housing.listings.forms import DirectoryForm, EstimatorForm
 from housing.listings.models import DocumentKind, Listing, ListingDocument, Phase
+from housing.lottery.models import Lottery
 from housing.page_cache import cached_page
 from housing.storage import Storage, StorageError
 
@@ -119,6 +121,7 @@ def render_listing_page(listing: Listing, now: datetime, estimator: EstimatorFor
         result=result,
         verdict=presenters.verdict(result) if result else None,
         presenters=presenters,
+        lottery=db.session.scalars(select(Lottery).where(Lottery.listing_id == listing.id)).first(),
     )
 
 

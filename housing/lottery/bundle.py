@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from housing.lottery.verify import ALGORITHM, BUNDLE_FORMAT, draw
+from housing.lottery.verify import (
+    ALGORITHM,
+    BUNDLE_FORMAT,
+    canonical_invalidations,
+    draw,
+    preference_lists,
+    result_hash,
+)
 
 
 def build_bundle(
@@ -19,6 +26,7 @@ def build_bundle(
     entrants: Sequence[Mapping[str, Any]],
     beacon: Mapping[str, str],
     secrets: Sequence[Mapping[str, str]] = (),
+    invalidations: Sequence[Mapping[str, Any]] = (),
     audit_log_head: str = "",
     version: int = 1,
 ) -> dict[str, Any]:
@@ -26,7 +34,7 @@ def build_bundle(
 
     ``rules`` carries ``preferences`` (code, unit share, veterans first, in the listing's
     order) and the pre-registered ``duplicate_rule`` and ``randomness_rule``."""
-    result = draw(listing_id, entrants, rules["preferences"], beacon, secrets)
+    result = draw(listing_id, entrants, rules["preferences"], beacon, secrets, invalidations)
     return {
         "format": BUNDLE_FORMAT,
         "algorithm": ALGORITHM,
@@ -45,9 +53,30 @@ def build_bundle(
         },
         "seed": result["seed"],
         "ranking": result["ranking"],
+        "invalidations": result["invalidations"],
         "lists": result["lists"],
         "result_sha256": result["result_sha256"],
         "audit_log_head": audit_log_head,
+    }
+
+
+def revised_bundle(
+    bundle: Mapping[str, Any], invalidations: Sequence[Mapping[str, Any]], version: int
+) -> dict[str, Any]:
+    """The same draw with a different set of invalidated claims: the manifest, seed and master
+    ranking stay as they are; only the preference lists and the result hash change."""
+    invalid = canonical_invalidations(invalidations)
+    listing_id = str(bundle["listing"]["id"])
+    lists = preference_lists(
+        bundle["ranking"], bundle["manifest"]["entrants"], bundle["rules"]["preferences"], invalid
+    )
+    return {
+        **bundle,
+        "version": version,
+        "invalidations": invalid,
+        "lists": lists,
+        "result_sha256": result_hash(listing_id, bundle["seed"], bundle["ranking"], lists),
+        "audit_log_head": "",
     }
 
 

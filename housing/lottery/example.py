@@ -1,5 +1,6 @@
 """Writes the example bundle of docs/lottery-example.json: 300 made-up entrants, four
-preferences, a recorded beacon value and one commit-reveal secret. Deterministic.
+preferences, a recorded beacon value, one commit-reveal secret and one preference claim
+invalidated after the freeze. Deterministic.
 
     python -m housing.lottery.example > docs/lottery-example.json
 """
@@ -39,6 +40,9 @@ def example_entrants(count: int) -> list[dict[str, object]]:
 
 def example_bundle() -> dict[str, object]:
     secret = "example staff secret 7f3a"  # noqa: S105 - a published example, not a credential
+    entrants = example_entrants(300)
+    # One claim found invalid after the freeze: that entrant leaves the NRHP list only.
+    invalid = next(entrant for entrant in entrants if "NRHP" in entrant["preferences"])  # type: ignore[operator]
     return build_bundle(
         listing_id="1",
         listing_name="Harbor Flats Commons (example)",
@@ -48,13 +52,14 @@ def example_bundle() -> dict[str, object]:
             "email or home address flagged and resolved by staff before the freeze",
             "randomness_rule": "the first drand mainnet round at or after the freeze plus 1 hour",
         },
-        entrants=example_entrants(300),
+        entrants=entrants,
         beacon={
             "source": "drand mainnet (example value)",
             "round": "4412345",
             "value": hashlib.sha256(b"example beacon round 4412345").hexdigest(),
         },
         secrets=[{"name": "housing staff", "commitment": commitment(secret), "secret": secret}],
+        invalidations=[{"id": invalid["id"], "preference": "NRHP"}],
         audit_log_head=hashlib.sha256(b"example audit log head").hexdigest(),
     )
 

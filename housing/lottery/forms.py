@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 
+from housing.forms import options
 from housing.listings.forms import QueryForm
 
 
@@ -24,6 +25,36 @@ class SeedForm(FlaskForm):
     beacon_source = StringField(_l("Beacon"), default="drand mainnet")
     beacon_round = StringField(_l("Beacon round"))
     beacon_value = StringField(_l("Beacon value (hexadecimal)"))
+
+
+REASON_LABEL = _l("Reason (kept in the audit log)")
+
+
+class DrawForm(FlaskForm):
+    # Asked only when drawing again after a retraction.
+    draw_reason = TextAreaField(REASON_LABEL)
+
+
+class RefreezeForm(FlaskForm):
+    refreeze_reason = TextAreaField(REASON_LABEL)
+
+
+class RetractForm(FlaskForm):
+    retract_reason = TextAreaField(REASON_LABEL)
+
+
+class ClaimForm(FlaskForm):
+    application_number = StringField(_l("Application number"))
+    preference = SelectField(_l("Preference"), validate_choice=False)
+    decision = RadioField(
+        _l("Decision"),
+        choices=options(
+            [("invalid", _l("Invalid: take it out of this list")), ("valid", _l("Valid"))]
+        ),
+        default="invalid",
+        validate_choice=False,
+    )
+    reason = TextAreaField(_l("Reason (required to invalidate)"))
 
 
 class ActionForm(FlaskForm):

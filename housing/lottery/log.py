@@ -31,6 +31,7 @@ ACTIONS = frozenset(
         "publish",
         "retract",
         "rerun",
+        "revise",
     }
 )
 

@@ -69,6 +69,8 @@ class Lottery(db.Model):  # type: ignore[name-defined]
     beacon: Mapped[dict[str, str] | None] = mapped_column(JSON)
     secrets: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     draw_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why staff draw again, while a re-run they asked for waits for its job.
+    draw_reason: Mapped[str] = mapped_column(Text, default="")
     # Written in short transactions of their own while a draw runs, for the staff page.
     progress: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     self_check: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -84,8 +86,17 @@ class Lottery(db.Model):  # type: ignore[name-defined]
         return self.runs[-1] if self.runs else None
 
 
+class RunKind(enum.StrEnum):
+    DRAW = "draw"
+    # Drawn again, with a reason, after earlier results were retracted.
+    REDRAW = "redraw"
+    # The same draw with preference claims invalidated (or restored) after the freeze.
+    REVISION = "revision"
+
+
 class LotteryRun(db.Model):  # type: ignore[name-defined]
-    """A draw's result. A re-run adds a run; earlier ones are kept."""
+    """One version of a lottery's results. A re-run or a revision adds a run; earlier ones are
+    kept, and a retracted one says when and why."""
 
     __tablename__ = "lottery_runs"
     __table_args__ = (UniqueConstraint("lottery_id", "number", name="uq_lottery_run_number"),)
@@ -93,29 +104,33 @@ class LotteryRun(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     lottery_id: Mapped[int] = mapped_column(ForeignKey("lotteries.id", ondelete="RESTRICT"))
     number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[RunKind] = mapped_column(checked_enum(RunKind, "lottery_run_kind"))
     reason: Mapped[str] = mapped_column(Text, default="")
     seed: Mapped[str] = mapped_column(String(64))
     result_sha256: Mapped[str] = mapped_column(String(64))
     bundle: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retraction_reason: Mapped[str] = mapped_column(Text, default="")
+    # Files of this version made on first request and kept: the bundle, a PDF per language.
+    files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
     lottery: Mapped[Lottery] = relationship(back_populates="runs")
 
 
 class LotteryRank(db.Model):  # type: ignore[name-defined]
-    """An entrant's place in a run, for the public look-up by lottery number."""
+    """An entrant's place in a run, for the public look-up by lottery number.
+
+    Derived data, rebuilt from the run's bundle at will, written a million rows at a time: no
+    foreign keys (their checks would triple the time of the write), and runs and applications
+    are never deleted anyway."""
 
     __tablename__ = "lottery_ranks"
-    __table_args__ = (
-        UniqueConstraint("run_id", "application_id", name="uq_lottery_rank_application"),
-        Index("ix_lottery_ranks_run_master", "run_id", "master_rank"),
-    )
+    __table_args__ = (Index("ix_lottery_ranks_run_master", "run_id", "master_rank"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("lottery_runs.id", ondelete="RESTRICT"))
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="RESTRICT"), index=True
-    )
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     master_rank: Mapped[int] = mapped_column(Integer)
     # {"COP": 3, "general": 17}: the entrant's place in each list they are on.
     list_ranks: Mapped[dict[str, int]] = mapped_column(JSON)

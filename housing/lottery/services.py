@@ -16,13 +16,19 @@ from typing import Any
 from sqlalchemy import func, select
 
 from housing.accounts.models import User
-from housing.applications.models import Application, ApplicationChannel, ApplicationStatus
+from housing.applications.models import (
+    Application,
+    ApplicationChannel,
+    ApplicationStatus,
+    PreferenceDecision,
+)
 from housing.applications.services import flagged_sets
-from housing.db_types import AnySession, utcnow
+from housing.db_types import AnySession
 from housing.listings.models import Listing, ListingStatus, ListingType
 from housing.lottery import log
+from housing.lottery.bundle import revised_bundle
 from housing.lottery.fairness import deciles, independence
-from housing.lottery.models import Lottery, LotteryRank, LotteryRun, LotteryStatus
+from housing.lottery.models import Lottery, LotteryRank, LotteryRun, LotteryStatus, RunKind
 from housing.lottery.verify import ALGORITHM, canonical_manifest, commitment, manifest_hash
 
 DUPLICATE_RULE = (
@@ -31,6 +37,7 @@ DUPLICATE_RULE = (
     "staff before the freeze"
 )
 RANDOMNESS_RULE = "the first drand mainnet round at or after the freeze plus 1 hour"
+MAX_REASON = 2000
 # A self-check below this p-value blocks publishing.
 SELF_CHECK_ALPHA = 0.001
 _HEX = re.compile(r"[0-9a-f]+")
@@ -104,8 +111,22 @@ def add_commitment(
     return lottery
 
 
+def invalid_claims(session: AnySession, listing_id: int) -> set[tuple[str, str]]:
+    """(application public id, preference code) of every claim staff now hold invalid."""
+    return {
+        (public_id, code)
+        for public_id, code in session.execute(
+            select(Application.public_id, PreferenceDecision.preference_code)
+            .join(Application, Application.id == PreferenceDecision.application_id)
+            .where(Application.listing_id == listing_id, PreferenceDecision.valid.is_(False))
+        )
+    }
+
+
 def entrants_of(session: AnySession, listing_id: int) -> list[dict[str, Any]]:
-    """The manifest: each submitted application's public id and the preferences it claims."""
+    """The manifest: each submitted application's public id and the preferences it claims,
+    less the claims staff have found invalid."""
+    invalid = invalid_claims(session, listing_id)
     rows = session.execute(
         select(Application.public_id, Application.submitted_answers).where(
             Application.listing_id == listing_id,
@@ -119,7 +140,9 @@ def entrants_of(session: AnySession, listing_id: int) -> list[dict[str, Any]]:
         held = [
             code
             for code, claim in claims.items()
-            if isinstance(claim, Mapping) and claim.get("claimed") is True
+            if isinstance(claim, Mapping)
+            and claim.get("claimed") is True
+            and (public_id, code) not in invalid
         ]
         veteran = bool((answers.get("applicant") or {}).get("veteran"))
         entrants.append({"id": public_id, "preferences": held, "veteran": veteran})
@@ -155,13 +178,8 @@ def freeze(
     )
     if (duplicates or paper_drafts) and not override_reason:
         raise LotteryRefused("unresolved", duplicates=duplicates, paper_drafts=paper_drafts or 0)
-    manifest = entrants_of(session, listing_id)
-    lottery.manifest = manifest
-    lottery.manifest_sha256 = manifest_hash(manifest)
-    lottery.entrant_count = len(manifest)
-    lottery.frozen_at = now
+    manifest = _fix_entrants(session, lottery, now)
     lottery.freeze_override_reason = override_reason
-    lottery.status = LotteryStatus.FROZEN
     if listing.status in (ListingStatus.APPROVED, ListingStatus.OPEN):
         listing.status = ListingStatus.CLOSED
     log.append(
@@ -176,6 +194,57 @@ def freeze(
             "unresolved_duplicate_sets": duplicates,
             "paper_drafts": paper_drafts or 0,
             "override_reason": override_reason,
+        },
+    )
+    session.flush()
+    return lottery
+
+
+def _fix_entrants(session: AnySession, lottery: Lottery, now: datetime) -> list[dict[str, Any]]:
+    manifest = entrants_of(session, lottery.listing_id)
+    lottery.manifest = manifest
+    lottery.manifest_sha256 = manifest_hash(manifest)
+    lottery.entrant_count = len(manifest)
+    lottery.frozen_at = now
+    lottery.status = LotteryStatus.FROZEN
+    return manifest
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise LotteryRefused("reason_required")
+    if len(reason) > MAX_REASON:
+        raise LotteryRefused("reason_too_long", maximum=MAX_REASON)
+    return reason
+
+
+def refreeze(
+    session: AnySession, listing_id: int, actor: User | None, now: datetime, *, reason: str
+) -> Lottery:
+    """Fix the entrants again (a paper application was found, a duplicate decision changed),
+    with a reason. The seed inputs are cleared: the beacon must be a round after this freeze."""
+    reason = _reason(reason)
+    lottery = get_lottery(session, listing_id, lock=True)
+    if lottery.status is not LotteryStatus.FROZEN:
+        raise LotteryRefused(
+            "not_frozen" if lottery.status is LotteryStatus.PREREGISTERED else "retract_first"
+        )
+    before = lottery.manifest_sha256
+    manifest = _fix_entrants(session, lottery, now)
+    lottery.beacon = None
+    lottery.secrets = []
+    log.append(
+        session,
+        "refreeze",
+        now,
+        listing_id=listing_id,
+        actor=actor,
+        detail={
+            "reason": reason,
+            "entrants": len(manifest),
+            "manifest_sha256": lottery.manifest_sha256,
+            "previous_manifest_sha256": before,
         },
     )
     session.flush()
@@ -221,9 +290,10 @@ def set_seed_inputs(
 
 
 def request_draw(
-    session: AnySession, listing_id: int, actor: User | None, now: datetime
+    session: AnySession, listing_id: int, actor: User | None, now: datetime, *, reason: str = ""
 ) -> Lottery:
-    """Mark the draw as started; refused when it cannot run or one is already running."""
+    """Mark the draw as started; refused when it cannot run or one is already running. Drawing
+    again after a retraction needs a reason, which is logged and kept with the new run."""
     lottery = get_lottery(session, listing_id, lock=True)
     if lottery.status is LotteryStatus.PREREGISTERED:
         raise LotteryRefused("not_frozen")
@@ -233,6 +303,8 @@ def request_draw(
         raise LotteryRefused("already_drawn")
     if lottery.beacon is None:
         raise LotteryRefused("no_seed_inputs")
+    # Logged with the run it explains, when the job writes it.
+    lottery.draw_reason = _reason(reason) if lottery.runs else ""
     lottery.status = LotteryStatus.DRAWING
     lottery.draw_requested_at = now
     lottery.progress = {}
@@ -240,26 +312,66 @@ def request_draw(
     return lottery
 
 
-def self_check(session: AnySession, listing_id: int, ranking: Sequence[str]) -> dict[str, Any]:
+def invalidations_of(
+    session: AnySession, listing_id: int, manifest: Iterable[Mapping[str, Any]]
+) -> list[dict[str, str]]:
+    """Claims in the frozen manifest that staff have since found invalid."""
+    invalid = invalid_claims(session, listing_id)
+    if not invalid:
+        return []
+    held = {(entrant["id"], code) for entrant in manifest for code in entrant["preferences"]}
+    return [{"id": public_id, "preference": code} for public_id, code in sorted(invalid & held)]
+
+
+class EntrantFacts:
+    """What the draw job needs of each submitted application, read in one query: its row id
+    (for the ranks), when it was submitted and its channel (for the self-check)."""
+
+    def __init__(self, session: AnySession, listing_id: int) -> None:
+        self.row_ids: dict[str, int] = {}
+        self.submitted: dict[str, float] = {}
+        self.channel: dict[str, int] = {}
+        channels = {channel.value: index for index, channel in enumerate(ApplicationChannel)}
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            # A million rows: read by the driver directly, the time already in epoch seconds.
+            raw: Any = connection.connection.driver_connection
+            with raw.cursor() as cursor:
+                cursor.execute(
+                    "SELECT public_id, id, extract(epoch FROM submitted_at)::float8, channel "
+                    "FROM applications WHERE listing_id = %s",
+                    (listing_id,),
+                )
+                rows: list[tuple[str, int, float | None, str]] = cursor.fetchall()
+        else:
+            rows = [
+                (public_id, row_id, at.timestamp() if at else None, channel.value)
+                for public_id, row_id, at, channel in session.execute(
+                    select(
+                        Application.public_id,
+                        Application.id,
+                        Application.submitted_at,
+                        Application.channel,
+                    ).where(Application.listing_id == listing_id)
+                )
+            ]
+        for public_id, row_id, submitted_at, channel in rows:
+            self.row_ids[public_id] = row_id
+            if submitted_at is not None:
+                self.submitted[public_id] = submitted_at
+                self.channel[public_id] = channels[channel]
+
+
+def self_check(facts: EntrantFacts, ranking: Sequence[str]) -> dict[str, Any]:
     """Chi-square tests that rank is independent of submission-time decile and of channel."""
-    rows: dict[str, tuple[datetime | None, ApplicationChannel]] = {
-        public_id: (submitted_at, channel)
-        for public_id, submitted_at, channel in session.execute(
-            select(Application.public_id, Application.submitted_at, Application.channel).where(
-                Application.listing_id == listing_id,
-                Application.submitted_at.is_not(None),
-            )
-        )
-    }
-    entrants = [public_id for public_id in ranking if public_id in rows]
+    entrants = [public_id for public_id in ranking if public_id in facts.submitted]
     rank_decile = deciles([float(position) for position in range(len(entrants))])
-    time_decile = deciles([(rows[public_id][0] or utcnow()).timestamp() for public_id in entrants])
+    time_decile = deciles([facts.submitted[public_id] for public_id in entrants])
     by_time = [[0] * 10 for _ in range(10)]
     by_channel = [[0] * 10 for _ in ApplicationChannel]
-    channels = list(ApplicationChannel)
     for position, public_id in enumerate(entrants):
         by_time[time_decile[position]][rank_decile[position]] += 1
-        by_channel[channels.index(rows[public_id][1])][rank_decile[position]] += 1
+        by_channel[facts.channel[public_id]][rank_decile[position]] += 1
     tests: list[dict[str, Any]] = []
     for name, table in (("submission_time_decile", by_time), ("channel", by_channel)):
         result = independence(table)
@@ -284,34 +396,22 @@ def record_run(
     bundle: Mapping[str, Any],
     check: Mapping[str, Any],
     now: datetime,
+    facts: EntrantFacts | None = None,
 ) -> LotteryRun:
     """Write a finished draw in the caller's one transaction: run, ranks, log entries."""
-    run = LotteryRun(
-        lottery_id=lottery.id,
-        number=len(lottery.runs) + 1,
-        seed=bundle["seed"],
-        result_sha256=bundle["result_sha256"],
-        bundle=dict(bundle),
-        created_at=now,
+    kind = RunKind.REDRAW if lottery.runs else RunKind.DRAW
+    if kind is RunKind.REDRAW:
+        log.append(
+            session,
+            "rerun",
+            now,
+            listing_id=lottery.listing_id,
+            detail={"reason": lottery.draw_reason, "previous_run": lottery.runs[-1].number},
+        )
+    run = _add_run(
+        session, lottery, bundle, now, kind=kind, reason=lottery.draw_reason, facts=facts
     )
-    session.add(run)
-    session.flush()
-    ids = dict(
-        session.execute(
-            select(Application.public_id, Application.id).where(
-                Application.listing_id == lottery.listing_id
-            )
-        ).all()
-    )
-    places: dict[str, dict[str, int]] = {}
-    for entry in bundle["lists"]:
-        for position, public_id in enumerate(entry["entrants"], start=1):
-            places.setdefault(public_id, {})[entry["preference"]] = position
-    rows = (
-        (run.id, ids[public_id], rank, places[public_id])
-        for rank, public_id in enumerate(bundle["ranking"], start=1)
-    )
-    _write_ranks(session, rows)
+    lottery.draw_reason = ""
     lottery.self_check = dict(check)
     lottery.status = LotteryStatus.DRAWN
     log.append(
@@ -329,28 +429,92 @@ def record_run(
     return run
 
 
-def _write_ranks(session: AnySession, rows: Iterable[tuple[int, int, int, dict[str, int]]]) -> None:
-    """Every entrant's ranks, in the caller's transaction; COPY on PostgreSQL, where a million
-    rows would otherwise take a minute."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        raw: Any = connection.connection.driver_connection  # a psycopg connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(
-                "COPY lottery_ranks (run_id, application_id, master_rank, list_ranks) FROM STDIN"
-            ) as copy,
-        ):
-            for run_id, application_id, rank, places in rows:
-                copy.write_row((run_id, application_id, rank, json.dumps(places)))
-        return
-    session.execute(
-        LotteryRank.__table__.insert(),
-        [
-            {"run_id": r, "application_id": a, "master_rank": m, "list_ranks": p}
-            for r, a, m, p in rows
-        ],
+def _add_run(
+    session: AnySession,
+    lottery: Lottery,
+    bundle: Mapping[str, Any],
+    now: datetime,
+    *,
+    kind: RunKind,
+    reason: str,
+    facts: EntrantFacts | None = None,
+) -> LotteryRun:
+    """A new version of the results with every entrant's ranks; earlier versions stay."""
+    number = len(lottery.runs) + 1
+    run = LotteryRun(
+        lottery_id=lottery.id,
+        number=number,
+        kind=kind,
+        reason=reason,
+        seed=bundle["seed"],
+        result_sha256=bundle["result_sha256"],
+        bundle={**bundle, "version": number},
+        created_at=now,
     )
+    session.add(run)
+    session.flush()
+    row_ids = (facts or EntrantFacts(session, lottery.listing_id)).row_ids
+    _write_ranks(session, run.id, bundle, row_ids)
+    lottery.runs.append(run)
+    return run
+
+
+def _write_ranks(
+    session: AnySession, run_id: int, bundle: Mapping[str, Any], row_ids: Mapping[str, int]
+) -> None:
+    """Every entrant's master rank and place on each list, in the caller's transaction; COPY
+    on PostgreSQL, where a million rows would otherwise take a minute."""
+    places: list[tuple[str, dict[str, int]]] = [
+        (entry["preference"], {public_id: n for n, public_id in enumerate(entry["entrants"], 1)})
+        for entry in bundle["lists"][:-1]  # the last, general, list is the master ranking
+    ]
+    general = bundle["lists"][-1]["preference"]
+
+    def list_ranks(public_id: str, rank: int) -> dict[str, int]:
+        held = {code: found[public_id] for code, found in places if public_id in found}
+        held[general] = rank
+        return held
+
+    ranking = bundle["ranking"]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(
+            LotteryRank.__table__.insert(),
+            [
+                {
+                    "run_id": run_id,
+                    "application_id": row_ids[public_id],
+                    "master_rank": rank,
+                    "list_ranks": list_ranks(public_id, rank),
+                }
+                for rank, public_id in enumerate(ranking, start=1)
+            ],
+        )
+        return
+    # COPY's text format: tab-separated, backslashes doubled. Each row's JSON is put together
+    # from its keys, written once, because json.dumps a million times takes seconds.
+    key = {
+        code: json.dumps(code).replace("\\", "\\\\") for code in [*(c for c, _ in places), general]
+    }
+    raw: Any = connection.connection.driver_connection  # a psycopg connection
+    prefix = f"{run_id}\t"
+    general_key = key[general]
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(
+            "COPY lottery_ranks (run_id, application_id, master_rank, list_ranks) FROM STDIN"
+        ) as copy,
+    ):
+        lines: list[str] = []
+        for rank, public_id in enumerate(ranking, start=1):
+            held = "".join(
+                f"{key[code]}:{found[public_id]}," for code, found in places if public_id in found
+            )
+            lines.append(f"{prefix}{row_ids[public_id]}\t{rank}\t{{{held}{general_key}:{rank}}}\n")
+            if len(lines) == 10_000:
+                copy.write("".join(lines))
+                lines.clear()
+        copy.write("".join(lines))
 
 
 def publish(session: AnySession, listing_id: int, actor: User | None, now: datetime) -> LotteryRun:
@@ -372,6 +536,7 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
         )
         raise LotteryRefused("self_check_failed")
     run.bundle = {**run.bundle, "audit_log_head": log.head(session)}
+    run.published_at = now
     lottery.status = LotteryStatus.PUBLISHED
     lottery.published_at = now
     lottery.listing.status = ListingStatus.RESULTS_PUBLISHED
@@ -385,6 +550,144 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
     )
     session.flush()
     return run
+
+
+def retract(
+    session: AnySession, listing_id: int, actor: User | None, now: datetime, *, reason: str
+) -> LotteryRun:
+    """Withdraw the latest results, with a reason shown beside them; they stay readable.
+    The lottery goes back to frozen, to be re-frozen or drawn again."""
+    reason = _reason(reason)
+    lottery = get_lottery(session, listing_id, lock=True)
+    run = lottery.current_run
+    if lottery.status not in (LotteryStatus.DRAWN, LotteryStatus.PUBLISHED) or run is None:
+        raise LotteryRefused("not_drawn")
+    run.retracted_at = now
+    run.retraction_reason = reason
+    lottery.status = LotteryStatus.FROZEN
+    lottery.published_at = None
+    lottery.self_check = None
+    if lottery.listing.status in (ListingStatus.LOTTERY_RUN, ListingStatus.RESULTS_PUBLISHED):
+        lottery.listing.status = ListingStatus.CLOSED
+    log.append(
+        session,
+        "retract",
+        now,
+        listing_id=listing_id,
+        actor=actor,
+        detail={"run": run.number, "result_sha256": run.result_sha256, "reason": reason},
+    )
+    session.flush()
+    return run
+
+
+def decide_claim(
+    session: AnySession,
+    listing_id: int,
+    application_number: str,
+    code: str,
+    actor: User | None,
+    now: datetime,
+    *,
+    valid: bool,
+    reason: str,
+) -> LotteryRun | None:
+    """Mark one preference claim valid or invalid, with a reason (required to invalidate).
+
+    Before the freeze the decision shapes the manifest. After the draw, the applicant leaves
+    (or rejoins) that list at their master rank and nobody else moves: a new version of the
+    results is written, published at once if the results were, and the earlier one is kept.
+    Returns that new version, if any."""
+    reason = reason.strip()
+    if not valid:
+        reason = _reason(reason)
+    elif len(reason) > MAX_REASON:
+        raise LotteryRefused("reason_too_long", maximum=MAX_REASON)
+    lottery = get_lottery(session, listing_id, lock=True)
+    if lottery.status is LotteryStatus.DRAWING:
+        raise LotteryRefused("already_drawing")
+    application = session.scalars(
+        select(Application).where(
+            Application.listing_id == listing_id,
+            Application.public_id == application_number.strip().upper(),
+            Application.status != ApplicationStatus.DRAFT,
+        )
+    ).first()
+    if application is None:
+        raise LotteryRefused("no_such_application")
+    claims = (application.submitted_answers or {}).get("preferences") or {}
+    claim = claims.get(code)
+    if not isinstance(claim, Mapping) or claim.get("claimed") is not True:
+        raise LotteryRefused("not_claimed")
+    in_manifest = lottery.status is not LotteryStatus.PREREGISTERED and any(
+        entrant["id"] == application.public_id and code in entrant["preferences"]
+        for entrant in lottery.manifest or []
+    )
+    if lottery.status is not LotteryStatus.PREREGISTERED and not in_manifest:
+        # Found invalid before the freeze: only a re-freeze can bring the claim back.
+        raise LotteryRefused("not_in_manifest")
+    decision = session.scalars(
+        select(PreferenceDecision).where(
+            PreferenceDecision.application_id == application.id,
+            PreferenceDecision.preference_code == code,
+        )
+    ).first()
+    if decision is None:
+        decision = PreferenceDecision(application_id=application.id, preference_code=code)
+        session.add(decision)
+    decision.valid = valid
+    decision.reason = reason
+    decision.decided_by = actor.id if actor is not None else None
+    decision.decided_at = now
+    session.flush()
+    log.append(
+        session,
+        "preference_validation",
+        now,
+        listing_id=listing_id,
+        actor=actor,
+        detail={
+            "application": application.public_id,
+            "preference": code,
+            "valid": valid,
+            "reason": reason,
+        },
+    )
+    if lottery.status not in (LotteryStatus.DRAWN, LotteryStatus.PUBLISHED):
+        return None
+    return _revise(session, lottery, actor, now, reason=reason)
+
+
+def _revise(
+    session: AnySession, lottery: Lottery, actor: User | None, now: datetime, *, reason: str
+) -> LotteryRun | None:
+    current = lottery.current_run
+    assert current is not None  # noqa: S101 - a drawn lottery has a run
+    invalidations = invalidations_of(session, lottery.listing_id, lottery.manifest or [])
+    if invalidations == current.bundle.get("invalidations", []):
+        return None
+    bundle = revised_bundle(current.bundle, invalidations, len(lottery.runs) + 1)
+    run = _add_run(session, lottery, bundle, now, kind=RunKind.REVISION, reason=reason)
+    detail: dict[str, Any] = {
+        "run": run.number,
+        "replaces": current.number,
+        "result_sha256": run.result_sha256,
+    }
+    if lottery.status is LotteryStatus.PUBLISHED:
+        run.bundle = {**run.bundle, "audit_log_head": log.head(session)}
+        run.published_at = now
+        detail["published"] = True
+    log.append(session, "revise", now, listing_id=lottery.listing_id, actor=actor, detail=detail)
+    session.flush()
+    return run
+
+
+def published_runs(session: AnySession, listing_id: int) -> list[LotteryRun]:
+    """Every version of the results that was ever published, newest first."""
+    lottery = session.scalars(select(Lottery).where(Lottery.listing_id == listing_id)).first()
+    if lottery is None:
+        return []
+    return [run for run in reversed(lottery.runs) if run.published_at is not None]
 
 
 def published_run(session: AnySession, listing_id: int) -> LotteryRun | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -13,10 +14,20 @@ from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.forms import options
 from housing.lottery import services
-from housing.lottery.forms import ActionForm, CommitmentForm, FreezeForm, SeedForm
+from housing.lottery.forms import (
+    ActionForm,
+    ClaimForm,
+    CommitmentForm,
+    DrawForm,
+    FreezeForm,
+    RefreezeForm,
+    RetractForm,
+    SeedForm,
+)
 from housing.lottery.models import Lottery, LotteryStatus
-from housing.lottery.wording import list_name, refusal_text, status_text
+from housing.lottery.wording import list_name, refusal_text, run_kind_text, status_text
 
 lottery_staff = Blueprint(
     "lottery_staff", __name__, url_prefix="/staff/lottery", template_folder="templates"
@@ -44,6 +55,8 @@ def _refused(error: services.LotteryRefused) -> None:
 def manage(listing_id: int) -> str:
     lottery = _lottery_or_404(listing_id)
     names = {c.preference.code: c.preference.name for c in lottery.listing.preferences}
+    claim_form = ClaimForm()
+    claim_form.preference.choices = options(list(names.items()))
     context: dict[str, Any] = {
         "lottery": lottery,
         "listing": lottery.listing,
@@ -51,7 +64,12 @@ def manage(listing_id: int) -> str:
         "freeze_form": FreezeForm(),
         "seed_form": SeedForm(),
         "action_form": ActionForm(),
+        "draw_form": DrawForm(),
+        "refreeze_form": RefreezeForm(),
+        "retract_form": RetractForm(),
+        "claim_form": claim_form,
         "status_text": status_text,
+        "run_kind_text": run_kind_text,
         "list_name": lambda code: list_name(code, names),
         "drawing": lottery.status is LotteryStatus.DRAWING,
     }
@@ -127,16 +145,81 @@ def seed_inputs(listing_id: int) -> Response:
     return _back(listing_id)
 
 
+@lottery_staff.post("/<int:listing_id>/refreeze")
+@require_roles(Role.STAFF)
+def refreeze(listing_id: int) -> Response:
+    form = RefreezeForm()
+    if not form.validate():
+        abort(400)
+    try:
+        services.refreeze(
+            db.session, listing_id, current_user, utcnow(), reason=form.refreeze_reason.data or ""
+        )
+    except services.LotteryRefused as error:
+        _refused(error)
+    else:
+        db.session.commit()
+    return _back(listing_id)
+
+
+@lottery_staff.post("/<int:listing_id>/retract")
+@require_roles(Role.STAFF)
+def retract(listing_id: int) -> Response:
+    form = RetractForm()
+    if not form.validate():
+        abort(400)
+    try:
+        services.retract(
+            db.session, listing_id, current_user, utcnow(), reason=form.retract_reason.data or ""
+        )
+    except services.LotteryRefused as error:
+        _refused(error)
+    else:
+        db.session.commit()
+    return _back(listing_id)
+
+
+@lottery_staff.post("/<int:listing_id>/claims")
+@require_roles(Role.STAFF)
+def decide_claim(listing_id: int) -> Response:
+    form = ClaimForm()
+    if not form.validate():
+        abort(400)
+    try:
+        run = services.decide_claim(
+            db.session,
+            listing_id,
+            form.application_number.data or "",
+            form.preference.data or "",
+            current_user,
+            utcnow(),
+            valid=form.decision.data == "valid",
+            reason=form.reason.data or "",
+        )
+    except services.LotteryRefused as error:
+        _refused(error)
+        return _back(listing_id)
+    db.session.commit()
+    if run is not None:
+        flash(_("Saved. The results are now at version %(number)s.", number=run.number), "success")
+    else:
+        flash(_("Saved."), "success")
+    return _back(listing_id)
+
+
 @lottery_staff.post("/<int:listing_id>/draw")
 @require_roles(Role.STAFF)
 def draw(listing_id: int) -> Response:
-    if not ActionForm().validate():
+    form = DrawForm()
+    if not form.validate():
         abort(400)
     if not jobs.redis_available():
         flash(refusal_text("queue_down"), "error")
         return _back(listing_id)
     try:
-        lottery = services.request_draw(db.session, listing_id, current_user, utcnow())
+        lottery = services.request_draw(
+            db.session, listing_id, current_user, utcnow(), reason=form.draw_reason.data or ""
+        )
     except services.LotteryRefused as error:
         _refused(error)
         return _back(listing_id)
@@ -147,6 +230,7 @@ def draw(listing_id: int) -> Response:
         lottery = services.get_lottery(db.session, listing_id, lock=True)
         lottery.status = LotteryStatus.FROZEN
         lottery.draw_requested_at = None
+        lottery.draw_reason = ""
         db.session.commit()
         flash(refusal_text("queue_down"), "error")
     return _back(listing_id)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
 
 from housing.db_types import utcnow
@@ -19,35 +23,60 @@ def _progress(lottery_id: int, **steps: int) -> None:
         db.session.commit()
 
 
-def run_draw(lottery_id: int) -> None:
+def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> None:
     """Draw a lottery that staff started. Safe to re-run: the draw is a pure function of the
     frozen manifest and the recorded seed inputs, and a lottery that already has its run
     (another worker finished it) is left as it is, so retries and crashes never make a
-    second run."""
+    second run. ``report`` is told each step as it ends (the command line's progress bar)."""
+
+    def done(step: str) -> None:
+        if report is not None:
+            report(step)
+
     lottery = db.session.get(Lottery, lottery_id)
     if lottery is None or lottery.status is not LotteryStatus.DRAWING:
         return
     assert lottery.manifest is not None and lottery.beacon is not None  # noqa: S101 - request_draw checked both
     listing_id = lottery.listing_id
-    manifest = list(lottery.manifest)
-    _progress(lottery_id, entrants_read=len(manifest))
-    bundle = build_bundle(
-        listing_id=str(listing_id),
-        listing_name=lottery.listing.name,
-        rules=lottery.rules,
-        entrants=manifest,
-        beacon=lottery.beacon,
-        secrets=lottery.secrets,
-    )
-    _progress(lottery_id, tickets_computed=len(bundle["ranking"]))
-    check = services.self_check(db.session, listing_id, bundle["ranking"])
+    manifest = lottery.manifest
+    inputs: dict[str, Any] = {
+        "listing_id": str(listing_id),
+        "listing_name": lottery.listing.name,
+        "rules": lottery.rules,
+        "beacon": lottery.beacon,
+        "secrets": lottery.secrets,
+        "invalidations": services.invalidations_of(db.session, listing_id, manifest),
+    }
+    _progress(lottery_id, entrants_read=len(manifest))  # the session lets go of the manifest
+    done("entrants_read")
+    # Millions of small objects and none of them cyclic: the collector would only rescan them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        bundle = build_bundle(entrants=manifest, **inputs)
+        del manifest
+        _progress(lottery_id, tickets_computed=len(bundle["ranking"]))
+        done("tickets_computed")
+        facts = services.EntrantFacts(db.session, listing_id)
+        check = services.self_check(facts, bundle["ranking"])
+        done("self_check")
+        _record(lottery_id, bundle, check, facts)
+    finally:
+        if collecting:
+            gc.enable()
+    done("lists_written")
 
+
+def _record(
+    lottery_id: int, bundle: dict[str, Any], check: dict[str, Any], facts: services.EntrantFacts
+) -> None:
+    """Write the run in one transaction, unless another worker wrote it first."""
     locked = db.session.scalars(
         select(Lottery).where(Lottery.id == lottery_id).with_for_update()
     ).one()
     if locked.status is not LotteryStatus.DRAWING:
         db.session.rollback()
         return
-    services.record_run(db.session, locked, bundle, check, utcnow())
+    services.record_run(db.session, locked, bundle, check, utcnow(), facts)
     locked.progress = {**(locked.progress or {}), "lists_written": len(bundle["lists"])}
     db.session.commit()

@@ -7,13 +7,15 @@ Standard library only, so anyone can copy this one file and run it:
 
 It recomputes the manifest hash, checks each revealed secret against its commitment, then
 recomputes the seed, every ticket, the master ranking, each preference list and the result
-hash, and exits 0 with a one-line summary, or 1 naming the first thing that does not match.
-The portal draws with these same functions (``housing/lottery/draw.py``); ``docs/lottery.md``
+hash (applying the preference claims invalidated after the freeze, which take an entrant out of
+a list and change nobody else's order), and exits 0 with a one-line summary, or 1 naming the first thing that does not match.
+The portal draws with these same functions (through ``housing/lottery/bundle.py``); ``docs/lottery.md``
 is the specification, with test vectors.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import sys
@@ -103,13 +105,23 @@ def master_ranking(seed_hex: str, listing_id: str, entrant_ids: Iterable[str]) -
     return [entrant_id for _ticket, entrant_id in keyed]
 
 
+def canonical_invalidations(invalidations: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Claims staff found invalid after the freeze, as ``{"id", "preference"}`` sorted."""
+    return sorted(
+        ({"id": str(item["id"]), "preference": str(item["preference"])} for item in invalidations),
+        key=lambda item: (item["id"], item["preference"]),
+    )
+
+
 def preference_lists(
     ranking: Sequence[str],
     entrants: Iterable[Mapping[str, Any]],
     preferences: Sequence[Mapping[str, Any]],
+    invalidations: Iterable[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """Each preference's list is the master order filtered to its holders (veterans first where
-    the listing says so); the general list, last, is everyone in master order."""
+    the listing says so), less the claims invalidated after the freeze; the general list, last,
+    is everyone in master order."""
     holders: dict[str, set[str]] = {}
     veterans = set()
     for entrant in entrants:
@@ -117,6 +129,8 @@ def preference_lists(
             holders.setdefault(str(code), set()).add(str(entrant["id"]))
         if entrant.get("veteran"):
             veterans.add(str(entrant["id"]))
+    for invalid in invalidations:
+        holders.get(str(invalid["preference"]), set()).discard(str(invalid["id"]))
     lists = []
     for preference in preferences:
         code = str(preference["code"])
@@ -151,18 +165,21 @@ def draw(
     preferences: Sequence[Mapping[str, Any]],
     beacon: Mapping[str, str],
     secrets: Sequence[Mapping[str, str]] = (),
+    invalidations: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The whole draw from its inputs: manifest hash, seed, ranking, lists, result hash."""
     manifest = canonical_manifest(entrants)
     manifest_sha256 = hashlib.sha256(canonical_json(manifest)).hexdigest()
     seed_hex = seed(manifest_sha256, beacon, secrets)
     ranking = master_ranking(seed_hex, listing_id, (entrant["id"] for entrant in manifest))
-    lists = preference_lists(ranking, manifest, preferences)
+    invalid = canonical_invalidations(invalidations)
+    lists = preference_lists(ranking, manifest, preferences, invalid)
     return {
         "manifest": manifest,
         "manifest_sha256": manifest_sha256,
         "seed": seed_hex,
         "ranking": ranking,
+        "invalidations": invalid,
         "lists": lists,
         "result_sha256": result_hash(listing_id, seed_hex, ranking, lists),
     }
@@ -221,7 +238,19 @@ def verify_bundle(bundle: Mapping[str, Any]) -> str:
         raise Mismatch(f"seed: bundle has {bundle.get('seed')}, the inputs give {seed_hex}")
     ranking = master_ranking(seed_hex, listing_id, (entrant["id"] for entrant in manifest))
     _first_difference("ranking", ranking, bundle.get("ranking", []))
-    lists = preference_lists(ranking, manifest, preferences)
+    invalidations = bundle.get("invalidations", [])
+    try:
+        invalid = canonical_invalidations(invalidations)
+    except (KeyError, TypeError):
+        raise Mismatch("invalidations: each needs an id and a preference") from None
+    if invalid != invalidations:
+        raise Mismatch("invalidations: not in canonical form (sorted by id, then preference)")
+    if invalid:
+        by_id = {entrant["id"]: entrant for entrant in manifest}
+        for item in invalid:
+            if item["preference"] not in by_id.get(item["id"], {}).get("preferences", []):
+                raise Mismatch(f"invalidations: {item['id']} holds no {item['preference']!r} claim")
+    lists = preference_lists(ranking, manifest, preferences, invalid)
     if len(lists) != len(claimed_lists):
         raise Mismatch(f"lists: bundle has {len(claimed_lists)}, the draw gives {len(lists)}")
     for computed, claimed in zip(lists, claimed_lists, strict=True):
@@ -248,6 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python verify.py BUNDLE.json", file=sys.stderr)
         return 2
+    # A million entrants are millions of small objects, none of them cyclic: the collector
+    # would only rescan them, doubling the time.
+    gc.disable()
     try:
         with open(args[0], encoding="utf-8") as source:
             bundle = json.load(source)

@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Callable
+from pathlib import PurePath
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from housing.applications.models import Application
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.i18n import format_local_datetime
 from housing.listings.models import Listing
 from housing.lottery import services
 from housing.lottery.forms import LookupForm
-from housing.lottery.models import Lottery
-from housing.lottery.wording import list_name, status_text
+from housing.lottery.models import Lottery, LotteryRun
+from housing.lottery.printable import (
+    FontChoice,
+    PrintableList,
+    PrintableText,
+    font_for,
+    results_pdf,
+)
+from housing.lottery.wording import list_name, run_kind_text, status_text
+from housing.storage import Storage, StorageError
 
 lottery_public = Blueprint("lottery_public", __name__, template_folder="templates")
 
@@ -44,21 +68,67 @@ def overview(listing_id: int) -> str:
         run=services.published_run(db.session, listing_id),
         form=LookupForm(formdata=None),
         status_text=status_text,
+        run_kind_text=run_kind_text,
+        published=services.published_runs(db.session, listing_id),
         list_name=lambda code: list_name(code, names),
     )
 
 
-@lottery_public.get("/listings/<int:listing_id>/lottery/results.json")
-def bundle(listing_id: int) -> Response:
-    _lottery_or_404(listing_id)
-    run = services.published_run(db.session, listing_id)
+def _version_or_404(listing_id: int) -> LotteryRun:
+    version = request.args.get("version", type=int)
+    if version is None:
+        run = services.published_run(db.session, listing_id)
+    else:
+        run = next(
+            (r for r in services.published_runs(db.session, listing_id) if r.number == version),
+            None,
+        )
     if run is None:
         abort(404)
-    response = jsonify(run.bundle)
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="lottery-{listing_id}-run-{run.number}.json"'
+    return run
+
+
+def _lottery_numbers(listing_id: int) -> dict[str, str]:
+    rows = db.session.execute(
+        select(Application.public_id, Application.lottery_number).where(
+            Application.listing_id == listing_id, Application.lottery_number.is_not(None)
+        )
     )
-    return response
+    return {public_id: number or "" for public_id, number in rows}
+
+
+def _kept_file(
+    run: LotteryRun, name: str, mimetype: str, download_name: str, make: Callable[[], bytes]
+) -> Response:
+    """A published version's file, made on first request and kept in storage: a version never
+    changes once published, and a million entrants take seconds to lay out."""
+    storage: Storage = current_app.extensions["storage"]
+    key = (run.files or {}).get(name)
+    if key:
+        try:
+            return send_file(storage.open(key), mimetype=mimetype, download_name=download_name)
+        except StorageError:
+            pass  # made again below
+    data = make()
+    key = storage.save(io.BytesIO(data), suffix=PurePath(download_name).suffix)
+    run.files = {**(run.files or {}), name: key}
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype=mimetype, download_name=download_name)
+
+
+@lottery_public.get("/listings/<int:listing_id>/lottery/results.json")
+def bundle(listing_id: int) -> Response:
+    """The current results file, or with ``?version=N`` any version ever published
+    (retracted and replaced ones included)."""
+    _lottery_or_404(listing_id)
+    run = _version_or_404(listing_id)
+    return _kept_file(
+        run,
+        "bundle",
+        "application/json",
+        f"lottery-{listing_id}-results-v{run.number}.json",
+        lambda: json.dumps(run.bundle, ensure_ascii=False, separators=(",", ":")).encode(),
+    )
 
 
 @lottery_public.get("/listings/<int:listing_id>/lottery/results")
@@ -67,13 +137,7 @@ def results(listing_id: int) -> str:
     run = services.published_run(db.session, listing_id)
     if run is None:
         abort(404)
-    numbers = dict(
-        db.session.execute(
-            select(Application.public_id, Application.lottery_number).where(
-                Application.listing_id == listing_id
-            )
-        ).all()
-    )
+    numbers = _lottery_numbers(listing_id)
     names = _names(lottery)
     return render_template(
         "lottery/results.html",
@@ -83,6 +147,82 @@ def results(listing_id: int) -> str:
         numbers=numbers,
         list_name=lambda code: list_name(code, names),
     )
+
+
+# Languages whose text the PDF's built-in font covers when no font file is found.
+_BUILT_IN_FONT_LOCALES = frozenset({"en", "es", "fil"})
+
+
+@lottery_public.get("/listings/<int:listing_id>/lottery/results.pdf")
+def results_printable(listing_id: int) -> Response:
+    """The results as a PDF to print or post, like cities publish: lottery numbers only, in
+    ranked order, a section per list. Made once per version and language, then kept."""
+    lottery = _lottery_or_404(listing_id)
+    run = _version_or_404(listing_id)
+    locale = str(get_locale())
+    font = font_for(locale)
+    if font is None and locale not in _BUILT_IN_FONT_LOCALES:
+        locale = "en"  # no font for this script on this server: English rather than boxes
+
+    def make() -> bytes:
+        with force_locale(locale):
+            return _render_pdf(lottery, run, font)
+
+    return _kept_file(
+        run,
+        f"pdf-{locale}",
+        "application/pdf",
+        f"lottery-{listing_id}-results-v{run.number}-{locale}.pdf",
+        make,
+    )
+
+
+def _render_pdf(lottery: Lottery, run: LotteryRun, font: FontChoice | None) -> bytes:
+    listing = lottery.listing
+    names = _names(lottery)
+    numbers = _lottery_numbers(listing.id)
+    lines = [
+        _(
+            "Version %(number)s, published %(date)s.",
+            number=run.number,
+            date=format_local_datetime(run.published_at or run.created_at, listing.timezone),
+        ),
+        _(
+            "Lottery numbers only, in ranked order. Result SHA-256: %(hash)s",
+            hash=run.result_sha256,
+        ),
+        _(
+            "Results file to verify: %(url)s",
+            url=url_for(
+                "lottery_public.bundle", listing_id=listing.id, version=run.number, _external=True
+            ),
+        ),
+    ]
+    if run.retracted_at is not None:
+        lines.insert(
+            0,
+            _(
+                "Retracted on %(date)s: %(reason)s",
+                date=format_local_datetime(run.retracted_at, listing.timezone),
+                reason=run.retraction_reason,
+            ),
+        )
+    text = PrintableText(
+        title=_("Lottery results: %(listing)s", listing=listing.name),
+        lines=lines,
+        rank_heading=_("Rank"),
+        number_heading=_("Lottery number"),
+        empty=_("Nobody holds this preference."),
+        page=_("Page {page} of {pages}"),
+    )
+    lists = [
+        PrintableList(
+            heading=list_name(entry["preference"], names),
+            numbers=[numbers.get(public_id, "") for public_id in entry["entrants"]],
+        )
+        for entry in run.bundle["lists"]
+    ]
+    return results_pdf(text, lists, font=font, right_to_left=str(get_locale()) == "ar")
 
 
 @lottery_public.get("/listings/<int:listing_id>/lottery/lookup")

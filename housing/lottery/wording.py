@@ -41,6 +41,19 @@ def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
         "self_check_failed": lambda: _(
             "The self-check failed, so the results cannot be published. The failure is logged."
         ),
+        "reason_required": lambda: _("Give a reason; it is kept in the audit log."),
+        "reason_too_long": lambda: _(
+            "Keep the reason under %(maximum)s characters.", maximum=detail.get("maximum", 0)
+        ),
+        "retract_first": lambda: _("Retract the current results first."),
+        "no_such_application": lambda: _(
+            "No submitted application with that number applied to this listing."
+        ),
+        "not_claimed": lambda: _("That application does not claim this preference."),
+        "not_in_manifest": lambda: _(
+            "This claim was found invalid before the freeze, so it is not among the frozen "
+            "entrants. Re-freeze the entrants to include it again."
+        ),
         "queue_down": lambda: _(
             "The job queue is not answering, so the draw was not started. Nothing has changed; "
             "try again in a few minutes."
@@ -57,6 +70,14 @@ def status_text(status: str) -> str:
         "drawn": _("Drawn, not yet published"),
         "published": _("Results published"),
     }.get(status, status)
+
+
+def run_kind_text(kind: str) -> str:
+    return {
+        "draw": _("Draw"),
+        "redraw": _("Drawn again"),
+        "revision": _("Revised after a preference decision"),
+    }.get(kind, kind)
 
 
 def list_name(code: str, names: Mapping[str, str]) -> str:

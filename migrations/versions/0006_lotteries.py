@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('beacon', sa.JSON(), nullable=True),
     sa.Column('secrets', sa.JSON(), nullable=False),
     sa.Column('draw_requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('draw_reason', sa.Text(), nullable=False),
     sa.Column('progress', sa.JSON(), nullable=False),
     sa.Column('self_check', sa.JSON(), nullable=True),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
@@ -41,28 +42,44 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lottery_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('draw', 'redraw', 'revision', name='lottery_run_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('seed', sa.String(length=64), nullable=False),
     sa.Column('result_sha256', sa.String(length=64), nullable=False),
     sa.Column('bundle', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('retracted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('retraction_reason', sa.Text(), nullable=False),
+    sa.Column('files', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['lottery_id'], ['lotteries.id'], name=op.f('fk_lottery_runs_lottery_id_lotteries'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lottery_runs')),
     sa.UniqueConstraint('lottery_id', 'number', name='uq_lottery_run_number')
     )
-    op.create_table('lottery_ranks',
+    op.create_table('preference_decisions',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('preference_code', sa.String(length=40), nullable=False),
+    sa.Column('valid', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_preference_decisions_application_id_applications'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_preference_decisions_decided_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_preference_decisions')),
+    sa.UniqueConstraint('application_id', 'preference_code', name='uq_preference_decision')
+    )
+    with op.batch_alter_table('preference_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_preference_decisions_application_id'), ['application_id'], unique=False)
+
+    op.create_table('lottery_ranks',
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('master_rank', sa.Integer(), nullable=False),
     sa.Column('list_ranks', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_lottery_ranks_application_id_applications'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['run_id'], ['lottery_runs.id'], name=op.f('fk_lottery_ranks_run_id_lottery_runs'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lottery_ranks')),
-    sa.UniqueConstraint('run_id', 'application_id', name='uq_lottery_rank_application')
+    sa.PrimaryKeyConstraint('run_id', 'application_id', name=op.f('pk_lottery_ranks'))
     )
     with op.batch_alter_table('lottery_ranks', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lottery_ranks_application_id'), ['application_id'], unique=False)
         batch_op.create_index('ix_lottery_ranks_run_master', ['run_id', 'master_rank'], unique=False)
 
 
@@ -70,8 +87,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('lottery_ranks', schema=None) as batch_op:
         batch_op.drop_index('ix_lottery_ranks_run_master')
-        batch_op.drop_index(batch_op.f('ix_lottery_ranks_application_id'))
 
     op.drop_table('lottery_ranks')
+    with op.batch_alter_table('preference_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_preference_decisions_application_id'))
+
+    op.drop_table('preference_decisions')
     op.drop_table('lottery_runs')
     op.drop_table('lotteries')

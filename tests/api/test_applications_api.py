@@ -314,6 +314,22 @@ def test_an_incomplete_draft_is_refused_at_submit(client, db_session):
     assert db_session.scalars(select(Application)).one().status is ApplicationStatus.DRAFT
 
 
+def test_a_draft_keeps_an_address_with_a_nul_character_and_submit_refuses_it(client, db_session):
+    listing = open_listing()
+    made = client.post(
+        f"/api/v1/listings/{listing.id}/drafts", json={"applicant": {"email": "a\x00@b.org"}}
+    )
+    assert made.status_code == 201, made.text
+    draft = db_session.scalars(select(Application)).one()
+    assert draft.answers["applicant"]["email"] == "a\x00@b.org"
+    assert draft.contact_email == "a@b.org"
+    response = client.post(
+        f"/api/v1/drafts/{made.json['draft_id']}/submit",
+        headers={"Authorization": f"Bearer {made.json['token']}"},
+    )
+    assert response.status_code == 422
+
+
 @settings(
     max_examples=150,
     deadline=None,

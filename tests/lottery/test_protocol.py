@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from housing.lottery import verify
-from housing.lottery.bundle import build_bundle, ranks_of
+from housing.lottery.bundle import build_bundle, ranks_of, revised_bundle
 from housing.lottery.example import example_bundle
 from housing.lottery.fairness import deciles, goodness_of_fit, independence
 from housing.lottery.verify import (
@@ -210,6 +210,44 @@ def test_the_verifier_names_the_first_mismatch():
         b["result_sha256"] = "0" * 64
 
     assert tampered(result).startswith("result sha256")
+
+
+def test_an_invalidated_claim_leaves_one_list_and_moves_nobody_else():
+    original = bundle(60)
+    holder = original["lists"][1]["entrants"][2]  # third on the NRHP list
+    revised = revised_bundle(original, [{"id": holder, "preference": "NRHP"}], 2)
+    assert verify_bundle(revised).startswith("OK:")
+    assert revised["ranking"] == original["ranking"] and revised["seed"] == original["seed"]
+    assert revised["lists"][1]["entrants"] == [
+        e for e in original["lists"][1]["entrants"] if e != holder
+    ]
+    assert revised["lists"][0] == original["lists"][0]
+    assert revised["lists"][2] == original["lists"][2]
+    assert revised["result_sha256"] != original["result_sha256"]
+    # Drawn with the invalidation from the start, the bundle is the same but for its version.
+    direct = bundle(60, invalidations=[{"id": holder, "preference": "NRHP"}])
+    assert {**direct, "version": 2} == revised
+
+    def kept_in_list(b):  # type: ignore[no-untyped-def]
+        b["lists"] = copy.deepcopy(original["lists"])
+
+    def unheld(b):  # type: ignore[no-untyped-def]
+        outsider = next(e for e in b["manifest"]["entrants"] if "NRHP" not in e["preferences"])
+        b["invalidations"].append({"id": outsider["id"], "preference": "NRHP"})
+        b["invalidations"].sort(key=lambda item: (item["id"], item["preference"]))
+
+    def dropped(b):  # type: ignore[no-untyped-def]
+        b["invalidations"] = []
+
+    for change, message in (
+        (kept_in_list, "list NRHP"),
+        (unheld, "holds no 'NRHP' claim"),
+        (dropped, "list NRHP"),
+    ):
+        forged = copy.deepcopy(revised)
+        change(forged)
+        with pytest.raises(Mismatch, match=message):
+            verify_bundle(forged)
 
 
 def test_the_published_example_bundle_verifies_and_is_current(project_root):

@@ -57,6 +57,21 @@ def worker_environment(url: str, prefix: str) -> dict[str, str]:
     }
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, read from /proc."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # it ended meanwhile
+            if int(fields[1]) == pid:
+                children.append(int(entry))
+    return children
+
+
 def runs_and_status(app: Flask, lottery_id: int) -> tuple[int, LotteryStatus, dict[str, int]]:
     with app.app_context():
         db.session.remove()
@@ -104,7 +119,12 @@ def test_a_worker_killed_mid_draw_leaves_nothing_half_done_and_a_rerun_draws_onc
             assert time.monotonic() < deadline, "the worker never got to the draw"
             assert worker.poll() is None, "the worker stopped on its own"
             time.sleep(0.02)
-        worker.send_signal(signal.SIGKILL)
+        # rq runs each job in a forked work horse in a process group of its own: kill the
+        # horse and the worker together, as when the machine or container dies.
+        horses = children_of(worker.pid)
+        for pid in [*horses, worker.pid]:
+            os.kill(pid, signal.SIGKILL)
+        assert horses, "the draw ran in no work horse"
     finally:
         worker.wait(timeout=30)
     count, status, _progress = runs_and_status(app, lottery_id)

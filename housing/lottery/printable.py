@@ -1,0 +1,566 @@
+"""Published lottery results as a printable PDF: lottery numbers only, in rank order, one
+section per list, the way cities post them.
+
+Pure: no Flask and no database. The caller passes text already translated and the ranked
+numbers; ``font_for`` picks a Unicode font for the reader's language from font folders on the
+machine, and ``results_pdf`` returns the document's bytes, the same bytes for the same input.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTCollection, TTFont
+from fpdf import FPDF
+from fpdf.enums import MethodReturnValue, WrapMode
+from fpdf.fonts import TTFFont
+
+DEFAULT_FONT_DIRS: tuple[str, ...] = ("/usr/share/fonts",)
+FONT_DIRS_ENV = "HOUSING_PDF_FONTS"
+
+
+@dataclass(frozen=True)
+class PrintableList:
+    heading: str
+    numbers: Sequence[str]
+
+
+@dataclass(frozen=True)
+class PrintableText:
+    title: str
+    lines: Sequence[str]
+    rank_heading: str
+    number_heading: str
+    empty: str
+    page: str
+
+
+@dataclass(frozen=True)
+class FontChoice:
+    """A font file to draw every text with.
+
+    ``index`` is the face number inside a .ttc/.otc collection (0 for a plain font file).
+    ``fallback`` is a font used for characters the main font lacks (the Arabic font has no
+    Latin letters, which hashes and addresses need). ``shaping`` turns on HarfBuzz shaping,
+    which joining scripts such as Arabic need."""
+
+    path: Path
+    index: int = 0
+    fallback: Path | None = None
+    shaping: bool = False
+
+
+# Font selection -----------------------------------------------------------------------------
+
+_LATIN_FILES = ("NotoSans-Regular.ttf", "DejaVuSans.ttf", "LiberationSans-Regular.ttf")
+_ARABIC_FILES = ("NotoSansArabic-Regular.ttf", "NotoNaskhArabic-Regular.ttf")
+_CJK_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Regular.otc")
+_TC_FILES = ("NotoSansCJKtc-Regular.otf", "NotoSansTC-Regular.otf", "NotoSansTC-Regular.ttf")
+
+_LATIN_SAMPLE = "AZaz09:/.-#ÁÉÍÓÚÑáéíóúñü¿¡"
+_VIETNAMESE_SAMPLE = (
+    _LATIN_SAMPLE + "ăâđêôơưĂÂĐÊÔƠƯàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
+)
+_ARABIC_SAMPLE = "".join(map(chr, [*range(0x0621, 0x063B), *range(0x0641, 0x064B)])) + "0123456789"
+_TRADITIONAL_SAMPLE = "AZaz09抽籤結果號碼優先權證書頁第共"
+
+_LATIN_LANGUAGES = frozenset({"en", "es", "fil", "tl"})
+
+
+def font_for(locale: str, search: Sequence[str] = DEFAULT_FONT_DIRS) -> FontChoice | None:
+    """A font covering the script of ``locale`` found under the folders in ``search``, or None.
+
+    Folders are searched in order, each with its sub-folders. With the default ``search``
+    the folder named by the ``HOUSING_PDF_FONTS`` environment variable, if set, comes first.
+    Handles ``en``, ``es``, ``fil``, ``vi``, ``ar`` and ``zh_Hant`` (also written ``zh-Hant``
+    or with a region); any other locale gets None."""
+    folders = list(search)
+    if search is DEFAULT_FONT_DIRS:
+        extra = os.environ.get(FONT_DIRS_ENV, "").strip()
+        if extra:
+            folders.insert(0, extra)
+    parts = locale.replace("-", "_").split("_")
+    language = parts[0].lower()
+    if language in _LATIN_LANGUAGES:
+        return _latin_font(folders, _LATIN_SAMPLE)
+    if language == "vi":
+        return _latin_font(folders, _VIETNAMESE_SAMPLE)
+    if language == "ar":
+        return _arabic_font(folders)
+    if language == "zh" and any(part.lower() in {"hant", "tw", "hk", "mo"} for part in parts[1:]):
+        return _traditional_chinese_font(folders)
+    return None
+
+
+def _latin_font(folders: Sequence[str], sample: str) -> FontChoice | None:
+    path = _find_covering(folders, _LATIN_FILES, sample)
+    return None if path is None else FontChoice(path=path)
+
+
+def _arabic_font(folders: Sequence[str]) -> FontChoice | None:
+    if importlib.util.find_spec("uharfbuzz") is None:
+        return None
+    path = _find_covering(folders, _ARABIC_FILES, _ARABIC_SAMPLE)
+    latin = _find_covering(folders, _LATIN_FILES, _LATIN_SAMPLE)
+    if path is None or latin is None:
+        return None
+    return FontChoice(path=path, fallback=latin, shaping=True)
+
+
+def _traditional_chinese_font(folders: Sequence[str]) -> FontChoice | None:
+    for folder in folders:
+        files = _font_files(folder)
+        for name in _CJK_FILES:
+            if name in files:
+                index = _traditional_face(files[name])
+                if index is not None and _covers(files[name], index, _TRADITIONAL_SAMPLE):
+                    return FontChoice(path=files[name], index=index)
+        for name in _TC_FILES:
+            if name in files and _covers(files[name], 0, _TRADITIONAL_SAMPLE):
+                return FontChoice(path=files[name])
+    return None
+
+
+def _find_covering(folders: Sequence[str], names: Sequence[str], sample: str) -> Path | None:
+    for folder in folders:
+        files = _font_files(folder)
+        for name in names:
+            if name in files and _covers(files[name], 0, sample):
+                return files[name]
+    return None
+
+
+def _font_files(folder: str) -> dict[str, Path]:
+    """File name to path for every file under ``folder``; the first in sorted order wins."""
+    found: dict[str, Path] = {}
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in sorted(names):
+            found.setdefault(name, Path(root) / name)
+    return found
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
+def _covers(path: Path, index: int, sample: str) -> bool:
+    try:
+        return _covers_cached(_file_key(path), index, sample)
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=64)
+def _covers_cached(key: tuple[str, int, int], index: int, sample: str) -> bool:
+    try:
+        with TTFont(key[0], fontNumber=index, lazy=True) as font:
+            cmap = font.getBestCmap() or {}
+    except Exception:  # a damaged or unreadable font file is one that does not cover
+        return False
+    return all(ord(char) in cmap for char in sample)
+
+
+def _traditional_face(path: Path) -> int | None:
+    try:
+        return _traditional_face_cached(_file_key(path))
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=16)
+def _traditional_face_cached(key: tuple[str, int, int]) -> int | None:
+    """The index of the proportional Traditional Chinese ("TC") face in a collection."""
+    try:
+        with TTCollection(key[0], lazy=True) as collection:
+            names = [face["name"].getDebugName(1) or "" for face in collection.fonts]
+    except Exception:  # an unreadable collection offers no face
+        return None
+    for index, name in enumerate(names):
+        words = name.split()
+        if "TC" in words and "Mono" not in words:
+            return index
+    return None
+
+
+# Rendering ----------------------------------------------------------------------------------
+
+_CREATED = datetime(2000, 1, 1, tzinfo=UTC)
+_MARGIN = 15.0
+_TOP = 15.0
+_CONTENT_BOTTOM = 18.0  # distance from the bottom edge that content stays above
+_FOOTER_TOP = 13.0  # distance from the bottom edge to the top of the footer line
+_COLUMNS = 4
+_TITLE_SIZE = 16.0
+_LINE_SIZE = 9.0
+_HEADING_SIZE = 12.5
+_HEADER_SIZE = 8.0
+_NUMBER_SIZE = 9.5
+_FOOTER_SIZE = 8.0
+_ROW = 4.3
+_HEADER_ROW = 5.0
+_GAP = 2.5
+_MIN_ROWS = 3
+_GREY = 90
+
+_CORE_REPLACEMENTS = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": ",",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u2022": "-",
+    "\u20ac": "EUR",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u2007": " ",
+    "\u0110": "D",
+    "\u0111": "d",
+}
+
+
+def results_pdf(
+    text: PrintableText,
+    lists: Sequence[PrintableList],
+    *,
+    font: FontChoice | None,
+    right_to_left: bool = False,
+) -> bytes:
+    """The results as a US Letter PDF.
+
+    With ``font`` None the PDF uses the built-in Helvetica, which holds Latin-1 only: other
+    characters are replaced by their nearest Latin-1 letters, or "?". ``right_to_left``
+    aligns text to the right and mirrors the columns; ranks and numbers stay digits."""
+    pdf = FPDF(orientation="portrait", unit="mm", format="letter")
+    try:
+        return _render(pdf, text, lists, font=font, right_to_left=right_to_left)
+    finally:
+        for loaded in pdf.fonts.values():
+            if isinstance(loaded, TTFFont):
+                loaded.close()
+
+
+def _render(
+    pdf: FPDF,
+    text: PrintableText,
+    lists: Sequence[PrintableList],
+    *,
+    font: FontChoice | None,
+    right_to_left: bool,
+) -> bytes:
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(_MARGIN, _TOP, _MARGIN)
+    pdf.c_margin = 0.0
+    pdf.set_creation_date(_CREATED)
+    pdf.set_title(_clean(text.title, core=font is None))
+    if font is None:
+        pdf.set_font("helvetica", size=_LINE_SIZE)
+    else:
+        pdf.add_font("body", "", str(font.path), collection_font_number=font.index)
+        if font.fallback is not None:
+            pdf.add_font("fallback", "", str(font.fallback))
+            pdf.set_fallback_fonts(["fallback"], exact_match=False)
+        if font.shaping:
+            pdf.set_text_shaping(True)
+        pdf.set_font("body", size=_LINE_SIZE)
+    pdf.add_page()
+    plain = font is None or (font.fallback is None and not font.shaping)
+    layout = _Layout(pdf, text, lists, core=font is None, plain=plain, rtl=right_to_left)
+    layout.run(layout.run(None))
+    return bytes(pdf.output())
+
+
+class _Layout:
+    """Places everything on pages.
+
+    ``run(None)`` only measures and returns the number of pages; ``run(pages)`` draws, with
+    ``pages`` as the total that the footers give. Both runs make the same page breaks."""
+
+    def __init__(
+        self,
+        pdf: FPDF,
+        text: PrintableText,
+        lists: Sequence[PrintableList],
+        *,
+        core: bool,
+        plain: bool,
+        rtl: bool,
+    ) -> None:
+        self.pdf = pdf
+        self.core = core
+        self.plain = plain
+        self.widths: dict[tuple[str, float], float] = {}
+        self.text = text
+        self.lists = lists
+        self.align = "R" if rtl else "L"
+        self.rtl = rtl
+        self.left = _MARGIN
+        self.width = pdf.w - 2 * _MARGIN
+        self.bottom = pdf.h - _CONTENT_BOTTOM
+        self.pages: int | None = None
+        self.page = 1
+        self.y = _TOP
+        self.pair = self.width / _COLUMNS
+
+        pdf.set_font(size=_NUMBER_SIZE)
+        widths = {pdf.get_string_width(digit) for digit in "0123456789"}
+        self.digit = max(widths)
+        self.tabular = len(widths) == 1
+        longest = max((len(entry.numbers) for entry in lists), default=1)
+        self.rank_width = max(self.digit * len(str(longest)), self.pair * 0.28)
+
+        self.rank_label = _clean(text.rank_heading, core=core)
+        self.number_label = _clean(text.number_heading, core=core)
+        self.header_size = self._header_size()
+
+    def run(self, pages: int | None) -> int:
+        self.pages = pages
+        self.page = 1
+        self.y = _TOP
+        self._block(self.text.title, _TITLE_SIZE, 7.0)
+        self.y += 1.5
+        for line in self.text.lines:
+            self._block(line, _LINE_SIZE, 4.2, grey=True)
+        self.y += 5.0
+        for entry in self.lists:
+            self._list(entry)
+            self.y += 5.0
+        self._footer()
+        return self.page
+
+    # Pages and text blocks
+
+    @property
+    def drawing(self) -> bool:
+        return self.pages is not None
+
+    def _new_page(self) -> None:
+        if self.drawing:
+            self._footer()
+            self.pdf.add_page()
+        self.page += 1
+        self.y = _TOP
+
+    def _footer(self) -> None:
+        if self.pages is None:
+            return
+        try:
+            words = self.text.page.format(page=self.page, pages=self.pages)
+        except (KeyError, IndexError, ValueError):  # a translation with other placeholders
+            words = f"{self.page} / {self.pages}"
+        words = _clean(words, core=self.core)
+        self.pdf.set_font(size=_FOOTER_SIZE)
+        self.pdf.set_text_color(_GREY)
+        self._put(self.left, self.pdf.h - _FOOTER_TOP, self.width, 4.0, words, "C")
+        self.pdf.set_text_color(0)
+
+    def _put(
+        self, x: float, top: float, width: float, height: float, words: str, align: str
+    ) -> None:
+        """One line of text in the box from ``x`` to ``x + width``: with ``text()`` where no
+        shaping or fallback font is involved (much faster than a cell), else with a cell."""
+        pdf = self.pdf
+        if not self.plain:
+            pdf.set_xy(x, top)
+            pdf.cell(width, height, words, align=align)
+            return
+        key = (words, pdf.font_size_pt)
+        if key not in self.widths:
+            self.widths[key] = pdf.get_string_width(words)
+        slack = width - self.widths[key]
+        shift = slack if align == "R" else slack / 2 if align == "C" else 0.0
+        pdf.text(x + shift, top + 0.5 * height + 0.3 * pdf.font_size, words)
+
+    def _wrap(self, words: str, size: float, height: float) -> list[str]:
+        words = _clean(words, core=self.core)
+        self.pdf.set_font(size=size)
+        result = self.pdf.multi_cell(
+            self.width,
+            height,
+            words,
+            align=self.align,
+            wrapmode=WrapMode.WORD,
+            dry_run=True,
+            output=MethodReturnValue.LINES,
+        )
+        return [str(line) for line in result] if isinstance(result, list) else [words]
+
+    def _block(self, words: str, size: float, height: float, *, grey: bool = False) -> None:
+        lines = self._wrap(words, size, height)
+        self._lines(lines, size, height, grey=grey)
+
+    def _lines(self, lines: Sequence[str], size: float, height: float, *, grey: bool) -> None:
+        for line in lines:
+            if self.y + height > self.bottom:
+                self._new_page()
+            if self.drawing:
+                self.pdf.set_font(size=size)
+                if grey:
+                    self.pdf.set_text_color(_GREY)
+                self._put(self.left, self.y, self.width, height, line, self.align)
+                self.pdf.set_text_color(0)
+            self.y += height
+
+    # Lists
+
+    def _list(self, entry: PrintableList) -> None:
+        heading = self._wrap(entry.heading, _HEADING_SIZE, 6.0)
+        heading_height = 6.0 * len(heading) + 1.0
+        total = len(entry.numbers)
+        if total == 0:
+            empty = self._wrap(self.text.empty, _LINE_SIZE, 4.5)
+            if self.y + heading_height + 4.5 * len(empty) > self.bottom:
+                self._new_page()
+            self._lines(heading, _HEADING_SIZE, 6.0, grey=False)
+            self.y += 1.0
+            self._lines(empty, _LINE_SIZE, 4.5, grey=True)
+            return
+        start = 0
+        while start < total:
+            remaining = total - start
+            wanted = math.ceil(remaining / _COLUMNS)
+            room = self._rows_below(self.y + heading_height + _HEADER_ROW)
+            if room < min(_MIN_ROWS, wanted):
+                self._new_page()
+                room = self._rows_below(self.y + heading_height + _HEADER_ROW)
+            self._lines(heading, _HEADING_SIZE, 6.0, grey=False)
+            self.y += 1.0
+            rows = max(1, min(room, wanted))
+            count = min(remaining, rows * _COLUMNS)
+            columns = math.ceil(count / rows)
+            if self.drawing:
+                self._draw_header(columns)
+            self.y += _HEADER_ROW
+            if self.drawing:
+                self._draw_numbers(entry.numbers, start, count, rows)
+            self.y += rows * _ROW
+            start += count
+            if start < total:
+                self._new_page()
+
+    def _rows_below(self, top: float) -> int:
+        return max(0, math.floor((self.bottom - top) / _ROW + 1e-9))
+
+    def _header_size(self) -> float:
+        self.pdf.set_font(size=_HEADER_SIZE)
+        rank = self.pdf.get_string_width(self.rank_label)
+        number = self.pdf.get_string_width(self.number_label)
+        room = self.pair - self.rank_width - _GAP - 1.0
+        scale = min(
+            1.0,
+            self.rank_width / rank if rank else 1.0,
+            room / number if number else 1.0,
+        )
+        return max(4.0, _HEADER_SIZE * scale)
+
+    def _column_edges(self, column: int) -> tuple[float, float]:
+        """Where the rank ends and the number starts (left to right), or where the rank ends
+        and the number ends (right to left, both right edges)."""
+        if self.rtl:
+            right = self.left + (_COLUMNS - column) * self.pair
+            return right, right - self.rank_width - _GAP
+        left = self.left + column * self.pair
+        return left + self.rank_width, left + self.rank_width + _GAP
+
+    def _draw_header(self, columns: int) -> None:
+        pdf = self.pdf
+        pdf.set_font(size=self.header_size)
+        pdf.set_text_color(_GREY)
+        for column in range(columns):
+            rank_edge, number_edge = self._column_edges(column)
+            height = _HEADER_ROW - 1.0
+            self._put(
+                rank_edge - self.rank_width, self.y, self.rank_width, height, self.rank_label, "R"
+            )
+            room = self.pair - self.rank_width - _GAP - 1.0
+            if self.rtl:
+                self._put(number_edge - room, self.y, room, height, self.number_label, "R")
+            else:
+                self._put(number_edge, self.y, room, height, self.number_label, "L")
+        pdf.set_text_color(0)
+        pdf.set_draw_color(_GREY)
+        pdf.set_line_width(0.2)
+        if self.rtl:
+            start = self.left + (_COLUMNS - columns) * self.pair
+            pdf.line(
+                start + 3.0,
+                self.y + _HEADER_ROW - 0.6,
+                self.left + self.width,
+                self.y + _HEADER_ROW - 0.6,
+            )
+        else:
+            end = self.left + columns * self.pair - 3.0
+            pdf.line(self.left, self.y + _HEADER_ROW - 0.6, end, self.y + _HEADER_ROW - 0.6)
+
+    def _width(self, digits: str) -> float:
+        if self.tabular and digits.isdigit() and digits.isascii():
+            return self.digit * len(digits)
+        return self.pdf.get_string_width(digits)
+
+    def _draw_numbers(self, numbers: Sequence[str], start: int, count: int, rows: int) -> None:
+        pdf = self.pdf
+        pdf.set_font(size=_NUMBER_SIZE)
+        put = pdf.text
+        width = self._width
+        core = self.core
+        baselines = [self.y + (row + 1) * _ROW - 1.1 for row in range(rows)]
+        for column in range(math.ceil(count / rows)):
+            rank_edge, number_edge = self._column_edges(column)
+            first = column * rows
+            for offset in range(first, min(count, first + rows)):
+                baseline = baselines[offset - first]
+                rank = str(start + offset + 1)
+                put(rank_edge - width(rank), baseline, rank)
+                number = numbers[start + offset]
+                if not (number.isascii() and number.isprintable()):
+                    number = _clean(number, core=core)
+                if self.rtl:
+                    put(number_edge - width(number), baseline, number)
+                else:
+                    put(number_edge, baseline, number)
+
+
+def _clean(words: str, *, core: bool) -> str:
+    """Text ready to draw: NFC-composed, control characters other than line breaks turned to
+    spaces, and for the built-in font anything outside Latin-1 replaced."""
+    words = unicodedata.normalize("NFC", words)
+    if not words.isprintable():
+        words = "".join(
+            char if char == "\n" or unicodedata.category(char) != "Cc" else " " for char in words
+        )
+    if core:
+        try:
+            words.encode("latin-1")
+        except UnicodeEncodeError:
+            words = "".join(_latin1_char(char) for char in words)
+    return words
+
+
+def _latin1_char(char: str) -> str:
+    if ord(char) < 256:
+        return char
+    if char in _CORE_REPLACEMENTS:
+        return _CORE_REPLACEMENTS[char]
+    base = "".join(
+        part
+        for part in unicodedata.normalize("NFKD", char)
+        if ord(part) < 256 and not unicodedata.combining(part)
+    )
+    return base or "?"

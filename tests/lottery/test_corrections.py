@@ -1,0 +1,307 @@
+"""Corrections after the freeze: preference claims found invalid, retracted results, re-freezes
+and re-runs. Each adds to the record; nothing earlier is overwritten."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from housing.applications.models import Application
+from housing.applications.services import (
+    local_date,
+    save_answers,
+    start_application,
+    submit_answers,
+    submit_application,
+)
+from housing.db_types import utcnow
+from housing.lottery import services
+from housing.lottery.log import first_broken_link
+from housing.lottery.models import LotteryLogEntry, LotteryStatus, RunKind
+from housing.lottery.verify import verify_bundle
+from tests.accounts.helpers import post_form
+from tests.lottery.conftest import flash_of, household, lottery_of
+
+BEACON = {"beacon_source": "drand mainnet", "beacon_round": "4412345", "beacon_value": "ab" * 32}
+
+
+def draw_and_publish(client, listing) -> None:  # type: ignore[no-untyped-def]
+    base = f"/staff/lottery/{listing.id}"
+    post_form(client, f"{base}/freeze", {}, token_from=base)
+    post_form(client, f"{base}/seed", BEACON, token_from=base)
+    post_form(client, f"{base}/draw", {}, token_from=base)
+    post_form(client, f"{base}/publish", {}, token_from=base)
+
+
+def lottery_number(db_session, public_id: str) -> str:  # type: ignore[no-untyped-def]
+    return db_session.scalar(
+        select(Application.lottery_number).where(Application.public_id == public_id)
+    )
+
+
+def actions(db_session, listing) -> list[str]:  # type: ignore[no-untyped-def]
+    return list(
+        db_session.scalars(
+            select(LotteryLogEntry.action)
+            .where(LotteryLogEntry.listing_id == listing.id)
+            .order_by(LotteryLogEntry.id)
+        )
+    )
+
+
+def test_a_claim_found_invalid_before_the_freeze_is_left_out_of_the_entrants(
+    client, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    base = f"/staff/lottery/{listing.id}"
+    holder = db_session.scalars(select(Application).order_by(Application.id)).first()
+    assert holder.submitted_answers["preferences"]["NRHP"]["claimed"] is True
+    claim = {"application_number": holder.public_id, "preference": "NRHP", "decision": "invalid"}
+    post_form(client, f"{base}/claims", claim, token_from=base)
+    assert "Give a reason" in flash_of(client, listing)
+    post_form(
+        client,
+        f"{base}/claims",
+        {**claim, "reason": "Proof is a bill for another address"},
+        token_from=base,
+    )
+    post_form(client, f"{base}/freeze", {}, token_from=base)
+    frozen = lottery_of(db_session, listing)
+    entrant = next(e for e in frozen.manifest if e["id"] == holder.public_id)
+    assert entrant["preferences"] == ["LW"]
+    assert frozen.entrant_count == 40
+    # After the freeze the claim is not among the entrants, so it cannot be restored by a decision.
+    post_form(client, f"{base}/claims", {**claim, "decision": "valid"}, token_from=base)
+    assert "Re-freeze the entrants" in flash_of(client, listing)
+    log = db_session.scalars(
+        select(LotteryLogEntry).where(LotteryLogEntry.action == "preference_validation")
+    ).one()
+    assert log.detail["valid"] is False and log.detail["reason"].startswith("Proof is a bill")
+
+
+def test_a_claim_invalidated_after_publishing_makes_a_new_version_and_keeps_the_old(
+    client, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    base = f"/staff/lottery/{listing.id}"
+    draw_and_publish(client, listing)
+    first = lottery_of(db_session, listing).current_run
+    old = first.bundle
+    nrhp = old["lists"][0]
+    assert nrhp["preference"] == "NRHP" and len(nrhp["entrants"]) >= 4
+    leaving, behind = nrhp["entrants"][1], nrhp["entrants"][2]
+
+    claim = {"application_number": leaving, "preference": "NRHP", "decision": "invalid"}
+    response = post_form(
+        client,
+        f"{base}/claims",
+        {**claim, "application_number": "NOSUCHAPP", "reason": "x"},
+        token_from=base,
+    )
+    assert response.status_code == 302, response.text
+    assert "No submitted application with that number" in flash_of(client, listing)
+    not_holder = next(e for e in old["manifest"]["entrants"] if "NRHP" not in e["preferences"])
+    post_form(
+        client,
+        f"{base}/claims",
+        {**claim, "application_number": not_holder["id"], "reason": "x"},
+        token_from=base,
+    )
+    assert "does not claim this preference" in flash_of(client, listing)
+    assert len(lottery_of(db_session, listing).runs) == 1
+
+    post_form(
+        client,
+        f"{base}/claims",
+        {**claim, "reason": "Moved out of the neighborhood in 2025"},
+        token_from=base,
+    )
+    lottery = lottery_of(db_session, listing)
+    assert lottery.status is LotteryStatus.PUBLISHED
+    assert [run.number for run in lottery.runs] == [1, 2]
+    second = lottery.current_run
+    assert second.kind is RunKind.REVISION and second.published_at is not None
+    new = second.bundle
+    assert verify_bundle(new).startswith("OK:")
+    assert new["version"] == 2 and old["version"] == 1
+    assert new["invalidations"] == [{"id": leaving, "preference": "NRHP"}]
+    # The applicant leaves that list only; nobody else moves relative to anyone.
+    assert new["ranking"] == old["ranking"] and new["seed"] == old["seed"]
+    assert new["lists"][0]["entrants"] == [e for e in nrhp["entrants"] if e != leaving]
+    assert new["lists"][1:] == old["lists"][1:]
+    assert new["result_sha256"] != old["result_sha256"]
+
+    anonymous = client.application.test_client()
+    assert anonymous.get(f"/listings/{listing.id}/lottery/results.json").json == new
+    kept = anonymous.get(f"/listings/{listing.id}/lottery/results.json?version=1").json
+    assert kept["result_sha256"] == old["result_sha256"] and verify_bundle(kept).startswith("OK:")
+    overview = anonymous.get(f"/listings/{listing.id}/lottery").text
+    assert (
+        "Revised after a preference decision" in overview
+        and "replaced by a later version" in overview
+    )
+
+    moved = anonymous.get(
+        f"/listings/{listing.id}/lottery/lookup?number={lottery_number(db_session, behind)}"
+    )
+    assert "place 2" in moved.text  # was third on the NRHP list
+    gone = anonymous.get(
+        f"/listings/{listing.id}/lottery/lookup?number={lottery_number(db_session, leaving)}"
+    )
+    master = old["ranking"].index(leaving) + 1
+    assert f"rank {master} of 40" in gone.text
+
+    # A tampered revision is caught: putting the applicant back without removing the record.
+    forged = {**new, "lists": old["lists"]}
+    with pytest.raises(Exception, match="list NRHP"):
+        verify_bundle(forged)
+    assert actions(db_session, listing)[-2:] == ["preference_validation", "revise"]
+    assert first_broken_link(db_session) is None
+
+
+def test_retracted_results_stay_readable_and_a_rerun_needs_a_reason(
+    client, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    base = f"/staff/lottery/{listing.id}"
+    draw_and_publish(client, listing)
+    post_form(client, f"{base}/retract", {"retract_reason": ""}, token_from=base)
+    assert lottery_of(db_session, listing).status is LotteryStatus.PUBLISHED
+    post_form(
+        client,
+        f"{base}/retract",
+        {"retract_reason": "A paper application was not entered"},
+        token_from=base,
+    )
+    lottery = lottery_of(db_session, listing)
+    assert lottery.status is LotteryStatus.FROZEN
+    first = lottery.runs[0]
+    assert first.retracted_at is not None
+    anonymous = client.application.test_client()
+    assert anonymous.get(f"/listings/{listing.id}/lottery/results.json").status_code == 404
+    assert (
+        anonymous.get(f"/listings/{listing.id}/lottery/results.json?version=1").status_code == 200
+    )
+    assert (
+        "A paper application was not entered"
+        in anonymous.get(f"/listings/{listing.id}/lottery").text
+    )
+
+    # The missed paper application, entered now; the entrants are frozen again with a reason.
+    with client.application.test_request_context():
+        paper = start_application(
+            db_session,
+            listing.id,
+            utcnow(),
+            language="en",
+            entered_by=staff,
+            received_on=local_date(listing, listing.application_due_at),
+        )
+        save_answers(db_session, paper.public_id, household(99, []), utcnow())
+        submit_application(db_session, paper.public_id, utcnow(), actor=staff)
+    db_session.flush()
+    post_form(client, f"{base}/refreeze", {"refreeze_reason": ""}, token_from=base)
+    assert "Give a reason" in flash_of(client, listing)
+    post_form(
+        client,
+        f"{base}/refreeze",
+        {"refreeze_reason": "Include the paper application"},
+        token_from=base,
+    )
+    lottery = lottery_of(db_session, listing)
+    assert lottery.entrant_count == 41 and lottery.beacon is None
+    post_form(client, f"{base}/seed", {**BEACON, "beacon_round": "4412999"}, token_from=base)
+    post_form(client, f"{base}/draw", {"draw_reason": ""}, token_from=base)
+    assert lottery_of(db_session, listing).status is LotteryStatus.FROZEN
+    assert "Give a reason" in flash_of(client, listing)
+    post_form(
+        client,
+        f"{base}/draw",
+        {"draw_reason": "Drawn again with all 41 applications"},
+        token_from=base,
+    )
+    lottery = lottery_of(db_session, listing)
+    assert lottery.status is LotteryStatus.DRAWN
+    assert [run.number for run in lottery.runs] == [1, 2]
+    second = lottery.current_run
+    assert second.kind is RunKind.REDRAW and second.reason == "Drawn again with all 41 applications"
+    assert len(second.bundle["ranking"]) == 41 and verify_bundle(second.bundle).startswith("OK:")
+    assert lottery.runs[0].bundle["manifest"]["count"] == 40  # the first run is kept as it was
+    post_form(client, f"{base}/publish", {}, token_from=base)
+    assert lottery_of(db_session, listing).status is LotteryStatus.PUBLISHED
+    assert (
+        actions(db_session, listing)[-7:]
+        == [
+            "retract",
+            "refreeze",
+            "rerun",
+            "draw",
+            "self_check",
+            "publish",
+        ][-7:]
+        or True
+    )
+    assert actions(db_session, listing) == [
+        "preregister",
+        "freeze",
+        "draw",
+        "self_check",
+        "publish",
+        "retract",
+        "refreeze",
+        "rerun",
+        "draw",
+        "self_check",
+        "publish",
+    ]
+    assert first_broken_link(db_session) is None
+
+
+def test_the_listing_page_shows_the_registered_rules_and_a_veteran_counts(
+    client, db_session, lottery_listing
+):
+    listing = lottery_listing
+    page = client.get(f"/listings/{listing.id}").text
+    assert "How the lottery is drawn" in page and "housing-lottery-v1" in page
+    assert "drand" in page
+    veteran = household(7, [])
+    veteran["applicant"]["veteran"] = True
+    with client.application.test_request_context():
+        listing.application_due_at = utcnow() + timedelta(days=1)
+        made = submit_answers(db_session, listing.id, veteran, utcnow()).application
+        listing.application_due_at = utcnow() - timedelta(minutes=1)
+    db_session.flush()
+    manifest = services.entrants_of(db_session, listing.id)
+    assert next(e for e in manifest if e["id"] == made.public_id)["veteran"] is True
+    assert sum(e["veteran"] for e in manifest) == 1
+
+
+def test_the_results_pdf_lists_lottery_numbers_in_ranked_order_and_is_kept(
+    client, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    draw_and_publish(client, listing)
+    bundle = lottery_of(db_session, listing).current_run.bundle
+    anonymous = client.application.test_client()
+    url = f"/listings/{listing.id}/lottery/results.pdf"
+    response = anonymous.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Lottery results: " + listing.name in text and "Applicant" not in text
+    general = [lottery_number(db_session, public_id) for public_id in bundle["ranking"]]
+    section = text[text.index("General list (everyone)") :]
+    positions = [section.index(number) for number in general[:5]]
+    assert positions == sorted(positions)  # in ranked order
+    assert all(number in text for number in general)
+    assert bundle["result_sha256"] in text.replace("\n", "").replace(" ", "")
+    run = lottery_of(db_session, listing).current_run
+    assert set(run.files) == {"pdf-en"}
+    with anonymous.get(url) as again:  # served from storage the second time
+        assert again.data == response.data
+    spanish = anonymous.get(url, headers={"Accept-Language": "es"})
+    assert "Resultados" in PdfReader(io.BytesIO(spanish.data)).pages[0].extract_text()
+    assert anonymous.get(f"{url}?version=7").status_code == 404
