@@ -35,6 +35,27 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
+def peak_memory_mb() -> float:
+    """This process's peak resident memory (VmHWM). Unlike getrusage's ru_maxrss, it does not
+    carry over a parent's memory into a child it started."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# Runs the standalone verifier, then reports its own peak memory on stderr.
+VERIFY_AND_MEASURE = (
+    "import runpy, sys\n"
+    "sys.argv = sys.argv[1:]\n"
+    "try:\n"
+    "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    "finally:\n"
+    "    status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+    "    print(f'peak {int(status) / 1024:.0f} MB', file=sys.stderr)\n"
+)
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     name = f"housing_bench_{secrets.token_hex(4)}"

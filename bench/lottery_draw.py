@@ -13,14 +13,13 @@ import argparse
 import gc
 import hashlib
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, machine
+from common import ROOT, VERIFY_AND_MEASURE, machine, peak_memory_mb
 
 PREFERENCES = [
     {"code": "COP", "unit_share_percent": 100, "veterans_first": True},
@@ -54,15 +53,21 @@ def one_size(count: int, folder: str) -> None:
     path = Path(folder) / f"bundle-{count}.json"
     path.write_text(json.dumps(bundle, separators=(",", ":")))
     written = time.perf_counter()
+    peak = peak_memory_mb()
     verifier = subprocess.run(
-        [sys.executable, str(ROOT / "housing" / "lottery" / "verify.py"), str(path)],
+        [
+            sys.executable,
+            "-c",
+            VERIFY_AND_MEASURE,
+            str(ROOT / "housing" / "lottery" / "verify.py"),
+            str(path),
+        ],
         capture_output=True,
         text=True,
         check=True,
     )
     verified = time.perf_counter()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    verifier_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    verifier_peak = float(verifier.stderr.split("peak ")[-1].split()[0])
     print(
         f"{count:>9,} entrants: draw {drawn - started:6.2f} s, write bundle {written - drawn:5.2f} s "
         f"({path.stat().st_size / 1e6:5.1f} MB), verify {verified - written:6.2f} s; "

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 
-from common import ROOT, machine, postgres_database
+from common import ROOT, machine, peak_memory_mb, postgres_database
 
 CODES = ("COP", "DTHP", "NRHP", "LW")
 
@@ -63,21 +62,25 @@ def job(url: str, folder: str, lottery_id: int, count: int) -> None:
     from housing.extensions import db
     from housing.lottery.tasks import run_draw
 
-    marks: list[tuple[str, float]] = []
+    marks: list[tuple[str, float, float]] = []
+
+    def mark(step: str) -> None:
+        marks.append((step, time.perf_counter(), peak_memory_mb()))
+
     with app.app_context():
         started = time.perf_counter()
-        run_draw(lottery_id, report=lambda step: marks.append((step, time.perf_counter())))
+        run_draw(lottery_id, report=mark)
         finished = time.perf_counter()
         db.session.remove()
         db.engine.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_memory_mb()
     steps, last = [], started
-    for step, at in marks:
-        steps.append(f"{step.replace('_', ' ')} {at - last:.2f} s")
+    for step, at, rss in marks:
+        steps.append(f"{step.replace('_', ' ')} {at - last:.2f} s, {rss:.0f} MB")
         last = at
     print(
         f"{count:>9,} entrants: job {finished - started:6.2f} s end to end; "
-        f"peak memory {peak:6.0f} MB ({'; '.join(steps)})"
+        f"peak memory {peak:6.0f} MB\n    after each step (time, peak so far): {'; '.join(steps)}"
     )
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
@@ -17,7 +18,9 @@ from sqlalchemy import func, select
 
 from housing import create_app, jobs
 from housing.config import PROJECT_ROOT
+from housing.db_types import utcnow
 from housing.extensions import db
+from housing.lottery import services
 from housing.lottery.models import Lottery, LotteryRun, LotteryStatus
 from housing.lottery.verify import verify_bundle
 from tests.conftest import create_postgres_database, drop_postgres_database, make_config
@@ -145,3 +148,36 @@ def test_a_worker_killed_mid_draw_leaves_nothing_half_done_and_a_rerun_draws_onc
         run = db.session.scalars(select(LotteryRun)).one()
         assert run.bundle["manifest"]["count"] == 100_000
         assert verify_bundle(run.bundle).startswith("OK: listing")
+
+
+def test_two_draw_requests_at_once_start_one_draw(own_database):
+    app, _url, _prefix = own_database
+    with app.app_context():
+        lottery_id = seed_lottery(50)
+        lottery = db.session.get(Lottery, lottery_id)
+        lottery.status = LotteryStatus.FROZEN  # as before anyone pressed "Start the draw"
+        listing_id = lottery.listing_id
+        db.session.commit()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def press() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                services.request_draw(db.session, listing_id, None, utcnow())
+            except services.LotteryRefused as refused:
+                db.session.rollback()
+                outcomes.append(refused.code)
+                return
+            time.sleep(0.3)  # still holding the row lock when the other request arrives
+            db.session.commit()
+            outcomes.append("started")
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["already_drawing", "started"]
+    assert runs_and_status(app, lottery_id)[:2] == (0, LotteryStatus.DRAWING)
