@@ -48,6 +48,8 @@ class Config:
     public_url: str = "http://127.0.0.1:5000"
     # Off only for load tests that come from one address.
     rate_limits_enabled: bool = True
+    # A drand-style HTTP beacon (GET {url}/public/{round}); unset: staff enter values by hand.
+    beacon_url: str | None = None
 
     @property
     def jobs_in_process(self) -> bool:
@@ -87,6 +89,7 @@ class Config:
             queue_prefix=env.get("HOUSING_QUEUE_PREFIX", ""),
             page_cache_seconds=int(env.get("PAGE_CACHE_SECONDS", "20")),
             rate_limits_enabled=env.get("RATE_LIMITS", "on").lower() not in {"off", "0", "false"},
+            beacon_url=(env.get("BEACON_URL") or "").rstrip("/") or None,
         )
 
 

@@ -238,6 +238,12 @@ MATRIX: list[Row] = [
         MANAGERS_OF_A,
     ),
     Row(
+        "partner_applications.decide_duplicates",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/duplicates",
+        MANAGERS_OF_A,
+    ),
+    Row(
         "partner_applications.paper_new",
         "GET",
         lambda w: f"/partner/listings/{w.open_a}/paper-applications",

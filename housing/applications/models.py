@@ -186,3 +186,26 @@ class PreferenceDecision(db.Model):  # type: ignore[name-defined]
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DuplicateDecision(db.Model):  # type: ignore[name-defined]
+    """Staff's word on one group of possible duplicates, until the freeze; the lottery log keeps
+    every earlier one. It holds while the group has exactly the members it was made for."""
+
+    __tablename__ = "duplicate_decisions"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "rule", "match_key", name="uq_duplicate_decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="RESTRICT"))
+    rule: Mapped[DuplicateRule] = mapped_column(checked_enum(DuplicateRule, "duplicate_rule"))
+    match_key: Mapped[str] = mapped_column(String(300))
+    # The group's application numbers, sorted, when the decision was made.
+    members: Mapped[list[str]] = mapped_column(JSON)
+    # Empty: different households, all stay in the lottery. Otherwise the one application of
+    # the household that stays in; the others are left out of the lottery (never deleted).
+    kept: Mapped[str] = mapped_column(String(20), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -17,6 +18,8 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.listings import management
 from housing.listings.models import Listing
+from housing.lottery import services as lottery_services
+from housing.lottery.wording import refusal_text
 
 partner_applications = Blueprint(
     "partner_applications", __name__, url_prefix="/partner/listings", template_folder="templates"
@@ -58,8 +61,34 @@ def duplicates(listing_id: int) -> str:
     return render_template(
         "partner/duplicates.html",
         listing=listing,
-        groups=services.flagged_sets(db.session, listing_id),
+        groups=lottery_services.duplicate_groups(db.session, listing_id),
     )
+
+
+@partner_applications.post("/<int:listing_id>/duplicates")
+@require_roles(*MANAGERS)
+def decide_duplicates(listing_id: int) -> Response:
+    """Resolve one group: different households, or which one application of the household
+    stays in the lottery. CSRF is checked by the app-wide protection."""
+    _listing_or_404(listing_id)
+    try:
+        lottery_services.decide_duplicates(
+            db.session,
+            listing_id,
+            request.form.get("rule", ""),
+            request.form.get("key", ""),
+            current_user,
+            utcnow(),
+            kept=request.form.get("kept", ""),
+            reason=request.form.get("reason", ""),
+        )
+    except lottery_services.LotteryRefused as error:
+        db.session.rollback()
+        flash(refusal_text(error.code, error.detail), "error")
+    else:
+        db.session.commit()
+        flash(_("Decision saved."), "success")
+    return redirect(url_for(".duplicates", listing_id=listing_id))
 
 
 @partner_applications.route("/<int:listing_id>/paper-applications", methods=["GET", "POST"])

@@ -10,19 +10,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from housing.accounts.models import User
+from housing.applications.duplicates import DuplicateRule
 from housing.applications.models import (
     Application,
     ApplicationChannel,
     ApplicationStatus,
+    DuplicateDecision,
     PreferenceDecision,
 )
-from housing.applications.services import flagged_sets
+from housing.applications.services import FlaggedSet, flagged_sets
 from housing.db_types import AnySession
 from housing.listings.models import Listing, ListingStatus, ListingType
 from housing.lottery import log
@@ -41,6 +44,18 @@ MAX_REASON = 2000
 # A self-check below this p-value blocks publishing.
 SELF_CHECK_ALPHA = 0.001
 _HEX = re.compile(r"[0-9a-f]+")
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """A group of possible duplicates and the decision on it that still holds, if any."""
+
+    flagged: FlaggedSet
+    decision: DuplicateDecision | None
+
+    @property
+    def members(self) -> list[str]:
+        return sorted(application.public_id for application in self.flagged.applications)
 
 
 class LotteryRefused(Exception):
@@ -127,6 +142,7 @@ def entrants_of(session: AnySession, listing_id: int) -> list[dict[str, Any]]:
     """The manifest: each submitted application's public id and the preferences it claims,
     less the claims staff have found invalid."""
     invalid = invalid_claims(session, listing_id)
+    left_out = left_out_as_duplicates(session, listing_id)
     rows = session.execute(
         select(Application.public_id, Application.submitted_answers).where(
             Application.listing_id == listing_id,
@@ -135,6 +151,8 @@ def entrants_of(session: AnySession, listing_id: int) -> list[dict[str, Any]]:
     ).all()
     entrants = []
     for public_id, submitted in rows:
+        if public_id in left_out:
+            continue
         answers: Mapping[str, Any] = submitted if isinstance(submitted, Mapping) else {}
         claims = answers.get("preferences") or {}
         held = [
@@ -147,6 +165,106 @@ def entrants_of(session: AnySession, listing_id: int) -> list[dict[str, Any]]:
         veteran = bool((answers.get("applicant") or {}).get("veteran"))
         entrants.append({"id": public_id, "preferences": held, "veteran": veteran})
     return canonical_manifest(entrants)
+
+
+def duplicate_groups(session: AnySession, listing_id: int) -> list[DuplicateGroup]:
+    """Every flagged group, with the decision made for exactly its present members."""
+    decisions = {
+        (decision.rule, decision.match_key): decision
+        for decision in session.scalars(
+            select(DuplicateDecision).where(DuplicateDecision.listing_id == listing_id)
+        )
+    }
+    groups = []
+    for flagged in flagged_sets(session, listing_id):
+        members = sorted(application.public_id for application in flagged.applications)
+        decision = decisions.get((flagged.rule, flagged.key))
+        holds = decision is not None and decision.members == members
+        groups.append(DuplicateGroup(flagged, decision if holds else None))
+    return groups
+
+
+def left_out_as_duplicates(session: AnySession, listing_id: int) -> set[str]:
+    """Applications left out of the lottery because another of the household's stays in."""
+    return {
+        public_id
+        for group in duplicate_groups(session, listing_id)
+        if group.decision is not None and group.decision.kept
+        for public_id in group.members
+        if public_id != group.decision.kept
+    }
+
+
+def decide_duplicates(
+    session: AnySession,
+    listing_id: int,
+    rule: str,
+    key: str,
+    actor: User | None,
+    now: datetime,
+    *,
+    kept: str,
+    reason: str,
+) -> DuplicateDecision:
+    """Resolve a group: different households (``kept`` empty: all stay in the lottery), or one
+    household whose application ``kept`` stays in while the others are left out. Reversible
+    until the draw (after the freeze it counts once the entrants are frozen again); each
+    decision is logged."""
+    reason = _reason(reason)
+    lottery = session.scalars(
+        select(Lottery)
+        .where(Lottery.listing_id == listing_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if lottery is not None and lottery.status not in (
+        LotteryStatus.PREREGISTERED,
+        LotteryStatus.FROZEN,  # takes effect when the entrants are frozen again
+    ):
+        raise LotteryRefused("retract_first")
+    group = next(
+        (
+            group
+            for group in duplicate_groups(session, listing_id)
+            if group.flagged.rule.value == rule and group.flagged.key == key
+        ),
+        None,
+    )
+    if group is None:
+        raise LotteryRefused("no_such_group")
+    if kept and kept not in group.members:
+        raise LotteryRefused("not_in_group")
+    decision = session.scalars(
+        select(DuplicateDecision).where(
+            DuplicateDecision.listing_id == listing_id,
+            DuplicateDecision.rule == DuplicateRule(rule),
+            DuplicateDecision.match_key == key,
+        )
+    ).first()
+    if decision is None:
+        decision = DuplicateDecision(listing_id=listing_id, rule=DuplicateRule(rule), match_key=key)
+        session.add(decision)
+    decision.members = group.members
+    decision.kept = kept
+    decision.reason = reason
+    decision.decided_by = actor.id if actor is not None else None
+    decision.decided_at = now
+    session.flush()
+    log.append(
+        session,
+        "duplicate_decision",
+        now,
+        listing_id=listing_id,
+        actor=actor,
+        detail={
+            "rule": rule,
+            "applications": group.members,
+            "kept": kept or "all",
+            "left_out": [member for member in group.members if kept and member != kept],
+            "reason": reason,
+        },
+    )
+    return decision
 
 
 def freeze(
@@ -166,7 +284,7 @@ def freeze(
     if now < listing.application_due_at:
         raise LotteryRefused("still_open")
     override_reason = override_reason.strip()
-    duplicates = len(flagged_sets(session, listing_id))
+    duplicates = sum(group.decision is None for group in duplicate_groups(session, listing_id))
     paper_drafts = session.scalar(
         select(func.count())
         .select_from(Application)

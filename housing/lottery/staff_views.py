@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -16,6 +25,7 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.forms import options
 from housing.lottery import services
+from housing.lottery.beacon import BeaconUnavailable, fetch_round
 from housing.lottery.forms import (
     ActionForm,
     ClaimForm,
@@ -53,7 +63,10 @@ def _refused(error: services.LotteryRefused) -> None:
 @lottery_staff.get("/<int:listing_id>")
 @require_roles(Role.STAFF)
 def manage(listing_id: int) -> str:
-    lottery = _lottery_or_404(listing_id)
+    return _manage_page(_lottery_or_404(listing_id), SeedForm())
+
+
+def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") -> str:
     names = {c.preference.code: c.preference.name for c in lottery.listing.preferences}
     claim_form = ClaimForm()
     claim_form.preference.choices = options(list(names.items()))
@@ -62,7 +75,9 @@ def manage(listing_id: int) -> str:
         "listing": lottery.listing,
         "commitment_form": CommitmentForm(),
         "freeze_form": FreezeForm(),
-        "seed_form": SeedForm(),
+        "seed_form": seed_form,
+        "beacon_error": beacon_error,
+        "beacon_fetcher": current_app.config["HOUSING"].beacon_url is not None,
         "action_form": ActionForm(),
         "draw_form": DrawForm(),
         "refreeze_form": RefreezeForm(),
@@ -119,8 +134,10 @@ def freeze(listing_id: int) -> Response:
 
 @lottery_staff.post("/<int:listing_id>/seed")
 @require_roles(Role.STAFF)
-def seed_inputs(listing_id: int) -> Response:
+def seed_inputs(listing_id: int) -> Response | str:
     form = SeedForm()
+    if form.validate() and "fetch" in request.form:
+        return _fetch_beacon(_lottery_or_404(listing_id), form)
     if form.validate():
         lottery = _lottery_or_404(listing_id)
         reveals = {
@@ -143,6 +160,29 @@ def seed_inputs(listing_id: int) -> Response:
         else:
             db.session.commit()
     return _back(listing_id)
+
+
+def _fetch_beacon(lottery: Lottery, form: SeedForm) -> str:
+    """Fill in the beacon value for the round staff named, for them to check and save; the
+    secrets are typed again, never sent back in a page."""
+    base_url = current_app.config["HOUSING"].beacon_url
+    if base_url is None:
+        abort(404)
+    try:
+        found = fetch_round(base_url, (form.beacon_round.data or "").strip())
+    except BeaconUnavailable:
+        return _manage_page(
+            lottery,
+            form,
+            _(
+                "The beacon did not give round %(round)s. Check the round number, or enter the "
+                "value by hand from the beacon's public record.",
+                round=form.beacon_round.data or "",
+            ),
+        )
+    form.beacon_round.data = found.round
+    form.beacon_value.data = found.value
+    return _manage_page(lottery, form)
 
 
 @lottery_staff.post("/<int:listing_id>/refreeze")

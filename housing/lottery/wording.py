@@ -54,6 +54,10 @@ def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
             "This claim was found invalid before the freeze, so it is not among the frozen "
             "entrants. Re-freeze the entrants to include it again."
         ),
+        "no_such_group": lambda: _(
+            "That group of possible duplicates has changed or is gone. Look at it again."
+        ),
+        "not_in_group": lambda: _("Choose one of the applications in the group."),
         "queue_down": lambda: _(
             "The job queue is not answering, so the draw was not started. Nothing has changed; "
             "try again in a few minutes."

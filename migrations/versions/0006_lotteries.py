@@ -72,6 +72,21 @@ def upgrade() -> None:
     with op.batch_alter_table('preference_decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_preference_decisions_application_id'), ['application_id'], unique=False)
 
+    op.create_table('duplicate_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('listing_id', sa.Integer(), nullable=False),
+    sa.Column('rule', sa.Enum('name_dob', 'email', 'address', name='duplicate_rule', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('match_key', sa.String(length=300), nullable=False),
+    sa.Column('members', sa.JSON(), nullable=False),
+    sa.Column('kept', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by'], ['users.id'], name=op.f('fk_duplicate_decisions_decided_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_duplicate_decisions_listing_id_listings'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_duplicate_decisions')),
+    sa.UniqueConstraint('listing_id', 'rule', 'match_key', name='uq_duplicate_decision')
+    )
     op.create_table('lottery_ranks',
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -89,6 +104,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_lottery_ranks_run_master')
 
     op.drop_table('lottery_ranks')
+    op.drop_table('duplicate_decisions')
     with op.batch_alter_table('preference_decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_preference_decisions_application_id'))
 

@@ -1,0 +1,110 @@
+"""The beacon fetcher against a local HTTP server answering like a drand endpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from housing.db_types import utcnow
+from housing.lottery import services
+from housing.lottery.beacon import BeaconUnavailable, fetch_round
+from tests.accounts.helpers import post_form
+from tests.lottery.conftest import lottery_of
+
+VALUE = "5e" * 32  # a recorded response's shape; the value itself is made up
+
+
+class Beacon(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path == "/public/4412345":
+            body = json.dumps({"round": 4412345, "randomness": VALUE, "signature": "00"}).encode()
+            self.send_response(200)
+        elif self.path == "/public/7":
+            body = json.dumps({"round": 8, "randomness": VALUE}).encode()  # the wrong round
+            self.send_response(200)
+        else:
+            body = b"not found"
+            self.send_response(404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def beacon_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Beacon)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_staff_fetch_a_round_check_it_and_save_it(
+    app, client, db_session, lottery_listing, staff, beacon_url, monkeypatch
+):
+    listing = lottery_listing
+    services.freeze(db_session, listing.id, staff, utcnow())
+    base = f"/staff/lottery/{listing.id}"
+    assert "Fetch this round" not in client.get(base).text  # no beacon configured
+    config = dataclasses.replace(app.config["HOUSING"], beacon_url=beacon_url)
+    monkeypatch.setitem(app.config, "HOUSING", config)
+    form = {"beacon_source": "drand mainnet", "beacon_round": "4412345", "beacon_value": ""}
+    fetched = post_form(client, f"{base}/seed", {**form, "fetch": "1"}, token_from=base)
+    assert fetched.status_code == 200
+    assert f'value="{VALUE}"' in fetched.text
+    assert lottery_of(db_session, listing).beacon is None  # shown to check, not saved
+    post_form(client, f"{base}/seed", {**form, "beacon_value": VALUE}, token_from=base)
+    assert lottery_of(db_session, listing).beacon == {
+        "source": "drand mainnet",
+        "round": "4412345",
+        "value": VALUE,
+    }
+
+
+@pytest.mark.parametrize("round_number", ["7", "99", "abc"])
+def test_a_wrong_or_missing_round_says_so_and_changes_nothing(
+    app, client, db_session, lottery_listing, staff, beacon_url, monkeypatch, round_number
+):
+    listing = lottery_listing
+    services.freeze(db_session, listing.id, staff, utcnow())
+    config = dataclasses.replace(app.config["HOUSING"], beacon_url=beacon_url)
+    monkeypatch.setitem(app.config, "HOUSING", config)
+    base = f"/staff/lottery/{listing.id}"
+    form = {
+        "beacon_source": "drand",
+        "beacon_round": round_number,
+        "beacon_value": "",
+        "fetch": "1",
+    }
+    page = post_form(client, f"{base}/seed", form, token_from=base)
+    assert f"The beacon did not give round {round_number}" in page.text
+    assert lottery_of(db_session, listing).beacon is None
+
+
+def test_an_unreachable_beacon_says_so(
+    app, client, db_session, lottery_listing, staff, monkeypatch
+):
+    listing = lottery_listing
+    services.freeze(db_session, listing.id, staff, utcnow())
+    config = dataclasses.replace(app.config["HOUSING"], beacon_url="http://127.0.0.1:1")
+    monkeypatch.setitem(app.config, "HOUSING", config)
+    base = f"/staff/lottery/{listing.id}"
+    form = {"beacon_source": "drand", "beacon_round": "5", "beacon_value": "", "fetch": "1"}
+    page = post_form(client, f"{base}/seed", form, token_from=base)
+    assert "enter the value by hand" in page.text
+
+
+def test_only_http_beacons_are_fetched():
+    with pytest.raises(BeaconUnavailable, match="url"):
+        fetch_round("file:///etc", "1")

@@ -1,0 +1,123 @@
+"""Possible duplicates decided before the freeze: one household keeps one application in the
+lottery, different households all stay; each decision logged and reversible until the draw."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from housing.applications.services import submit_answers
+from housing.db_types import utcnow
+from housing.lottery import services
+from housing.lottery.models import LotteryLogEntry, LotteryStatus
+from tests.accounts.helpers import post_form
+from tests.lottery.conftest import household, lottery_of
+
+
+def add_duplicate_of_applicant_0(client, db_session, listing) -> str:  # type: ignore[no-untyped-def]
+    listing.application_due_at = utcnow() + timedelta(days=1)
+    with client.application.test_request_context():
+        made = submit_answers(db_session, listing.id, household(0, []), utcnow()).application
+    listing.application_due_at = utcnow() - timedelta(minutes=1)
+    db_session.flush()
+    return made.public_id
+
+
+def test_each_group_is_decided_with_a_reason_and_one_household_keeps_one_entry(
+    client, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    duplicate = add_duplicate_of_applicant_0(client, db_session, listing)
+    groups = services.duplicate_groups(db_session, listing.id)
+    assert groups and all(duplicate in group.members for group in groups)
+    original = next(member for member in groups[0].members if member != duplicate)
+    page = f"/partner/listings/{listing.id}/duplicates"
+    assert "Not decided yet" in client.get(page).text
+
+    lottery_page = f"/staff/lottery/{listing.id}"
+    post_form(client, f"{lottery_page}/freeze", {}, token_from=lottery_page)
+    assert lottery_of(db_session, listing).status is LotteryStatus.PREREGISTERED
+
+    first = {"rule": groups[0].flagged.rule.value, "key": groups[0].flagged.key}
+    post_form(client, page, {**first, "kept": original, "reason": ""}, token_from=page)
+    assert "Give a reason" in client.get(page).text
+    post_form(client, page, {**first, "kept": "NOTAMEMBER", "reason": "x"}, token_from=page)
+    assert "Choose one of the applications in the group" in client.get(page).text
+    assert services.duplicate_groups(db_session, listing.id)[0].decision is None
+
+    # Different households at first; then, after a phone call, one household after all.
+    for group in groups:
+        decision = {"rule": group.flagged.rule.value, "key": group.flagged.key}
+        post_form(client, page, {**decision, "kept": "", "reason": "Two families"}, token_from=page)
+    assert services.left_out_as_duplicates(db_session, listing.id) == set()
+    for group in groups:
+        decision = {"rule": group.flagged.rule.value, "key": group.flagged.key}
+        post_form(
+            client,
+            page,
+            {**decision, "kept": original, "reason": "Same family applied twice (called)"},
+            token_from=page,
+        )
+    assert services.left_out_as_duplicates(db_session, listing.id) == {duplicate}
+    assert "stays in the lottery; the others are left out" in client.get(page).text
+
+    post_form(client, f"{lottery_page}/freeze", {}, token_from=lottery_page)
+    frozen = lottery_of(db_session, listing)
+    assert frozen.status is LotteryStatus.FROZEN and frozen.freeze_override_reason == ""
+    assert frozen.entrant_count == 40
+    assert duplicate not in {entrant["id"] for entrant in frozen.manifest}
+    decisions = db_session.scalars(
+        select(LotteryLogEntry).where(LotteryLogEntry.action == "duplicate_decision")
+    ).all()
+    assert len(decisions) == 2 * len(groups)
+    assert decisions[-1].detail["left_out"] == [duplicate]
+
+
+def test_a_new_duplicate_reopens_a_decided_group_and_decisions_stop_at_the_draw(
+    client, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    add_duplicate_of_applicant_0(client, db_session, listing)
+    for group in services.duplicate_groups(db_session, listing.id):
+        services.decide_duplicates(
+            db_session,
+            listing.id,
+            group.flagged.rule.value,
+            group.flagged.key,
+            staff,
+            utcnow(),
+            kept="",
+            reason="Two families",
+        )
+    assert all(g.decision for g in services.duplicate_groups(db_session, listing.id))
+    third = add_duplicate_of_applicant_0(client, db_session, listing)
+    reopened = services.duplicate_groups(db_session, listing.id)
+    assert all(group.decision is None and third in group.members for group in reopened)
+
+    services.freeze(db_session, listing.id, staff, utcnow(), override_reason="Checked later")
+    services.set_seed_inputs(
+        db_session,
+        listing.id,
+        staff,
+        utcnow(),
+        beacon_source="drand",
+        beacon_round="1",
+        beacon_value="ff",
+        reveals={},
+    )
+    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
+    group = reopened[0]
+    with pytest.raises(services.LotteryRefused, match="retract_first"):
+        services.decide_duplicates(
+            db_session,
+            listing.id,
+            group.flagged.rule.value,
+            group.flagged.key,
+            staff,
+            utcnow(),
+            kept="",
+            reason="Too late",
+        )
+    assert lottery.status is LotteryStatus.DRAWING
