@@ -246,9 +246,7 @@ def decide_duplicates(
         session.add(decision)
     decision.members = group.members
     decision.kept = kept
-    decision.reason = reason
-    decision.decided_by = actor.id if actor is not None else None
-    decision.decided_at = now
+    _sign(decision, reason, actor, now)
     session.flush()
     log.append(
         session,
@@ -265,6 +263,17 @@ def decide_duplicates(
         },
     )
     return decision
+
+
+def _sign(
+    decision: DuplicateDecision | PreferenceDecision,
+    reason: str,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    decision.reason = reason
+    decision.decided_by = actor.id if actor is not None else None
+    decision.decided_at = now
 
 
 def freeze(
@@ -754,9 +763,7 @@ def decide_claim(
         decision = PreferenceDecision(application_id=application.id, preference_code=code)
         session.add(decision)
     decision.valid = valid
-    decision.reason = reason
-    decision.decided_by = actor.id if actor is not None else None
-    decision.decided_at = now
+    _sign(decision, reason, actor, now)
     session.flush()
     log.append(
         session,

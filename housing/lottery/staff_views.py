@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -60,6 +61,17 @@ def _refused(error: services.LotteryRefused) -> None:
     flash(refusal_text(error.code, error.detail), "error")
 
 
+def _attempt(listing_id: int, action: Callable[[], object]) -> Response:
+    """Run one lottery operation and commit it, or say why it was refused; back to the page."""
+    try:
+        action()
+    except services.LotteryRefused as error:
+        _refused(error)
+    else:
+        db.session.commit()
+    return _back(listing_id)
+
+
 @lottery_staff.get("/<int:listing_id>")
 @require_roles(Role.STAFF)
 def manage(listing_id: int) -> str:
@@ -95,41 +107,30 @@ def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") 
 @require_roles(Role.STAFF)
 def commit(listing_id: int) -> Response:
     form = CommitmentForm()
-    if form.validate():
-        try:
-            services.add_commitment(
-                db.session,
-                listing_id,
-                form.name.data or "",
-                form.commitment.data or "",
-                current_user,
-                utcnow(),
-            )
-        except services.LotteryRefused as error:
-            _refused(error)
-        else:
-            db.session.commit()
-    return _back(listing_id)
+    if not form.validate():
+        abort(400)
+    name, digest = form.name.data or "", form.commitment.data or ""
+    return _attempt(
+        listing_id,
+        lambda: services.add_commitment(
+            db.session, listing_id, name, digest, current_user, utcnow()
+        ),
+    )
 
 
 @lottery_staff.post("/<int:listing_id>/freeze")
 @require_roles(Role.STAFF)
 def freeze(listing_id: int) -> Response:
     form = FreezeForm()
-    if form.validate():
-        try:
-            services.freeze(
-                db.session,
-                listing_id,
-                current_user,
-                utcnow(),
-                override_reason=form.override_reason.data or "",
-            )
-        except services.LotteryRefused as error:
-            _refused(error)
-        else:
-            db.session.commit()
-    return _back(listing_id)
+    if not form.validate():
+        abort(400)
+    reason = form.override_reason.data or ""
+    return _attempt(
+        listing_id,
+        lambda: services.freeze(
+            db.session, listing_id, current_user, utcnow(), override_reason=reason
+        ),
+    )
 
 
 @lottery_staff.post("/<int:listing_id>/seed")
@@ -191,15 +192,11 @@ def refreeze(listing_id: int) -> Response:
     form = RefreezeForm()
     if not form.validate():
         abort(400)
-    try:
-        services.refreeze(
-            db.session, listing_id, current_user, utcnow(), reason=form.refreeze_reason.data or ""
-        )
-    except services.LotteryRefused as error:
-        _refused(error)
-    else:
-        db.session.commit()
-    return _back(listing_id)
+    reason = form.refreeze_reason.data or ""
+    return _attempt(
+        listing_id,
+        lambda: services.refreeze(db.session, listing_id, current_user, utcnow(), reason=reason),
+    )
 
 
 @lottery_staff.post("/<int:listing_id>/retract")
@@ -208,15 +205,11 @@ def retract(listing_id: int) -> Response:
     form = RetractForm()
     if not form.validate():
         abort(400)
-    try:
-        services.retract(
-            db.session, listing_id, current_user, utcnow(), reason=form.retract_reason.data or ""
-        )
-    except services.LotteryRefused as error:
-        _refused(error)
-    else:
-        db.session.commit()
-    return _back(listing_id)
+    reason = form.retract_reason.data or ""
+    return _attempt(
+        listing_id,
+        lambda: services.retract(db.session, listing_id, current_user, utcnow(), reason=reason),
+    )
 
 
 @lottery_staff.post("/<int:listing_id>/claims")

@@ -13,12 +13,27 @@ from housing.applications.services import store_proof, submit_answers
 from housing.db_types import utcnow
 from housing.demo_files import pdf_document
 from housing.lottery import services
-from housing.lottery.models import Lottery
+from housing.lottery.models import Lottery, LotteryRun
+from housing.lottery.verify import verify_bundle
 from tests import factories
 from tests.accounts.helpers import sign_in_as
 from tests.applications.helpers import open_listing, valid_answers
 
 SECRET = "a secret only staff know"
+
+
+@pytest.fixture(autouse=True)
+def every_published_bundle_verifies(request):  # type: ignore[no-untyped-def]
+    """After each test that touched the database: the standalone verifier reproduces every
+    version of the results the test published."""
+    if "db_session" not in request.fixturenames:
+        yield
+        return
+    db_session = request.getfixturevalue("db_session")
+    yield
+    db_session.expire_all()
+    for run in db_session.scalars(select(LotteryRun).where(LotteryRun.published_at.is_not(None))):
+        assert verify_bundle(run.bundle).startswith("OK:"), f"run {run.number}"
 
 
 def household(number: int, codes: list[str]) -> dict:  # type: ignore[type-arg]
@@ -98,3 +113,17 @@ def lottery_of(db_session, listing) -> Lottery:  # type: ignore[no-untyped-def]
 
 def flash_of(client, listing) -> str:  # type: ignore[no-untyped-def]
     return client.get(f"/staff/lottery/{listing.id}").text
+
+
+def record_beacon(db_session, listing, staff, round_number: str = "1") -> None:  # type: ignore[no-untyped-def]
+    """Seed inputs as staff record them: a beacon round and value, no secrets."""
+    services.set_seed_inputs(
+        db_session,
+        listing.id,
+        staff,
+        utcnow(),
+        beacon_source="drand",
+        beacon_round=round_number,
+        beacon_value="ff",
+        reveals={},
+    )

@@ -13,7 +13,7 @@ from housing.db_types import utcnow
 from housing.lottery import services
 from housing.lottery.models import LotteryLogEntry, LotteryStatus
 from tests.accounts.helpers import post_form
-from tests.lottery.conftest import household, lottery_of
+from tests.lottery.conftest import household, lottery_of, record_beacon
 
 
 def add_duplicate_of_applicant_0(client, db_session, listing) -> str:  # type: ignore[no-untyped-def]
@@ -97,16 +97,7 @@ def test_a_new_duplicate_reopens_a_decided_group_and_decisions_stop_at_the_draw(
     assert all(group.decision is None and third in group.members for group in reopened)
 
     services.freeze(db_session, listing.id, staff, utcnow(), override_reason="Checked later")
-    services.set_seed_inputs(
-        db_session,
-        listing.id,
-        staff,
-        utcnow(),
-        beacon_source="drand",
-        beacon_round="1",
-        beacon_value="ff",
-        reveals={},
-    )
+    record_beacon(db_session, listing, staff)
     lottery = services.request_draw(db_session, listing.id, staff, utcnow())
     group = reopened[0]
     with pytest.raises(services.LotteryRefused, match="retract_first"):

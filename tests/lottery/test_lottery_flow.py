@@ -21,7 +21,7 @@ from housing.lottery.verify import commitment, verify_bundle
 from tests import factories
 from tests.accounts.helpers import post_form
 from tests.applications.helpers import open_listing
-from tests.lottery.conftest import SECRET, flash_of, household, lottery_of
+from tests.lottery.conftest import SECRET, flash_of, household, lottery_of, record_beacon
 
 
 def test_approval_registers_the_rules_shown_on_the_public_page(client, db_session):
@@ -161,16 +161,7 @@ def test_draws_are_refused_before_the_freeze_and_while_one_runs(app, db_session,
     services.freeze(db_session, listing.id, staff, utcnow())
     with pytest.raises(services.LotteryRefused, match="no_seed_inputs"):
         services.request_draw(db_session, listing.id, staff, utcnow())
-    services.set_seed_inputs(
-        db_session,
-        listing.id,
-        staff,
-        utcnow(),
-        beacon_source="drand",
-        beacon_round="1",
-        beacon_value="ff",
-        reveals={},
-    )
+    record_beacon(db_session, listing, staff)
     lottery = services.request_draw(db_session, listing.id, staff, utcnow())
     with pytest.raises(services.LotteryRefused, match="already_drawing"):
         services.request_draw(db_session, listing.id, staff, utcnow())
@@ -197,16 +188,7 @@ def test_with_redis_down_the_draw_is_not_started_and_nothing_changes(
 ):
     listing = lottery_listing
     services.freeze(db_session, listing.id, staff, utcnow())
-    services.set_seed_inputs(
-        db_session,
-        listing.id,
-        staff,
-        utcnow(),
-        beacon_source="drand",
-        beacon_round="1",
-        beacon_value="ff",
-        reveals={},
-    )
+    record_beacon(db_session, listing, staff)
     dead = dataclasses.replace(app.config["HOUSING"], redis_url="redis://127.0.0.1:1/0")
     monkeypatch.setitem(app.config, "HOUSING", dead)
     monkeypatch.delitem(app.extensions, "redis", raising=False)
@@ -222,16 +204,7 @@ def test_a_failed_self_check_blocks_publishing_and_is_logged(
     listing = lottery_listing
     staff = factories.UserFactory(staff=True)
     services.freeze(db_session, listing.id, staff, utcnow())
-    services.set_seed_inputs(
-        db_session,
-        listing.id,
-        staff,
-        utcnow(),
-        beacon_source="drand",
-        beacon_round="1",
-        beacon_value="ff",
-        reveals={},
-    )
+    record_beacon(db_session, listing, staff)
     lottery = services.request_draw(db_session, listing.id, staff, utcnow())
     monkeypatch.setattr(services, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
     with app.app_context():
@@ -253,16 +226,7 @@ def test_the_command_line_freezes_draws_and_publishes(runner, db_session, lotter
     assert refused.exit_code == 1
     assert "beacon value" in refused.output
     staff = factories.UserFactory(staff=True)
-    services.set_seed_inputs(
-        db_session,
-        listing.id,
-        staff,
-        utcnow(),
-        beacon_source="drand",
-        beacon_round="9",
-        beacon_value="aa",
-        reveals={},
-    )
+    record_beacon(db_session, listing, staff, "9")
     drawn = runner.invoke(args=["lottery", "draw", str(listing.id)])
     assert drawn.exit_code == 0, drawn.output
     assert "Drawing" in drawn.output and "lottery drawn" in drawn.output
