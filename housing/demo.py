@@ -6,6 +6,7 @@ listings stay so; loading again refreshes those dates and adds nothing twice.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -441,7 +442,91 @@ def load_demo(session: AnySession, storage: Storage, now: datetime) -> dict[str,
         if listing.status is not ListingStatus.DRAFT:
             preregister(session, listing, now)  # as approval does; safe to repeat
     session.flush()
+    _demo_lottery(session, now)
     return added
+
+
+DEMO_LOTTERY = "Old Town Lofts"
+_FIRST = ("Ana", "Bao", "Carmen", "Dmitri", "Esi", "Farah", "Gus", "Hana", "Ivan", "Jun", "Kofi")
+_LAST = ("Alvarez", "Brooks", "Chen", "Diallo", "Evans", "Flores", "Garcia", "Ho", "Ibrahim")
+_ID_LETTERS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def _demo_lottery(session: AnySession, now: datetime) -> None:
+    """The closed demo listing gets 120 made-up applications and a published lottery, drawn
+    as staff would (with a made-up beacon value), so the results, the results file, the PDF and
+    the look-up can be tried. Deterministic, and done once."""
+    from housing.applications.models import Application, ApplicationChannel, ApplicationStatus
+    from housing.lottery import services
+    from housing.lottery.bundle import build_bundle
+    from housing.lottery.models import Lottery, LotteryStatus
+
+    listing = session.scalar(select(Listing).where(Listing.name == DEMO_LOTTERY))
+    lottery = session.scalar(
+        select(Lottery).where(Lottery.listing_id == (listing.id if listing else -1))
+    )
+    if listing is None or lottery is None or lottery.status is not LotteryStatus.PREREGISTERED:
+        return
+    opened, due = listing.application_open_at, listing.application_due_at
+    for number in range(120):
+        digest = hashlib.sha256(f"demo application {number}".encode()).digest()
+        public_id = "".join(_ID_LETTERS[byte % len(_ID_LETTERS)] for byte in digest[:10])
+        first, last = _FIRST[digest[10] % len(_FIRST)], _LAST[digest[11] % len(_LAST)]
+        answers: dict[str, Any] = {
+            "language": "en",
+            "applicant": {
+                "first_name": first,
+                "last_name": last,
+                "email": f"{first}.{last}.{number}@example.org".lower(),
+                "veteran": digest[12] % 12 == 0,
+            },
+            "preferences": {
+                "NRHP": {"claimed": digest[13] % 3 == 0},
+                "LW": {"claimed": digest[14] % 2 == 0},
+            },
+        }
+        session.add(
+            Application(
+                public_id=public_id,
+                listing=listing,
+                channel=ApplicationChannel.PAPER if number % 8 == 0 else ApplicationChannel.ONLINE,
+                status=ApplicationStatus.SUBMITTED,
+                language="en",
+                answers=answers,
+                submitted_answers=answers,
+                lottery_number=str(10_000_000 + int.from_bytes(digest[15:19]) % 90_000_000),
+                applicant_name=f"{first} {last}",
+                contact_email=answers["applicant"]["email"],
+                submitted_at=opened + (due - opened) * (number + 0.5) / 120,
+            )
+        )
+    session.flush()
+    lottery = services.freeze(session, listing.id, None, now)
+    services.set_seed_inputs(
+        session,
+        listing.id,
+        None,
+        now,
+        beacon_source="demo beacon (a made-up value, not a real beacon round)",
+        beacon_round=str(services.beacon_round_of(lottery) or 1),
+        beacon_value=hashlib.sha256(b"demo beacon value").hexdigest(),
+        reveals={},
+    )
+    lottery = services.request_draw(session, listing.id, None, now)
+    assert lottery.manifest is not None and lottery.beacon is not None  # noqa: S101 - just set
+    bundle = build_bundle(
+        listing_id=str(listing.id),
+        listing_name=listing.name,
+        rules=lottery.rules,
+        entrants=lottery.manifest,
+        beacon=lottery.beacon,
+        frozen_at=lottery.frozen_at.isoformat() if lottery.frozen_at else "",
+    )
+    facts = services.EntrantFacts(session, listing.id)
+    services.record_run(
+        session, lottery, bundle, services.self_check(facts, bundle["ranking"]), now, facts
+    )
+    services.publish(session, listing.id, None, now)
 
 
 def _set_dates(listing: Listing, demo: DemoListing, now: datetime) -> None:

@@ -12,6 +12,7 @@ from rq import Worker
 
 from housing import create_app, jobs
 from housing.extensions import db
+from housing.lottery.tasks import resume_draws
 
 
 def run(path: str, *args: object) -> None:
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> None:
         connection = jobs.redis_connection()
         if connection is None:
             raise SystemExit("REDIS_URL is not set: jobs run in-process, no worker is needed")
+        # A worker that was killed may have left a draw half done: finish it now.
+        resume_draws()
         queues = [jobs.queue(name) for name in jobs.QUEUES]
         Worker([q for q in queues if q is not None], connection=connection).work(
             burst=options.burst

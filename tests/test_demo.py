@@ -76,3 +76,20 @@ def test_the_first_staff_account_is_made_from_the_command_line(runner, mailbox, 
     again = runner.invoke(args=["accounts", "create", "chief@example.org"])
     assert again.exit_code != 0
     assert "already exists" in again.output
+
+
+def test_the_demo_has_a_published_lottery_anyone_can_verify(db_session, storage, client):
+    from housing.lottery.models import Lottery, LotteryStatus
+    from housing.lottery.verify import verify_bundle
+
+    load_demo(db_session, storage, utcnow())
+    load_demo(db_session, storage, utcnow())  # once only
+    [lottery] = [
+        lottery
+        for lottery in db_session.scalars(select(Lottery))
+        if lottery.status is LotteryStatus.PUBLISHED
+    ]
+    assert [run.number for run in lottery.runs] == [1]
+    assert lottery.entrant_count == 120 and lottery.self_check["passed"] is True
+    bundle = client.get(f"/listings/{lottery.listing_id}/lottery/results.json").json
+    assert verify_bundle(bundle).startswith("OK: listing")

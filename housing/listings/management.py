@@ -22,6 +22,7 @@ from housing.db_types import AnySession, utcnow
 from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
 from housing.listings.models import Listing, ListingStatus, Unit
 from housing.listings.preferences import ListingPreference, Preference
+from housing.lottery.models import Lottery
 
 EDITABLE_BY_PARTNERS = frozenset({ListingStatus.DRAFT, ListingStatus.CHANGES_REQUESTED})
 
@@ -68,6 +69,10 @@ def get_manageable_listing(session: AnySession, user: User, listing_id: int) -> 
     if listing is None:
         raise ListingNotFound(listing_id)
     return listing
+
+
+class RulesRegistered(NotEditable):
+    """The listing's lottery rules, its preferences among them, are registered and fixed."""
 
 
 def ensure_editable(listing: Listing, user: User) -> None:
@@ -234,6 +239,8 @@ def set_preferences(
     """Replace the listing's preferences with these, ordered by rank (ties keep form order)."""
     listing = get_manageable_listing(session, actor, listing_id)
     ensure_editable(listing, actor)
+    if session.scalar(select(Lottery.id).where(Lottery.listing_id == listing.id)) is not None:
+        raise RulesRegistered(listing.id)
     known = set(session.scalars(select(Preference.id)).all())
     if any(choice.preference_id not in known for choice in choices):
         raise ListingNotFound("preference")

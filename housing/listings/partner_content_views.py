@@ -175,6 +175,14 @@ def preferences(listing_id: int) -> str | Response:
         ]
         try:
             management.set_preferences(db.session, current_user, listing_id, choices)
+        except management.RulesRegistered:
+            flash(
+                _(
+                    "The lottery's rules, these preferences among them, were registered when "
+                    "the listing was approved and cannot change."
+                ),
+                "error",
+            )
         except management.NotEditable:
             flash_locked()
         else:

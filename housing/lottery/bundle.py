@@ -17,6 +17,15 @@ from housing.lottery.verify import (
     result_hash,
 )
 
+# drand's mainnet chain publishes a round every 30 s since its genesis at 1595431050 (Unix
+# time); with a delay after the freeze, this names the one round a draw must use.
+DRAND_MAINNET_SCHEDULE = {
+    "source": "drand mainnet",
+    "genesis_time": 1595431050,
+    "period_seconds": 30,
+    "delay_seconds": 3600,
+}
+
 
 def build_bundle(
     *,
@@ -27,6 +36,7 @@ def build_bundle(
     beacon: Mapping[str, str],
     secrets: Sequence[Mapping[str, str]] = (),
     invalidations: Sequence[Mapping[str, Any]] = (),
+    frozen_at: str = "",
     audit_log_head: str = "",
     version: int = 1,
 ) -> dict[str, Any]:
@@ -41,6 +51,7 @@ def build_bundle(
         "version": version,
         "listing": {"id": listing_id, "name": listing_name},
         "rules": dict(rules),
+        "frozen_at": frozen_at,
         "manifest": {
             "count": len(result["manifest"]),
             "sha256": result["manifest_sha256"],

@@ -11,7 +11,7 @@ import hashlib
 import json
 import sys
 
-from housing.lottery.bundle import build_bundle
+from housing.lottery.bundle import DRAND_MAINNET_SCHEDULE, build_bundle
 from housing.lottery.verify import commitment
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -51,7 +51,10 @@ def example_bundle() -> dict[str, object]:
             "duplicate_rule": "one application per household: same member name and birth date, "
             "email or home address flagged and resolved by staff before the freeze",
             "randomness_rule": "the first drand mainnet round at or after the freeze plus 1 hour",
+            "beacon": DRAND_MAINNET_SCHEDULE,
         },
+        # Round 4412345 is published one hour after this freeze.
+        frozen_at="2024-10-01T15:49:30+00:00",
         entrants=entrants,
         beacon={
             "source": "drand mainnet (example value)",

@@ -26,6 +26,7 @@ ACTIONS = frozenset(
         "preference_validation",
         "freeze",
         "refreeze",
+        "seed_inputs",
         "draw",
         "self_check",
         "publish",
@@ -72,6 +73,7 @@ def append(
     *,
     listing_id: int | None = None,
     actor: User | None = None,
+    actor_id: int | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> LotteryLogEntry:
     """Add an entry after the current head, in the caller's transaction."""
@@ -82,7 +84,7 @@ def append(
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
     previous = head(session)
     at = now.replace(microsecond=(now.microsecond // 1000) * 1000)  # what every database keeps
-    actor_id = actor.id if actor else None
+    actor_id = actor.id if actor else actor_id
     content = dict(detail or {})
     entry = LotteryLogEntry(
         listing_id=listing_id,

@@ -69,6 +69,8 @@ class Lottery(db.Model):  # type: ignore[name-defined]
     beacon: Mapped[dict[str, str] | None] = mapped_column(JSON)
     secrets: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     draw_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who started the draw the job is running, for the log entries the job writes.
+    draw_requested_by: Mapped[int | None] = mapped_column(Integer)
     # Why staff draw again, while a re-run they asked for waits for its job.
     draw_reason: Mapped[str] = mapped_column(Text, default="")
     # Written in short transactions of their own while a draw runs, for the staff page.

@@ -29,10 +29,16 @@ from housing.applications.services import FlaggedSet, flagged_sets
 from housing.db_types import AnySession
 from housing.listings.models import Listing, ListingStatus, ListingType
 from housing.lottery import log
-from housing.lottery.bundle import revised_bundle
+from housing.lottery.bundle import DRAND_MAINNET_SCHEDULE, revised_bundle
 from housing.lottery.fairness import deciles, independence
 from housing.lottery.models import Lottery, LotteryRank, LotteryRun, LotteryStatus, RunKind
-from housing.lottery.verify import ALGORITHM, canonical_manifest, commitment, manifest_hash
+from housing.lottery.verify import (
+    ALGORITHM,
+    canonical_manifest,
+    commitment,
+    manifest_hash,
+    required_round,
+)
 
 DUPLICATE_RULE = (
     "one application per household: applications sharing a household member's normalized "
@@ -40,6 +46,8 @@ DUPLICATE_RULE = (
     "staff before the freeze"
 )
 RANDOMNESS_RULE = "the first drand mainnet round at or after the freeze plus 1 hour"
+# The schedule behind that rule, registered with it, so anyone can compute the round.
+BEACON_RULE = DRAND_MAINNET_SCHEDULE
 MAX_REASON = 2000
 # A self-check below this p-value blocks publishing.
 SELF_CHECK_ALPHA = 0.001
@@ -99,6 +107,7 @@ def preregister(
         ],
         "duplicate_rule": DUPLICATE_RULE,
         "randomness_rule": RANDOMNESS_RULE,
+        "beacon": BEACON_RULE,
     }
     lottery = Lottery(listing_id=listing.id, rules=rules, preregistered_at=now)
     session.add(lottery)
@@ -143,6 +152,8 @@ def entrants_of(session: AnySession, listing_id: int) -> list[dict[str, Any]]:
     less the claims staff have found invalid."""
     invalid = invalid_claims(session, listing_id)
     left_out = left_out_as_duplicates(session, listing_id)
+    rules = session.scalar(select(Lottery.rules).where(Lottery.listing_id == listing_id)) or {}
+    counts_veterans = any(p.get("veterans_first") for p in rules.get("preferences", []))
     rows = session.execute(
         select(Application.public_id, Application.submitted_answers).where(
             Application.listing_id == listing_id,
@@ -162,7 +173,8 @@ def entrants_of(session: AnySession, listing_id: int) -> list[dict[str, Any]]:
             and claim.get("claimed") is True
             and (public_id, code) not in invalid
         ]
-        veteran = bool((answers.get("applicant") or {}).get("veteran"))
+        # Published only where it changes an order: a listing that ranks veterans first.
+        veteran = counts_veterans and bool((answers.get("applicant") or {}).get("veteran"))
         entrants.append({"id": public_id, "preferences": held, "veteran": veteran})
     return canonical_manifest(entrants)
 
@@ -222,18 +234,23 @@ def decide_duplicates(
         LotteryStatus.FROZEN,  # takes effect when the entrants are frozen again
     ):
         raise LotteryRefused("retract_first")
-    group = next(
-        (
-            group
-            for group in duplicate_groups(session, listing_id)
-            if group.flagged.rule.value == rule and group.flagged.key == key
-        ),
-        None,
-    )
+    groups = duplicate_groups(session, listing_id)
+    group = next((g for g in groups if g.flagged.rule.value == rule and g.flagged.key == key), None)
     if group is None:
         raise LotteryRefused("no_such_group")
     if kept and kept not in group.members:
         raise LotteryRefused("not_in_group")
+    # One application can be in several groups (same email, same address): their decisions
+    # must agree, or a household could be left out altogether.
+    kept_elsewhere: set[str] = set()
+    left_out_elsewhere: set[str] = set()
+    for other in groups:
+        if other is not group and other.decision is not None and other.decision.kept:
+            kept_elsewhere.add(other.decision.kept)
+            left_out_elsewhere.update(m for m in other.members if m != other.decision.kept)
+    leaving = {member for member in group.members if kept and member != kept}
+    if (kept and kept in left_out_elsewhere) or leaving & kept_elsewhere:
+        raise LotteryRefused("conflicting_decision")
     decision = session.scalars(
         select(DuplicateDecision).where(
             DuplicateDecision.listing_id == listing_id,
@@ -381,7 +398,7 @@ def refreeze(
 def set_seed_inputs(
     session: AnySession,
     listing_id: int,
-    actor: User,
+    actor: User | None,
     now: datetime,
     *,
     beacon_source: str,
@@ -395,9 +412,18 @@ def set_seed_inputs(
         raise LotteryRefused("not_frozen")
     if lottery.status is not LotteryStatus.FROZEN:
         raise LotteryRefused("already_drawn")
+    if lottery.beacon is not None and any(
+        run.created_at >= (lottery.frozen_at or run.created_at) for run in lottery.runs
+    ):
+        # A draw used these inputs: new ones only with a new freeze (and so a later round).
+        raise LotteryRefused("refreeze_first")
     value = beacon_value.strip().lower()
-    if not beacon_round.strip().isdigit() or not value or not _HEX.fullmatch(value):
+    beacon_round = beacon_round.strip()
+    if not (beacon_round.isascii() and beacon_round.isdecimal()) or not _HEX.fullmatch(value):
         raise LotteryRefused("bad_beacon")
+    wanted = beacon_round_of(lottery)
+    if wanted is not None and int(beacon_round) != wanted:
+        raise LotteryRefused("wrong_round", round=wanted)
     secrets = []
     for entry in lottery.commitments:
         secret = reveals.get(entry["name"], "")
@@ -408,12 +434,28 @@ def set_seed_inputs(
         secrets.append({"name": entry["name"], "commitment": entry["commitment"], "secret": secret})
     lottery.beacon = {
         "source": " ".join(beacon_source.split())[:200],
-        "round": beacon_round.strip(),
+        "round": str(int(beacon_round)),
         "value": value,
     }
     lottery.secrets = secrets
+    log.append(
+        session,
+        "seed_inputs",
+        now,
+        listing_id=listing_id,
+        actor=actor,
+        detail={"beacon": lottery.beacon, "revealed": [entry["name"] for entry in secrets]},
+    )
     session.flush()
     return lottery
+
+
+def beacon_round_of(lottery: Lottery) -> int | None:
+    """The beacon round the registered rule names for this freeze, if the rule has a schedule."""
+    rule = lottery.rules.get("beacon")
+    if rule is None or lottery.frozen_at is None:
+        return None
+    return required_round(rule, lottery.frozen_at.isoformat())
 
 
 def request_draw(
@@ -434,6 +476,7 @@ def request_draw(
     lottery.draw_reason = _reason(reason) if lottery.runs else ""
     lottery.status = LotteryStatus.DRAWING
     lottery.draw_requested_at = now
+    lottery.draw_requested_by = actor.id if actor is not None else None
     lottery.progress = {}
     session.flush()
     return lottery
@@ -533,6 +576,7 @@ def record_run(
             "rerun",
             now,
             listing_id=lottery.listing_id,
+            actor_id=lottery.draw_requested_by,
             detail={"reason": lottery.draw_reason, "previous_run": lottery.runs[-1].number},
         )
     run = _add_run(
@@ -546,6 +590,7 @@ def record_run(
         "draw",
         now,
         listing_id=lottery.listing_id,
+        actor_id=lottery.draw_requested_by,
         detail={"run": run.number, "seed": run.seed, "result_sha256": run.result_sha256},
     )
     log.append(session, "self_check", now, listing_id=lottery.listing_id, detail=dict(check))
@@ -689,6 +734,10 @@ def retract(
     run = lottery.current_run
     if lottery.status not in (LotteryStatus.DRAWN, LotteryStatus.PUBLISHED) or run is None:
         raise LotteryRefused("not_drawn")
+    for earlier in lottery.runs:  # the versions it replaced go with it
+        if earlier.published_at is not None and earlier.retracted_at is None:
+            earlier.retracted_at = now
+            earlier.retraction_reason = reason
     run.retracted_at = now
     run.retraction_reason = reason
     lottery.status = LotteryStatus.FROZEN
@@ -780,19 +829,21 @@ def decide_claim(
     )
     if lottery.status not in (LotteryStatus.DRAWN, LotteryStatus.PUBLISHED):
         return None
-    return _revise(session, lottery, actor, now, reason=reason)
+    return _revise(session, lottery, actor, now)
 
 
 def _revise(
-    session: AnySession, lottery: Lottery, actor: User | None, now: datetime, *, reason: str
+    session: AnySession, lottery: Lottery, actor: User | None, now: datetime
 ) -> LotteryRun | None:
+    """A new version with the current invalidations. Its public record says only what kind of
+    change it was; the reason, which may be about one household, stays in the log."""
     current = lottery.current_run
     assert current is not None  # noqa: S101 - a drawn lottery has a run
     invalidations = invalidations_of(session, lottery.listing_id, lottery.manifest or [])
     if invalidations == current.bundle.get("invalidations", []):
         return None
     bundle = revised_bundle(current.bundle, invalidations, len(lottery.runs) + 1)
-    run = _add_run(session, lottery, bundle, now, kind=RunKind.REVISION, reason=reason)
+    run = _add_run(session, lottery, bundle, now, kind=RunKind.REVISION, reason="")
     detail: dict[str, Any] = {
         "run": run.number,
         "replaces": current.number,

@@ -38,7 +38,13 @@ from housing.lottery.forms import (
     SeedForm,
 )
 from housing.lottery.models import Lottery, LotteryStatus
-from housing.lottery.wording import list_name, refusal_text, run_kind_text, status_text
+from housing.lottery.wording import (
+    check_name,
+    list_name,
+    refusal_text,
+    run_kind_text,
+    status_text,
+)
 
 lottery_staff = Blueprint(
     "lottery_staff", __name__, url_prefix="/staff/lottery", template_folder="templates"
@@ -79,6 +85,9 @@ def manage(listing_id: int) -> str:
 
 
 def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") -> str:
+    beacon_round = services.beacon_round_of(lottery)
+    if beacon_round is not None and not seed_form.beacon_round.data:
+        seed_form.beacon_round.data = str(beacon_round)
     names = {c.preference.code: c.preference.name for c in lottery.listing.preferences}
     claim_form = ClaimForm()
     claim_form.preference.choices = options(list(names.items()))
@@ -89,6 +98,7 @@ def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") 
         "freeze_form": FreezeForm(),
         "seed_form": seed_form,
         "beacon_error": beacon_error,
+        "beacon_round": beacon_round,
         "beacon_fetcher": current_app.config["HOUSING"].beacon_url is not None,
         "action_form": ActionForm(),
         "draw_form": DrawForm(),
@@ -97,6 +107,7 @@ def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") 
         "claim_form": claim_form,
         "status_text": status_text,
         "run_kind_text": run_kind_text,
+        "check_name": check_name,
         "list_name": lambda code: list_name(code, names),
         "drawing": lottery.status is LotteryStatus.DRAWING,
     }

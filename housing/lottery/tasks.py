@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from housing import jobs
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.lottery import services
@@ -21,6 +22,16 @@ def _progress(lottery_id: int, **steps: int) -> None:
     if lottery is not None:
         lottery.progress = {**(lottery.progress or {}), **steps}
         db.session.commit()
+
+
+def resume_draws() -> int:
+    """Hand every draw that was started and never finished to the queue again (its worker was
+    killed); the draw being idempotent, one still running elsewhere only costs time."""
+    started = db.session.scalars(
+        select(Lottery.id).where(Lottery.status == LotteryStatus.DRAWING)
+    ).all()
+    db.session.rollback()
+    return sum(jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id) for lottery_id in started)
 
 
 def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> None:
@@ -46,6 +57,7 @@ def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> No
         "beacon": lottery.beacon,
         "secrets": lottery.secrets,
         "invalidations": services.invalidations_of(db.session, listing_id, manifest),
+        "frozen_at": lottery.frozen_at.isoformat() if lottery.frozen_at else "",
     }
     _progress(lottery_id, entrants_read=len(manifest))  # the session lets go of the manifest
     done("entrants_read")

@@ -18,8 +18,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 ALGORITHM = "housing-lottery-v1"
@@ -87,6 +89,16 @@ def seed(
     for revealed in sorted(secrets, key=lambda item: str(item["name"])):
         fields += [str(revealed["name"]), str(revealed["secret"])]
     return sha256_hex(fields)
+
+
+def required_round(beacon_rule: Mapping[str, Any], frozen_at: str) -> int:
+    """The beacon round the pre-registered rule names: the first one published at or after
+    the freeze plus the rule's delay. Round r is published at genesis + (r - 1) * period."""
+    moment = datetime.fromisoformat(frozen_at).timestamp() + int(beacon_rule["delay_seconds"])
+    genesis = int(beacon_rule["genesis_time"])
+    if moment <= genesis:
+        return 1
+    return math.ceil((moment - genesis) / int(beacon_rule["period_seconds"])) + 1
 
 
 def ticket(seed_hex: str, listing_id: str, entrant_id: str) -> bytes:
@@ -200,6 +212,13 @@ def _first_difference(name: str, expected: Sequence[Any], found: Sequence[Any]) 
 def verify_bundle(bundle: Mapping[str, Any]) -> str:
     """Re-run the draw a bundle describes; the summary line, or Mismatch."""
     try:
+        return _verify(bundle)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as malformed:
+        raise Mismatch(f"the bundle is malformed: {type(malformed).__name__} {malformed}") from None
+
+
+def _verify(bundle: Mapping[str, Any]) -> str:
+    try:
         if bundle["format"] != BUNDLE_FORMAT or bundle["algorithm"] != ALGORITHM:
             raise Mismatch(
                 f"unknown format or algorithm: {bundle['format']}, {bundle['algorithm']}"
@@ -229,6 +248,16 @@ def verify_bundle(bundle: Mapping[str, Any]) -> str:
         if recorded != computed_manifest:
             raise Mismatch(
                 f"{name}: bundle has {recorded}, the entrants hash to {computed_manifest}"
+            )
+    beacon_rule = bundle["rules"].get("beacon")
+    if beacon_rule is not None:
+        # When the rules name a beacon schedule, the round is fixed by the freeze time.
+        want = required_round(beacon_rule, str(bundle.get("frozen_at", "")))
+        used = str(inputs.get("beacon", {}).get("round", ""))
+        if used != str(want):
+            raise Mismatch(
+                f"beacon round: the rules name round {want} for a freeze at "
+                f"{bundle.get('frozen_at')}, the bundle uses round {used}"
             )
     for revealed in inputs.get("secrets", []):
         if commitment(str(revealed["secret"])) != revealed.get("commitment"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
@@ -37,10 +38,16 @@ from housing.lottery.printable import (
     font_for,
     results_pdf,
 )
-from housing.lottery.wording import list_name, run_kind_text, status_text
+from housing.lottery.verify import GENERAL_LIST
+from housing.lottery.wording import described_rule, list_name, run_kind_text, status_text
 from housing.storage import Storage, StorageError
 
 lottery_public = Blueprint("lottery_public", __name__, template_folder="templates")
+
+
+@lottery_public.app_context_processor
+def _lottery_wording() -> dict[str, object]:
+    return {"described_rule": described_rule}
 
 
 def _lottery_or_404(listing_id: int) -> Lottery:
@@ -230,13 +237,13 @@ def lookup(listing_id: int) -> tuple[str, int]:
     lottery = _lottery_or_404(listing_id)
     run = services.published_run(db.session, listing_id)
     form = LookupForm(request.args)
-    number = (form.number.data or "").strip()
+    number = _western_digits((form.number.data or "").strip())
     found: Any = None
     status = 200
     if run is None:
         status = 404
     elif number:
-        found = services.look_up(db.session, run, number) if number.isdigit() else None
+        found = services.look_up(db.session, run, number) if number.isdecimal() else None
         status = 200 if found else 404
     names = _names(lottery)
     return render_template(
@@ -247,5 +254,13 @@ def lookup(listing_id: int) -> tuple[str, int]:
         form=form,
         number=number,
         found=found,
+        order=[entry["code"] for entry in lottery.rules["preferences"]] + [GENERAL_LIST],
         list_name=lambda code: list_name(code, names),
     ), status
+
+
+def _western_digits(text: str) -> str:
+    """A lottery number typed with Arabic-Indic or other decimal digits, in 0-9."""
+    return "".join(
+        str(unicodedata.decimal(char, "")) if char.isdecimal() else char for char in text
+    )

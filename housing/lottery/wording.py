@@ -19,8 +19,8 @@ def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
             "The application period has not ended; the entrants cannot be frozen yet."
         ),
         "unresolved": lambda: _(
-            "%(duplicates)s possible duplicate groups and %(paper)s paper applications being "
-            "entered remain. Resolve them, or give a reason to freeze anyway.",
+            "Possible duplicate groups not decided: %(duplicates)s. Paper applications still "
+            "being entered: %(paper)s. Resolve them, or give a reason to freeze anyway.",
             duplicates=detail.get("duplicates", 0),
             paper=detail.get("paper_drafts", 0),
         ),
@@ -58,6 +58,17 @@ def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
             "That group of possible duplicates has changed or is gone. Look at it again."
         ),
         "not_in_group": lambda: _("Choose one of the applications in the group."),
+        "conflicting_decision": lambda: _(
+            "Another group's decision keeps a different application of this household in the "
+            "lottery. Decide the groups that share an application the same way."
+        ),
+        "wrong_round": lambda: _(
+            "The registered rule names beacon round %(round)s for this freeze; use that round.",
+            round=detail.get("round", ""),
+        ),
+        "refreeze_first": lambda: _(
+            "A draw has used these seed inputs. To draw with new ones, freeze the entrants again."
+        ),
         "queue_down": lambda: _(
             "The job queue is not answering, so the draw was not started. Nothing has changed; "
             "try again in a few minutes."
@@ -74,6 +85,31 @@ def status_text(status: str) -> str:
         "drawn": _("Drawn, not yet published"),
         "published": _("Results published"),
     }.get(status, status)
+
+
+def described_rule(registered: str) -> str:
+    """The registered rule (English, as it was fixed) told in the reader's language, where it
+    is one of the portal's own; empty for a rule worded otherwise."""
+    from housing.lottery.services import DUPLICATE_RULE, RANDOMNESS_RULE
+
+    return {
+        DUPLICATE_RULE: lambda: _(
+            "One application per household. Applications that share a household member's name "
+            "and date of birth, an email address or a home address are reviewed by staff "
+            "before the entrants are frozen."
+        ),
+        RANDOMNESS_RULE: lambda: _(
+            "The first round of the public drand randomness beacon published at least one hour "
+            "after the entrants are frozen."
+        ),
+    }.get(registered, lambda: "")()
+
+
+def check_name(name: str) -> str:
+    return {
+        "submission_time_decile": _("Rank against when people applied (deciles)"),
+        "channel": _("Rank against how people applied (online or paper)"),
+    }.get(name, name)
 
 
 def run_kind_text(kind: str) -> str:

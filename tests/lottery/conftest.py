@@ -71,6 +71,7 @@ def lottery_listing(app, db_session, storage):  # type: ignore[no-untyped-def]
             rank=rank,
             preference=factories.PreferenceFactory(code=code, proof_types=["Utility bill"]),
             unit_share_percent=40 if code == "NRHP" else None,
+            veterans_first=code == "NRHP",
         )
     db_session.flush()
     services.preregister(db_session, listing, utcnow())
@@ -115,15 +116,15 @@ def flash_of(client, listing) -> str:  # type: ignore[no-untyped-def]
     return client.get(f"/staff/lottery/{listing.id}").text
 
 
-def record_beacon(db_session, listing, staff, round_number: str = "1") -> None:  # type: ignore[no-untyped-def]
-    """Seed inputs as staff record them: a beacon round and value, no secrets."""
+def record_beacon(db_session, listing, staff) -> None:  # type: ignore[no-untyped-def]
+    """Seed inputs as staff record them: the round the rule names and its value, no secrets."""
     services.set_seed_inputs(
         db_session,
         listing.id,
         staff,
         utcnow(),
         beacon_source="drand",
-        beacon_round=round_number,
+        beacon_round=str(services.beacon_round_of(lottery_of(db_session, listing))),
         beacon_value="ff",
         reveals={},
     )

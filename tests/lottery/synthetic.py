@@ -90,14 +90,14 @@ def seed_lottery(entrants: int, codes: tuple[str, ...] = ("NRHP", "LW")) -> int:
         session.execute(Application.__table__.insert(), rows[start : start + 20_000])
     listing.application_due_at = now - timedelta(minutes=1)
     session.flush()
-    services.freeze(session, listing.id, None, now)
+    lottery = services.freeze(session, listing.id, None, now)
     services.set_seed_inputs(
         session,
         listing.id,
         None,
         now,
         beacon_source="drand mainnet",
-        beacon_round="42",
+        beacon_round=str(services.beacon_round_of(lottery)),
         beacon_value="c0ffee",
         reveals={},
     )

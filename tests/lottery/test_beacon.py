@@ -21,8 +21,11 @@ VALUE = "5e" * 32  # a recorded response's shape; the value itself is made up
 
 class Beacon(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        if self.path == "/public/4412345":
-            body = json.dumps({"round": 4412345, "randomness": VALUE, "signature": "00"}).encode()
+        number = self.path.removeprefix("/public/")
+        if number.isdigit() and len(number) > 2:
+            body = json.dumps(
+                {"round": int(number), "randomness": VALUE, "signature": "0"}
+            ).encode()
             self.send_response(200)
         elif self.path == "/public/7":
             body = json.dumps({"round": 8, "randomness": VALUE}).encode()  # the wrong round
@@ -54,12 +57,15 @@ def test_staff_fetch_a_round_check_it_and_save_it(
     app, client, db_session, lottery_listing, staff, beacon_url, monkeypatch
 ):
     listing = lottery_listing
-    services.freeze(db_session, listing.id, staff, utcnow())
+    frozen = services.freeze(db_session, listing.id, staff, utcnow())
+    wanted = str(services.beacon_round_of(frozen))
     base = f"/staff/lottery/{listing.id}"
-    assert "Fetch this round" not in client.get(base).text  # no beacon configured
+    page = client.get(base).text
+    assert "Fetch this round" not in page  # no beacon configured
+    assert f"names beacon round {wanted}" in page and f'value="{wanted}"' in page
     config = dataclasses.replace(app.config["HOUSING"], beacon_url=beacon_url)
     monkeypatch.setitem(app.config, "HOUSING", config)
-    form = {"beacon_source": "drand mainnet", "beacon_round": "4412345", "beacon_value": ""}
+    form = {"beacon_source": "drand mainnet", "beacon_round": wanted, "beacon_value": ""}
     fetched = post_form(client, f"{base}/seed", {**form, "fetch": "1"}, token_from=base)
     assert fetched.status_code == 200
     assert f'value="{VALUE}"' in fetched.text
@@ -67,7 +73,7 @@ def test_staff_fetch_a_round_check_it_and_save_it(
     post_form(client, f"{base}/seed", {**form, "beacon_value": VALUE}, token_from=base)
     assert lottery_of(db_session, listing).beacon == {
         "source": "drand mainnet",
-        "round": "4412345",
+        "round": wanted,
         "value": VALUE,
     }
 

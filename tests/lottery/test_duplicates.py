@@ -112,3 +112,36 @@ def test_a_new_duplicate_reopens_a_decided_group_and_decisions_stop_at_the_draw(
             reason="Too late",
         )
     assert lottery.status is LotteryStatus.DRAWING
+
+
+def test_groups_sharing_an_application_must_agree_on_who_stays(
+    client, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    duplicate = add_duplicate_of_applicant_0(client, db_session, listing)
+    groups = services.duplicate_groups(db_session, listing.id)
+    assert len(groups) >= 2  # same email and same address, at least
+    original = next(member for member in groups[0].members if member != duplicate)
+    first, second = groups[0], groups[1]
+    services.decide_duplicates(
+        db_session,
+        listing.id,
+        first.flagged.rule.value,
+        first.flagged.key,
+        staff,
+        utcnow(),
+        kept=original,
+        reason="Same family",
+    )
+    with pytest.raises(services.LotteryRefused, match="conflicting_decision"):
+        services.decide_duplicates(
+            db_session,
+            listing.id,
+            second.flagged.rule.value,
+            second.flagged.key,
+            staff,
+            utcnow(),
+            kept=duplicate,
+            reason="Same family, the other one",
+        )
+    assert services.left_out_as_duplicates(db_session, listing.id) == {duplicate}

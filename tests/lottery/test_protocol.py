@@ -16,7 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from housing.lottery import verify
-from housing.lottery.bundle import build_bundle, ranks_of, revised_bundle
+from housing.lottery.bundle import (
+    DRAND_MAINNET_SCHEDULE,
+    build_bundle,
+    ranks_of,
+    revised_bundle,
+)
 from housing.lottery.example import example_bundle
 from housing.lottery.fairness import deciles, goodness_of_fit, independence
 from housing.lottery.verify import (
@@ -25,6 +30,7 @@ from housing.lottery.verify import (
     length_prefixed,
     master_ranking,
     preference_lists,
+    required_round,
     seed,
     ticket,
     verify_bundle,
@@ -97,10 +103,12 @@ def test_every_seed_input_changes_the_seed():
 
 
 def test_the_draw_uses_no_random_module():
-    source = (
-        Path(verify.__file__).read_text() + Path(verify.__file__).with_name("bundle.py").read_text()
-    )
-    assert "import random" not in source and "from random" not in source
+    package = Path(verify.__file__).parent
+    sources = sorted(package.glob("*.py"))
+    assert len(sources) >= 10
+    for path in sources:
+        source = path.read_text()
+        assert "import random" not in source and "from random" not in source, path.name
 
 
 def test_preference_lists_follow_the_master_order_with_veterans_first_where_asked():
@@ -248,6 +256,49 @@ def test_an_invalidated_claim_leaves_one_list_and_moves_nobody_else():
         change(forged)
         with pytest.raises(Mismatch, match=message):
             verify_bundle(forged)
+
+
+def test_the_beacon_round_follows_from_the_freeze_time():
+    schedule = DRAND_MAINNET_SCHEDULE
+    # Round r is published at genesis + (r - 1) * 30 s; the rule adds an hour to the freeze.
+    assert required_round(schedule, "2024-10-01T15:49:30+00:00") == 4_412_345
+    assert required_round(schedule, "2024-10-01T15:49:30.000001+00:00") == 4_412_346
+    assert required_round(schedule, "2024-10-01T15:49:00+00:00") == 4_412_344
+    example = json.loads(
+        (Path(verify.__file__).parents[2] / "docs/lottery-example.json").read_text()
+    )
+
+    def other_round(b):  # type: ignore[no-untyped-def]
+        b["seed_inputs"]["beacon"]["round"] = "4412346"
+
+    def earlier_freeze(b):  # type: ignore[no-untyped-def]
+        b["frozen_at"] = "2024-10-01T14:49:30+00:00"
+
+    for change in (other_round, earlier_freeze):
+        forged = copy.deepcopy(example)
+        change(forged)
+        with pytest.raises(Mismatch, match="beacon round: the rules name round"):
+            verify_bundle(forged)
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda b: b["manifest"]["entrants"][0].pop("id"),
+        lambda b: b["seed_inputs"].__setitem__("secrets", [{"name": "x"}]),
+        lambda b: b["rules"]["preferences"][0].pop("code"),
+        lambda b: b["lists"].__setitem__(0, "not an object"),
+        lambda b: b.__setitem__("seed_inputs", "not an object"),
+        lambda b: b.__setitem__("frozen_at", "not a time"),
+    ],
+)
+def test_a_malformed_bundle_is_a_mismatch_not_a_crash(break_it):
+    example = json.loads(
+        (Path(verify.__file__).parents[2] / "docs/lottery-example.json").read_text()
+    )
+    break_it(example)
+    with pytest.raises(Mismatch):
+        verify_bundle(example)
 
 
 def test_the_published_example_bundle_verifies_and_is_current(project_root):
