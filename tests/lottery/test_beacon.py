@@ -78,7 +78,7 @@ def test_staff_fetch_a_round_check_it_and_save_it(
     }
 
 
-@pytest.mark.parametrize("round_number", ["7", "99", "abc"])
+@pytest.mark.parametrize("round_number", ["7", "99", "abc", "²"])
 def test_a_wrong_or_missing_round_says_so_and_changes_nothing(
     app, client, db_session, lottery_listing, staff, beacon_url, monkeypatch, round_number
 ):

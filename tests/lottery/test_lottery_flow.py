@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from housing import jobs
 from housing.applications.services import submit_answers
 from housing.db_types import utcnow
 from housing.listings import management
@@ -199,6 +200,21 @@ def test_with_redis_down_the_draw_is_not_started_and_nothing_changes(
     base = f"/staff/lottery/{listing.id}"
     post_form(client, f"{base}/draw", {}, token_from=base)
     assert lottery_of(db_session, listing).status is LotteryStatus.FROZEN
+    assert "job queue is not answering" in client.get(base).text
+
+
+def test_a_queue_that_fails_after_the_draw_was_marked_puts_the_lottery_back(
+    client, db_session, lottery_listing, staff, monkeypatch
+):
+    listing = lottery_listing
+    services.freeze(db_session, listing.id, staff, utcnow())
+    record_beacon(db_session, listing, staff)
+    monkeypatch.setattr(jobs, "redis_available", lambda: True)
+    monkeypatch.setattr(jobs, "enqueue", lambda *args, **kwargs: False)
+    base = f"/staff/lottery/{listing.id}"
+    post_form(client, f"{base}/draw", {}, token_from=base)
+    lottery = lottery_of(db_session, listing)
+    assert lottery.status is LotteryStatus.FROZEN and lottery.draw_requested_at is None
     assert "job queue is not answering" in client.get(base).text
 
 
