@@ -7,19 +7,9 @@ from datetime import timedelta
 import pytest
 
 from housing.db_types import utcnow
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.postgresql_only
-
-
-def sign_in(page, site, person) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{site.url}/account/sign-in")
-    page.get_by_label("Email address").fill(person.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code", exact=True).fill(person.code())
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"{site.url}/account")
 
 
 def test_partner_draft_to_published_with_staff_approval(page, live_site):

@@ -16,9 +16,13 @@ from housing.listings.preferences import ListingPreference, Preference
 from housing.lottery import services
 
 
-def seed_lottery(entrants: int, codes: tuple[str, ...] = ("NRHP", "LW")) -> int:
+def seed_lottery(
+    entrants: int, codes: tuple[str, ...] = ("NRHP", "LW"), *, until: str = "draw requested"
+) -> int:
     """A closed listing with two preferences and ``entrants`` submitted applications, frozen,
-    with its seed inputs recorded and its draw requested; returns the lottery id."""
+    with its seed inputs recorded and its draw requested; returns the lottery id. With
+    ``until="registered"``, only past its deadline with its rules registered; returns the
+    listing id."""
     session = db.session
     now = utcnow()
     chart = AmiChart(name="Chart", chart_type="HUD", year=2026, version=1)
@@ -90,6 +94,9 @@ def seed_lottery(entrants: int, codes: tuple[str, ...] = ("NRHP", "LW")) -> int:
         session.execute(Application.__table__.insert(), rows[start : start + 20_000])
     listing.application_due_at = now - timedelta(minutes=1)
     session.flush()
+    if until == "registered":  # past its deadline, for staff to freeze and draw
+        session.commit()
+        return listing.id
     lottery = services.freeze(session, listing.id, None, now)
     services.set_seed_inputs(
         session,
