@@ -34,6 +34,7 @@ from housing.lottery.fairness import deciles, independence
 from housing.lottery.models import Lottery, LotteryRank, LotteryRun, LotteryStatus, RunKind
 from housing.lottery.verify import (
     ALGORITHM,
+    VETERAN_CLAIM,
     canonical_manifest,
     commitment,
     manifest_hash,
@@ -174,7 +175,11 @@ def entrants_of(session: AnySession, listing_id: int) -> list[dict[str, Any]]:
             and (public_id, code) not in invalid
         ]
         # Published only where it changes an order: a listing that ranks veterans first.
-        veteran = counts_veterans and bool((answers.get("applicant") or {}).get("veteran"))
+        veteran = (
+            counts_veterans
+            and bool((answers.get("applicant") or {}).get("veteran"))
+            and (public_id, VETERAN_CLAIM) not in invalid
+        )
         entrants.append({"id": public_id, "preferences": held, "veteran": veteran})
     return canonical_manifest(entrants)
 
@@ -490,6 +495,7 @@ def invalidations_of(
     if not invalid:
         return []
     held = {(entrant["id"], code) for entrant in manifest for code in entrant["preferences"]}
+    held |= {(entrant["id"], VETERAN_CLAIM) for entrant in manifest if entrant.get("veteran")}
     return [{"id": public_id, "preference": code} for public_id, code in sorted(invalid & held)]
 
 
@@ -791,12 +797,17 @@ def decide_claim(
     ).first()
     if application is None:
         raise LotteryRefused("no_such_application")
-    claims = (application.submitted_answers or {}).get("preferences") or {}
-    claim = claims.get(code)
-    if not isinstance(claim, Mapping) or claim.get("claimed") is not True:
+    answers = application.submitted_answers or {}
+    if code == VETERAN_CLAIM:
+        claimed = (answers.get("applicant") or {}).get("veteran") is True
+    else:
+        claim = (answers.get("preferences") or {}).get(code)
+        claimed = isinstance(claim, Mapping) and claim.get("claimed") is True
+    if not claimed:
         raise LotteryRefused("not_claimed")
     in_manifest = lottery.status is not LotteryStatus.PREREGISTERED and any(
-        entrant["id"] == application.public_id and code in entrant["preferences"]
+        entrant["id"] == application.public_id
+        and (entrant["veteran"] if code == VETERAN_CLAIM else code in entrant["preferences"])
         for entrant in lottery.manifest or []
     )
     if lottery.status is not LotteryStatus.PREREGISTERED and not in_manifest:

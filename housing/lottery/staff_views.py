@@ -38,6 +38,7 @@ from housing.lottery.forms import (
     SeedForm,
 )
 from housing.lottery.models import Lottery, LotteryStatus
+from housing.lottery.verify import VETERAN_CLAIM
 from housing.lottery.wording import (
     check_name,
     list_name,
@@ -90,7 +91,10 @@ def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") 
         seed_form.beacon_round.data = str(beacon_round)
     names = {c.preference.code: c.preference.name for c in lottery.listing.preferences}
     claim_form = ClaimForm()
-    claim_form.preference.choices = options(list(names.items()))
+    claims = list(names.items())
+    if any(preference.get("veterans_first") for preference in lottery.rules["preferences"]):
+        claims.append((VETERAN_CLAIM, _("Veteran status (ranked first within a preference)")))
+    claim_form.preference.choices = options(claims)
     context: dict[str, Any] = {
         "lottery": lottery,
         "listing": lottery.listing,

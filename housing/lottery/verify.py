@@ -27,6 +27,8 @@ from typing import Any
 ALGORITHM = "housing-lottery-v1"
 BUNDLE_FORMAT = "housing-lottery-bundle/1"
 GENERAL_LIST = "general"
+# In invalidations: a veteran status found not to hold (preference codes are upper case).
+VETERAN_CLAIM = "veteran"
 
 
 def length_prefixed(fields: Iterable[str]) -> bytes:
@@ -142,7 +144,10 @@ def preference_lists(
         if entrant.get("veteran"):
             veterans.add(str(entrant["id"]))
     for invalid in invalidations:
-        holders.get(str(invalid["preference"]), set()).discard(str(invalid["id"]))
+        if invalid["preference"] == VETERAN_CLAIM:
+            veterans.discard(str(invalid["id"]))
+        else:
+            holders.get(str(invalid["preference"]), set()).discard(str(invalid["id"]))
     lists = []
     for preference in preferences:
         code = str(preference["code"])
@@ -277,7 +282,13 @@ def _verify(bundle: Mapping[str, Any]) -> str:
     if invalid:
         by_id = {entrant["id"]: entrant for entrant in manifest}
         for item in invalid:
-            if item["preference"] not in by_id.get(item["id"], {}).get("preferences", []):
+            entrant = by_id.get(item["id"], {})
+            held = (
+                bool(entrant.get("veteran"))
+                if item["preference"] == VETERAN_CLAIM
+                else item["preference"] in entrant.get("preferences", [])
+            )
+            if not held:
                 raise Mismatch(f"invalidations: {item['id']} holds no {item['preference']!r} claim")
     lists = preference_lists(ranking, manifest, preferences, invalid)
     if len(lists) != len(claimed_lists):

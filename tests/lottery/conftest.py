@@ -79,6 +79,7 @@ def lottery_listing(app, db_session, storage):  # type: ignore[no-untyped-def]
         for number in range(40):
             codes = ["NRHP"] * (number % 3 == 0) + ["LW"] * (number % 2 == 0)
             answers = household(number, codes)
+            answers["applicant"]["veteran"] = number % 4 == 0  # ten veterans
             for code in codes:
                 document = services_store(db_session, storage, listing.id)
                 answers["preferences"][code]["document"] = document

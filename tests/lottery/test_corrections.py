@@ -287,7 +287,7 @@ def test_the_listing_page_shows_the_registered_rules_and_a_veteran_counts(
     db_session.flush()
     manifest = services.entrants_of(db_session, listing.id)
     assert next(e for e in manifest if e["id"] == made.public_id)["veteran"] is True
-    assert sum(e["veteran"] for e in manifest) == 1
+    assert sum(e["veteran"] for e in manifest) == 11  # the fixture's ten and this one
 
 
 def test_the_results_pdf_lists_lottery_numbers_in_ranked_order_and_is_kept(
@@ -315,6 +315,38 @@ def test_the_results_pdf_lists_lottery_numbers_in_ranked_order_and_is_kept(
     spanish = anonymous.get(url, headers={"Accept-Language": "es"})
     assert "Resultados" in PdfReader(io.BytesIO(spanish.data)).pages[0].extract_text()
     assert anonymous.get(f"{url}?version=7").status_code == 404
+
+
+def test_a_veteran_status_found_not_to_hold_after_the_draw_makes_a_new_version(
+    client, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    base = f"/staff/lottery/{listing.id}"
+    draw_and_publish(client, db_session, listing)
+    old = lottery_of(db_session, listing).current_run.bundle
+    veterans = {e["id"] for e in old["manifest"]["entrants"] if e["veteran"]}
+    nrhp = old["lists"][0]["entrants"]
+    first_veteran = next(e for e in nrhp if e in veterans)
+    assert nrhp[0] == first_veteran  # veterans first on the NRHP list
+    claim = {
+        "application_number": first_veteran,
+        "preference": "veteran",
+        "decision": "invalid",
+        "reason": "DD-214 shows no active service",
+    }
+    post_form(client, f"{base}/claims", claim, token_from=base)
+    new = lottery_of(db_session, listing).current_run.bundle
+    assert new["version"] == 2
+    assert new["invalidations"] == [{"id": first_veteran, "preference": "veteran"}]
+    assert verify_bundle(new).startswith("OK:")
+    assert new["lists"][0]["entrants"][0] != first_veteran
+    assert sorted(new["lists"][0]["entrants"]) == sorted(nrhp)  # still holds NRHP
+    assert new["lists"][1:] == old["lists"][1:]
+    not_veteran = next(e for e in nrhp if e not in veterans)
+    post_form(
+        client, f"{base}/claims", {**claim, "application_number": not_veteran}, token_from=base
+    )
+    assert "does not claim this preference" in flash_of(client, listing)
 
 
 def test_registered_preferences_cannot_change_and_the_log_names_who_drew(

@@ -367,3 +367,28 @@ def test_the_test_vectors_in_the_specification_are_what_the_code_computes(projec
         assert f"| ticket {entrant} | `{ticket(result['seed'], '7', entrant).hex()}` |" in spec
     assert "| master ranking | " + ", ".join(result["ranking"]) + " |" in spec
     assert result["lists"][0]["entrants"] == ["C3", "E5", "B2"]
+
+
+def test_a_veteran_status_found_not_to_hold_moves_the_entrant_within_that_list_only():
+    original = bundle(60)  # COP and DTHP rank veterans first
+    cop = original["lists"][0]
+    veterans = [e["id"] for e in original["manifest"]["entrants"] if e["veteran"]]
+    in_cop = [e for e in cop["entrants"] if e in veterans]
+    assert len(in_cop) >= 2
+    demoted = in_cop[0]
+    revised = revised_bundle(original, [{"id": demoted, "preference": "veteran"}], 2)
+    assert verify_bundle(revised).startswith("OK:")
+    new_cop = revised["lists"][0]["entrants"]
+    assert sorted(new_cop) == sorted(cop["entrants"])  # still on the list
+    assert new_cop.index(demoted) > new_cop.index(in_cop[-1])  # after every veteran now
+    others = [e for e in cop["entrants"] if e != demoted]
+    assert [e for e in new_cop if e != demoted] == others  # nobody else moves
+    assert revised["ranking"] == original["ranking"]
+    forged = copy.deepcopy(revised)
+    non_veteran = next(e for e in original["manifest"]["entrants"] if not e["veteran"])
+    forged["invalidations"] = sorted(
+        [*forged["invalidations"], {"id": non_veteran["id"], "preference": "veteran"}],
+        key=lambda item: (item["id"], item["preference"]),
+    )
+    with pytest.raises(Mismatch, match="holds no 'veteran' claim"):
+        verify_bundle(forged)
