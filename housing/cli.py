@@ -82,6 +82,18 @@ def publish_command(listing_id: int) -> None:
     _lottery_step("publish", listing_id)
 
 
+@lottery.command("resume")
+@click.option("--minutes", default=10, show_default=True, help="Only draws started this long ago.")
+def resume_command(minutes: int) -> None:
+    """Queue again every draw started and never finished (a worker died); run it with the
+    sweep. A draw still running elsewhere is not drawn twice."""
+    from datetime import timedelta
+
+    from housing.lottery.tasks import resume_draws
+
+    click.echo(f"{resume_draws(timedelta(minutes=minutes))} draw(s) handed to the queue.")
+
+
 @lottery.command("verify-log")
 def verify_log_command() -> None:
     """Check that every entry of the lottery log follows from the one before it."""

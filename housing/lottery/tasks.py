@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,12 +25,14 @@ def _progress(lottery_id: int, **steps: int) -> None:
         db.session.commit()
 
 
-def resume_draws() -> int:
+def resume_draws(older_than: timedelta | None = None) -> int:
     """Hand every draw that was started and never finished to the queue again (its worker was
-    killed); the draw being idempotent, one still running elsewhere only costs time."""
-    started = db.session.scalars(
-        select(Lottery.id).where(Lottery.status == LotteryStatus.DRAWING)
-    ).all()
+    killed); the draw being idempotent, one still running elsewhere only costs time. With
+    ``older_than``, only draws started at least that long ago."""
+    query = select(Lottery.id).where(Lottery.status == LotteryStatus.DRAWING)
+    if older_than is not None:
+        query = query.where(Lottery.draw_requested_at <= utcnow() - older_than)
+    started = db.session.scalars(query).all()
     db.session.rollback()
     return sum(jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id) for lottery_id in started)
 

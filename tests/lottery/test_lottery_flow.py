@@ -254,3 +254,20 @@ def test_the_command_line_freezes_draws_and_publishes(runner, db_session, lotter
     assert published.exit_code == 0, published.output
     assert "lottery published" in published.output
     assert lottery_of(db_session, listing).status is LotteryStatus.PUBLISHED
+
+
+def test_a_draw_left_unfinished_is_resumed_by_the_timer_and_only_when_old(
+    runner, db_session, lottery_listing, staff
+):
+    listing = lottery_listing
+    services.freeze(db_session, listing.id, staff, utcnow())
+    record_beacon(db_session, listing, staff)
+    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
+    recent = runner.invoke(args=["lottery", "resume"])
+    assert "0 draw(s) handed to the queue" in recent.output
+    assert lottery_of(db_session, listing).status is LotteryStatus.DRAWING
+    lottery.draw_requested_at = utcnow() - timedelta(minutes=11)
+    db_session.flush()
+    resumed = runner.invoke(args=["lottery", "resume"])  # no Redis here: drawn in-process
+    assert "1 draw(s) handed to the queue" in resumed.output
+    assert lottery_of(db_session, listing).status is LotteryStatus.DRAWN
