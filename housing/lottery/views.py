@@ -138,21 +138,32 @@ def bundle(listing_id: int) -> Response:
     )
 
 
+# Places of each list on one page of the HTML results; the PDF and the JSON have them all.
+RESULTS_PER_PAGE = 5000
+
+
 @lottery_public.get("/listings/<int:listing_id>/lottery/results")
 def results(listing_id: int) -> str:
     lottery = _lottery_or_404(listing_id)
     run = services.published_run(db.session, listing_id)
     if run is None:
         abort(404)
-    numbers = _lottery_numbers(listing_id)
     names = _names(lottery)
+    longest = max((len(entry["entrants"]) for entry in run.bundle["lists"]), default=0)
+    pages = max(1, -(-longest // RESULTS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    start = (page - 1) * RESULTS_PER_PAGE
     return render_template(
         "lottery/results.html",
         lottery=lottery,
         listing=lottery.listing,
         run=run,
-        numbers=numbers,
+        numbers=_lottery_numbers(listing_id),
         list_name=lambda code: list_name(code, names),
+        page=page,
+        pages=pages,
+        start=start,
+        end=start + RESULTS_PER_PAGE,
     )
 
 

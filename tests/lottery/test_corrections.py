@@ -359,3 +359,23 @@ def test_registered_preferences_cannot_change_and_the_log_names_who_drew(
     draw_and_publish(client, db_session, listing)
     draw = db_session.scalars(select(LotteryLogEntry).where(LotteryLogEntry.action == "draw")).one()
     assert draw.actor_id == staff.id
+
+
+def test_the_html_results_come_in_pages_for_long_lists(
+    client, db_session, lottery_listing, staff, monkeypatch
+):
+    from housing.lottery import views
+
+    listing = lottery_listing
+    draw_and_publish(client, db_session, listing)
+    bundle = lottery_of(db_session, listing).current_run.bundle
+    monkeypatch.setattr(views, "RESULTS_PER_PAGE", 15)
+    url = f"/listings/{listing.id}/lottery/results"
+    first = client.get(url).text
+    general = [lottery_number(db_session, public_id) for public_id in bundle["ranking"]]
+    assert "Page 1 of 3" in first and general[14] in first and general[15] not in first
+    last = client.get(f"{url}?page=3").text
+    assert '<ol class="results-numbers" start="31">' in last and general[39] in last
+    assert general[0] not in last and "This list ends on an earlier page." in last
+    assert "Page 3 of 3" in client.get(f"{url}?page=99").text
+    assert "Page 1 of 3" in client.get(f"{url}?page=abc").text
