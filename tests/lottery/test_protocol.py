@@ -160,6 +160,25 @@ def test_ranks_are_uniform_over_many_seeds():
     assert min(p_values) > 0.001, p_values
 
 
+def test_the_self_check_stops_a_ranking_that_follows_submission_time_or_channel():
+    from types import SimpleNamespace
+
+    from housing.lottery.services import self_check
+
+    ids = [f"A{n:04d}" for n in range(300)]
+    facts = SimpleNamespace(
+        submitted={entrant: float(n) for n, entrant in enumerate(ids)},
+        channel={entrant: int(n % 5 == 0) for n, entrant in enumerate(ids)},
+    )
+    fair = master_ranking("ab" * 32, "1", ids)
+    assert self_check(facts, fair)["passed"] is True  # type: ignore[arg-type]
+    by_time = self_check(facts, ids)  # type: ignore[arg-type]  # first come, first ranked
+    assert by_time["passed"] is False and by_time["tests"][0]["p_value"] < 1e-30
+    paper_last = sorted(fair, key=lambda entrant: facts.channel[entrant])
+    by_channel = self_check(facts, paper_last)  # type: ignore[arg-type]
+    assert by_channel["passed"] is False and by_channel["tests"][1]["p_value"] < 1e-6
+
+
 def test_the_independence_test_catches_a_biased_table():
     assert independence([[50, 50], [50, 50]]).p_value > 0.99
     assert independence([[90, 10], [10, 90]]).p_value < 1e-20
