@@ -85,13 +85,15 @@ def publish_command(listing_id: int) -> None:
 @lottery.command("resume")
 @click.option("--minutes", default=10, show_default=True, help="Only draws started this long ago.")
 def resume_command(minutes: int) -> None:
-    """Queue again every draw started and never finished (a worker died); run it with the
-    sweep. A draw still running elsewhere is not drawn twice."""
+    """Queue again every draw started and never finished (a worker died) and every correction
+    not yet written into a version of the results; run it with the sweep. Nothing is drawn or
+    written twice."""
     from datetime import timedelta
 
     from housing.lottery.tasks import resume_draws
 
-    click.echo(f"{resume_draws(timedelta(minutes=minutes))} draw(s) handed to the queue.")
+    queued = resume_draws(timedelta(minutes=minutes))
+    click.echo(f"{queued} unfinished draw(s) or correction(s) handed to the queue.")
 
 
 @lottery.command("verify-log")

@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from housing.db_types import UTCDateTime, checked_enum, utcnow
@@ -71,6 +71,9 @@ class Lottery(db.Model):  # type: ignore[name-defined]
     draw_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Who started the draw the job is running, for the log entries the job writes.
     draw_requested_by: Mapped[int | None] = mapped_column(Integer)
+    # Claims were decided after the draw and no version of the results has them yet; set in
+    # the decision's transaction, cleared by the job that writes the version.
+    revision_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     # Why staff draw again, while a re-run they asked for waits for its job.
     draw_reason: Mapped[str] = mapped_column(Text, default="")
     # Written in short transactions of their own while a draw runs, for the staff page.

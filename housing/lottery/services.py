@@ -776,13 +776,13 @@ def decide_claim(
     *,
     valid: bool,
     reason: str,
-) -> LotteryRun | None:
+) -> Lottery:
     """Mark one preference claim valid or invalid, with a reason (required to invalidate).
 
     Before the freeze the decision shapes the manifest. After the draw, the applicant leaves
-    (or rejoins) that list at their master rank and nobody else moves: a new version of the
-    results is written, published at once if the results were, and the earlier one is kept.
-    Returns that new version, if any."""
+    (or rejoins) that list at their master rank and nobody else moves: the lottery is marked
+    for ``revise`` (a job) to write a new version of the results, published at once if the
+    results were; the earlier one is kept."""
     reason = reason.strip()
     if not valid:
         reason = _reason(reason)
@@ -841,9 +841,27 @@ def decide_claim(
             "reason": reason,
         },
     )
-    if lottery.status not in (LotteryStatus.DRAWN, LotteryStatus.PUBLISHED):
+    if lottery.status in (LotteryStatus.DRAWN, LotteryStatus.PUBLISHED):
+        lottery.revision_pending = True  # the job writing the new version takes it from here
+    return lottery
+
+
+def revise(session: AnySession, lottery_id: int, now: datetime) -> LotteryRun | None:
+    """Write a new version of the results with every claim decided since the last one (a
+    job: at a million entrants it takes seconds). Decisions made while it runs set the flag
+    again for the next job; with nothing new it writes nothing, so duplicated jobs are safe."""
+    lottery = session.scalars(
+        select(Lottery)
+        .where(Lottery.id == lottery_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if lottery is None or not lottery.revision_pending:
         return None
-    return _revise(session, lottery, actor, now)
+    lottery.revision_pending = False
+    if lottery.status not in (LotteryStatus.DRAWN, LotteryStatus.PUBLISHED):
+        return None  # retracted meanwhile: the next draw takes the decisions in
+    return _revise(session, lottery, None, now)
 
 
 def _revise(

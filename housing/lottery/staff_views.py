@@ -234,7 +234,7 @@ def decide_claim(listing_id: int) -> Response:
     if not form.validate():
         abort(400)
     try:
-        run = services.decide_claim(
+        lottery = services.decide_claim(
             db.session,
             listing_id,
             form.application_number.data or "",
@@ -247,11 +247,13 @@ def decide_claim(listing_id: int) -> Response:
     except services.LotteryRefused as error:
         _refused(error)
         return _back(listing_id)
+    pending, lottery_id = lottery.revision_pending, lottery.id
     db.session.commit()
-    if run is not None:
-        flash(_("Saved. The results are now at version %(number)s.", number=run.number), "success")
-    else:
-        flash(_("Saved."), "success")
+    flash(_("Saved."), "success")
+    if pending:
+        # Without Redis this writes the new version here and now; with Redis down it waits
+        # for the worker's start or `flask lottery resume`, the decision being saved.
+        jobs.enqueue("housing.lottery.tasks.revise_results", lottery_id)
     return _back(listing_id)
 
 

@@ -25,16 +25,28 @@ def _progress(lottery_id: int, **steps: int) -> None:
         db.session.commit()
 
 
+def revise_results(lottery_id: int) -> None:
+    """The job that writes a new version of the results after claims were decided."""
+    services.revise(db.session, lottery_id, utcnow())
+    db.session.commit()
+
+
 def resume_draws(older_than: timedelta | None = None) -> int:
     """Hand every draw that was started and never finished to the queue again (its worker was
-    killed); the draw being idempotent, one still running elsewhere only costs time. With
-    ``older_than``, only draws started at least that long ago."""
+    killed), and every correction no version has yet; both jobs being idempotent, one still
+    running elsewhere only costs time. With ``older_than``, only draws started at least that
+    long ago."""
     query = select(Lottery.id).where(Lottery.status == LotteryStatus.DRAWING)
     if older_than is not None:
         query = query.where(Lottery.draw_requested_at <= utcnow() - older_than)
     started = db.session.scalars(query).all()
+    pending = db.session.scalars(select(Lottery.id).where(Lottery.revision_pending)).all()
     db.session.rollback()
-    return sum(jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id) for lottery_id in started)
+    return sum(
+        jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id) for lottery_id in started
+    ) + sum(
+        jobs.enqueue("housing.lottery.tasks.revise_results", lottery_id) for lottery_id in pending
+    )
 
 
 def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> None:

@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('secrets', sa.JSON(), nullable=False),
     sa.Column('draw_requested_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('draw_requested_by', sa.Integer(), nullable=True),
+    sa.Column('revision_pending', sa.Boolean(), nullable=False),
     sa.Column('draw_reason', sa.Text(), nullable=False),
     sa.Column('progress', sa.JSON(), nullable=False),
     sa.Column('self_check', sa.JSON(), nullable=True),

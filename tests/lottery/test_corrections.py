@@ -385,3 +385,36 @@ def test_the_html_results_come_in_pages_for_long_lists(
     assert "This list ends on an earlier page." in last
     assert "Page 3 of 3" in client.get(f"{url}?page=99").text
     assert "Page 1 of 3" in client.get(f"{url}?page=abc").text
+
+
+def test_a_correction_waits_for_the_queue_and_is_written_once(
+    client, runner, db_session, lottery_listing, staff, monkeypatch
+):
+    from housing import jobs
+    from housing.lottery.tasks import revise_results
+
+    listing = lottery_listing
+    base = f"/staff/lottery/{listing.id}"
+    draw_and_publish(client, db_session, listing)
+    holder = lottery_of(db_session, listing).current_run.bundle["lists"][0]["entrants"][0]
+    real_enqueue = jobs.enqueue
+    monkeypatch.setattr(jobs, "enqueue", lambda *args, **kwargs: False)  # Redis is down
+    claim = {
+        "application_number": holder,
+        "preference": "NRHP",
+        "decision": "invalid",
+        "reason": "Lease ended in 2024",
+    }
+    post_form(client, f"{base}/claims", claim, token_from=base)
+    waiting = lottery_of(db_session, listing)
+    assert waiting.revision_pending and len(waiting.runs) == 1
+    assert "A new version of the results is being written" in client.get(base).text
+    monkeypatch.setattr(jobs, "enqueue", real_enqueue)
+    resumed = runner.invoke(args=["lottery", "resume"])  # no Redis here: runs in-process
+    assert "1 unfinished draw(s) or correction(s)" in resumed.output
+    written = lottery_of(db_session, listing)
+    assert not written.revision_pending and len(written.runs) == 2
+    assert written.current_run.bundle["invalidations"] == [{"id": holder, "preference": "NRHP"}]
+    with client.application.app_context():
+        revise_results(written.id)  # a duplicated job
+    assert len(lottery_of(db_session, listing).runs) == 2

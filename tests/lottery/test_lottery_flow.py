@@ -264,10 +264,10 @@ def test_a_draw_left_unfinished_is_resumed_by_the_timer_and_only_when_old(
     record_beacon(db_session, listing, staff)
     lottery = services.request_draw(db_session, listing.id, staff, utcnow())
     recent = runner.invoke(args=["lottery", "resume"])
-    assert "0 draw(s) handed to the queue" in recent.output
+    assert "0 unfinished draw(s) or correction(s)" in recent.output
     assert lottery_of(db_session, listing).status is LotteryStatus.DRAWING
     lottery.draw_requested_at = utcnow() - timedelta(minutes=11)
     db_session.flush()
     resumed = runner.invoke(args=["lottery", "resume"])  # no Redis here: drawn in-process
-    assert "1 draw(s) handed to the queue" in resumed.output
+    assert "1 unfinished draw(s) or correction(s)" in resumed.output
     assert lottery_of(db_session, listing).status is LotteryStatus.DRAWN
