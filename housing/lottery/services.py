@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from housing.accounts.models import User
 from housing.applications.duplicates import DuplicateRule
@@ -79,12 +79,20 @@ class LotteryRefused(Exception):
         self.detail = detail
 
 
+def locked_lottery(session: AnySession, condition: ColumnElement[bool]) -> Lottery | None:
+    """The lottery row, locked until the transaction ends and read afresh: another transaction
+    may just have changed it."""
+    return session.scalars(
+        select(Lottery).where(condition).with_for_update().execution_options(populate_existing=True)
+    ).first()
+
+
 def get_lottery(session: AnySession, listing_id: int, *, lock: bool = False) -> Lottery:
-    query = select(Lottery).where(Lottery.listing_id == listing_id)
+    condition = Lottery.listing_id == listing_id
     if lock:
-        # Locked rows are read afresh: another transaction may just have changed them.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    lottery = session.scalars(query).first()
+        lottery = locked_lottery(session, condition)
+    else:
+        lottery = session.scalars(select(Lottery).where(condition)).first()
     if lottery is None:
         raise LotteryRefused("not_preregistered")
     return lottery
@@ -231,12 +239,7 @@ def decide_duplicates(
     until the draw (after the freeze it counts once the entrants are frozen again); each
     decision is logged."""
     reason = _reason(reason)
-    lottery = session.scalars(
-        select(Lottery)
-        .where(Lottery.listing_id == listing_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    lottery = locked_lottery(session, Lottery.listing_id == listing_id)
     if lottery is not None and lottery.status not in (
         LotteryStatus.PREREGISTERED,
         LotteryStatus.FROZEN,  # takes effect when the entrants are frozen again
@@ -850,12 +853,7 @@ def revise(session: AnySession, lottery_id: int, now: datetime) -> LotteryRun | 
     """Write a new version of the results with every claim decided since the last one (a
     job: at a million entrants it takes seconds). Decisions made while it runs set the flag
     again for the next job; with nothing new it writes nothing, so duplicated jobs are safe."""
-    lottery = session.scalars(
-        select(Lottery)
-        .where(Lottery.id == lottery_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    lottery = locked_lottery(session, Lottery.id == lottery_id)
     if lottery is None or not lottery.revision_pending:
         return None
     lottery.revision_pending = False

@@ -98,10 +98,8 @@ def _record(
     lottery_id: int, bundle: dict[str, Any], check: dict[str, Any], facts: services.EntrantFacts
 ) -> None:
     """Write the run in one transaction, unless another worker wrote it first."""
-    locked = db.session.scalars(
-        select(Lottery).where(Lottery.id == lottery_id).with_for_update()
-    ).one()
-    if locked.status is not LotteryStatus.DRAWING:
+    locked = services.locked_lottery(db.session, Lottery.id == lottery_id)
+    if locked is None or locked.status is not LotteryStatus.DRAWING:
         db.session.rollback()
         return
     services.record_run(db.session, locked, bundle, check, utcnow(), facts)
