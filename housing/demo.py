@@ -514,14 +514,7 @@ def _demo_lottery(session: AnySession, now: datetime) -> None:
     )
     lottery = services.request_draw(session, listing.id, None, now)
     assert lottery.manifest is not None and lottery.beacon is not None  # noqa: S101 - just set
-    bundle = build_bundle(
-        listing_id=str(listing.id),
-        listing_name=listing.name,
-        rules=lottery.rules,
-        entrants=lottery.manifest,
-        beacon=lottery.beacon,
-        frozen_at=lottery.frozen_at.isoformat() if lottery.frozen_at else "",
-    )
+    bundle = build_bundle(entrants=lottery.manifest, **services.draw_inputs(session, lottery))
     facts = services.EntrantFacts(session, listing.id)
     services.record_run(
         session, lottery, bundle, services.self_check(facts, bundle["ranking"]), now, facts

@@ -29,7 +29,7 @@ class BeaconRound:
 
 
 def fetch_round(base_url: str, round_number: str, *, timeout: float = 5.0) -> BeaconRound:
-    if not (round_number.isascii() and round_number.isdecimal()):
+    if not (round_number.isascii() and round_number.isdecimal()) or len(round_number) > 20:
         raise BeaconUnavailable("round")
     url = f"{base_url.rstrip('/')}/public/{int(round_number)}"
     if not url.startswith(("https://", "http://")):

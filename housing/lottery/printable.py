@@ -75,6 +75,11 @@ _TRADITIONAL_SAMPLE = "AZaz09抽籤結果號碼優先權證書頁第共"
 _LATIN_LANGUAGES = frozenset({"en", "es", "fil", "tl"})
 
 
+def built_in_font_covers(locale: str) -> bool:
+    """Whether text in this language renders with ``font=None`` (the built-in Helvetica)."""
+    return locale.replace("-", "_").split("_")[0].lower() in _LATIN_LANGUAGES
+
+
 def font_for(locale: str, search: Sequence[str] = DEFAULT_FONT_DIRS) -> FontChoice | None:
     """A font covering the script of ``locale`` found under the folders in ``search``, or None.
 

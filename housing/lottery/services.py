@@ -159,11 +159,14 @@ def invalid_claims(session: AnySession, listing_id: int) -> set[tuple[str, str]]
     }
 
 
-def entrants_of(session: AnySession, listing_id: int) -> list[dict[str, Any]]:
+def entrants_of(
+    session: AnySession, listing_id: int, groups: Sequence[DuplicateGroup] | None = None
+) -> list[dict[str, Any]]:
     """The manifest: each submitted application's public id and the preferences it claims,
-    less the claims staff have found invalid."""
+    less the claims staff have found invalid and the duplicates left out (``groups``, when
+    the caller has just read them)."""
     invalid = invalid_claims(session, listing_id)
-    left_out = left_out_as_duplicates(session, listing_id)
+    left_out = left_out_as_duplicates(session, listing_id, groups)
     rules = session.scalar(select(Lottery.rules).where(Lottery.listing_id == listing_id)) or {}
     counts_veterans = any(p.get("veterans_first") for p in rules.get("preferences", []))
     rows = session.execute(
@@ -212,11 +215,15 @@ def duplicate_groups(session: AnySession, listing_id: int) -> list[DuplicateGrou
     return groups
 
 
-def left_out_as_duplicates(session: AnySession, listing_id: int) -> set[str]:
+def left_out_as_duplicates(
+    session: AnySession, listing_id: int, groups: Sequence[DuplicateGroup] | None = None
+) -> set[str]:
     """Applications left out of the lottery because another of the household's stays in."""
+    if groups is None:
+        groups = duplicate_groups(session, listing_id)
     return {
         public_id
-        for group in duplicate_groups(session, listing_id)
+        for group in groups
         if group.decision is not None and group.decision.kept
         for public_id in group.members
         if public_id != group.decision.kept
@@ -321,7 +328,8 @@ def freeze(
     if now < listing.application_due_at:
         raise LotteryRefused("still_open")
     override_reason = override_reason.strip()
-    duplicates = sum(group.decision is None for group in duplicate_groups(session, listing_id))
+    groups = duplicate_groups(session, listing_id)
+    duplicates = sum(group.decision is None for group in groups)
     paper_drafts = session.scalar(
         select(func.count())
         .select_from(Application)
@@ -333,7 +341,7 @@ def freeze(
     )
     if (duplicates or paper_drafts) and not override_reason:
         raise LotteryRefused("unresolved", duplicates=duplicates, paper_drafts=paper_drafts or 0)
-    manifest = _fix_entrants(session, lottery, now)
+    manifest = _fix_entrants(session, lottery, now, groups)
     lottery.freeze_override_reason = override_reason
     if listing.status in (ListingStatus.APPROVED, ListingStatus.OPEN):
         listing.status = ListingStatus.CLOSED
@@ -355,8 +363,13 @@ def freeze(
     return lottery
 
 
-def _fix_entrants(session: AnySession, lottery: Lottery, now: datetime) -> list[dict[str, Any]]:
-    manifest = entrants_of(session, lottery.listing_id)
+def _fix_entrants(
+    session: AnySession,
+    lottery: Lottery,
+    now: datetime,
+    groups: Sequence[DuplicateGroup] | None = None,
+) -> list[dict[str, Any]]:
+    manifest = entrants_of(session, lottery.listing_id, groups)
     lottery.manifest = manifest
     lottery.manifest_sha256 = manifest_hash(manifest)
     lottery.entrant_count = len(manifest)
@@ -423,14 +436,16 @@ def set_seed_inputs(
         raise LotteryRefused("not_frozen")
     if lottery.status is not LotteryStatus.FROZEN:
         raise LotteryRefused("already_drawn")
-    if lottery.beacon is not None and any(
-        run.created_at >= (lottery.frozen_at or run.created_at) for run in lottery.runs
-    ):
+    if drawn_since_freeze(lottery):
         # A draw used these inputs: new ones only with a new freeze (and so a later round).
         raise LotteryRefused("refreeze_first")
     value = beacon_value.strip().lower()
     beacon_round = beacon_round.strip()
-    if not (beacon_round.isascii() and beacon_round.isdecimal()) or not _HEX.fullmatch(value):
+    if (
+        not (beacon_round.isascii() and beacon_round.isdecimal())
+        or len(beacon_round) > 20
+        or not _HEX.fullmatch(value)
+    ):
         raise LotteryRefused("bad_beacon")
     wanted = beacon_round_of(lottery)
     if wanted is not None and int(beacon_round) != wanted:
@@ -469,6 +484,25 @@ def beacon_round_of(lottery: Lottery) -> int | None:
     return required_round(rule, lottery.frozen_at.isoformat())
 
 
+def drawn_since_freeze(lottery: Lottery) -> bool:
+    """A run was drawn from the present manifest and seed inputs: to draw again, freeze again."""
+    frozen_at = lottery.frozen_at
+    return frozen_at is not None and any(run.created_at >= frozen_at for run in lottery.runs)
+
+
+def cancel_draw_request(session: AnySession, listing_id: int) -> Lottery:
+    """Put back a draw request the queue never took (Redis went away): nothing was drawn."""
+    lottery = get_lottery(session, listing_id, lock=True)
+    if lottery.status is LotteryStatus.DRAWING:
+        lottery.status = LotteryStatus.FROZEN
+        lottery.draw_requested_at = None
+        lottery.draw_requested_by = None
+        lottery.draw_reason = ""
+        lottery.progress = {}
+    session.flush()
+    return lottery
+
+
 def request_draw(
     session: AnySession, listing_id: int, actor: User | None, now: datetime, *, reason: str = ""
 ) -> Lottery:
@@ -483,6 +517,9 @@ def request_draw(
         raise LotteryRefused("already_drawn")
     if lottery.beacon is None:
         raise LotteryRefused("no_seed_inputs")
+    if drawn_since_freeze(lottery):
+        # The same entrants and seed would give the same ranking: freeze again first.
+        raise LotteryRefused("refreeze_first")
     # Logged with the run it explains, when the job writes it.
     lottery.draw_reason = _reason(reason) if lottery.runs else ""
     lottery.status = LotteryStatus.DRAWING
@@ -491,6 +528,19 @@ def request_draw(
     lottery.progress = {}
     session.flush()
     return lottery
+
+
+def draw_inputs(session: AnySession, lottery: Lottery) -> dict[str, Any]:
+    """Everything ``build_bundle`` takes besides the entrants, for a lottery being drawn."""
+    return {
+        "listing_id": str(lottery.listing_id),
+        "listing_name": lottery.listing.name,
+        "rules": lottery.rules,
+        "beacon": lottery.beacon or {},
+        "secrets": lottery.secrets,
+        "invalidations": invalidations_of(session, lottery.listing_id, lottery.manifest or []),
+        "frozen_at": lottery.frozen_at.isoformat() if lottery.frozen_at else "",
+    }
 
 
 def invalidations_of(
@@ -869,18 +919,21 @@ def _revise(
     change it was; the reason, which may be about one household, stays in the log."""
     current = lottery.current_run
     assert current is not None  # noqa: S101 - a drawn lottery has a run
-    invalidations = invalidations_of(session, lottery.listing_id, lottery.manifest or [])
-    if invalidations == current.bundle.get("invalidations", []):
+    previous = current.bundle  # holds the manifest too: no need to read the column again
+    invalidations = invalidations_of(session, lottery.listing_id, previous["manifest"]["entrants"])
+    if invalidations == previous.get("invalidations", []):
         return None
-    bundle = revised_bundle(current.bundle, invalidations, len(lottery.runs) + 1)
+    bundle = revised_bundle(previous, invalidations, len(lottery.runs) + 1)
+    publishing = lottery.status is LotteryStatus.PUBLISHED
+    if publishing:
+        bundle["audit_log_head"] = log.head(session)
     run = _add_run(session, lottery, bundle, now, kind=RunKind.REVISION, reason="")
     detail: dict[str, Any] = {
         "run": run.number,
         "replaces": current.number,
         "result_sha256": run.result_sha256,
     }
-    if lottery.status is LotteryStatus.PUBLISHED:
-        run.bundle = {**run.bundle, "audit_log_head": log.head(session)}
+    if publishing:
         run.published_at = now
         detail["published"] = True
     log.append(session, "revise", now, listing_id=lottery.listing_id, actor=actor, detail=detail)

@@ -114,6 +114,7 @@ def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") 
         "check_name": check_name,
         "list_name": lambda code: list_name(code, names),
         "drawing": lottery.status is LotteryStatus.DRAWING,
+        "drawn_since_freeze": services.drawn_since_freeze(lottery),
     }
     return render_template("lottery/manage.html", **context)
 
@@ -277,10 +278,7 @@ def draw(listing_id: int) -> Response:
     db.session.commit()
     if not jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id):
         # Redis went away between the check and now: put the lottery back as it was.
-        lottery = services.get_lottery(db.session, listing_id, lock=True)
-        lottery.status = LotteryStatus.FROZEN
-        lottery.draw_requested_at = None
-        lottery.draw_reason = ""
+        services.cancel_draw_request(db.session, listing_id)
         db.session.commit()
         flash(refusal_text("queue_down"), "error")
     return _back(listing_id)

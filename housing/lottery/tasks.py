@@ -65,15 +65,7 @@ def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> No
     assert lottery.manifest is not None and lottery.beacon is not None  # noqa: S101 - request_draw checked both
     listing_id = lottery.listing_id
     manifest = lottery.manifest
-    inputs: dict[str, Any] = {
-        "listing_id": str(listing_id),
-        "listing_name": lottery.listing.name,
-        "rules": lottery.rules,
-        "beacon": lottery.beacon,
-        "secrets": lottery.secrets,
-        "invalidations": services.invalidations_of(db.session, listing_id, manifest),
-        "frozen_at": lottery.frozen_at.isoformat() if lottery.frozen_at else "",
-    }
+    inputs = services.draw_inputs(db.session, lottery)
     _progress(lottery_id, entrants_read=len(manifest))  # the session lets go of the manifest
     done("entrants_read")
     # Millions of small objects and none of them cyclic: the collector would only rescan them.

@@ -35,6 +35,7 @@ from housing.lottery.printable import (
     FontChoice,
     PrintableList,
     PrintableText,
+    built_in_font_covers,
     font_for,
     results_pdf,
 )
@@ -110,12 +111,24 @@ def _kept_file(
     """A published version's file, made on first request and kept in storage: a version never
     changes once published, and a million entrants take seconds to lay out."""
     storage: Storage = current_app.extensions["storage"]
-    key = (run.files or {}).get(name)
-    if key:
-        try:
-            return send_file(storage.open(key), mimetype=mimetype, download_name=download_name)
-        except StorageError:
-            pass  # made again below
+    for attempt in ("kept", "made meanwhile"):
+        key = (run.files or {}).get(name)
+        if key:
+            try:
+                stream = storage.open(key)
+            except StorageError:
+                pass  # made again below
+            else:
+                db.session.commit()  # ends the lock, if this request took it
+                return send_file(stream, mimetype=mimetype, download_name=download_name)
+        if attempt == "kept":
+            # One request makes it; one arriving meanwhile waits here, then serves that copy.
+            db.session.scalars(
+                select(LotteryRun)
+                .where(LotteryRun.id == run.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).one()
     data = make()
     key = storage.save(io.BytesIO(data), suffix=PurePath(download_name).suffix)
     run.files = {**(run.files or {}), name: key}
@@ -167,10 +180,6 @@ def results(listing_id: int) -> str:
     )
 
 
-# Languages whose text the PDF's built-in font covers when no font file is found.
-_BUILT_IN_FONT_LOCALES = frozenset({"en", "es", "fil"})
-
-
 @lottery_public.get("/listings/<int:listing_id>/lottery/results.pdf")
 def results_printable(listing_id: int) -> Response:
     """The results as a PDF to print or post, like cities publish: lottery numbers only, in
@@ -179,7 +188,7 @@ def results_printable(listing_id: int) -> Response:
     run = _version_or_404(listing_id)
     locale = str(get_locale())
     font = font_for(locale)
-    if font is None and locale not in _BUILT_IN_FONT_LOCALES:
+    if font is None and not built_in_font_covers(locale):
         locale = "en"  # no font for this script on this server: English rather than boxes
 
     def make() -> bytes:

@@ -210,6 +210,10 @@ def test_retracted_results_stay_readable_and_a_rerun_needs_a_reason(
     post_form(client, f"{base}/seed", swapped, token_from=base)
     assert "A draw has used these seed inputs" in flash_of(client, listing)
     assert lottery_of(db_session, listing).beacon["value"] == "ab" * 32
+    # Drawing again from the same entrants and seed would only repeat the ranking.
+    post_form(client, f"{base}/draw", {"draw_reason": "Again"}, token_from=base)
+    assert "A draw has used these seed inputs" in flash_of(client, listing)
+    assert len(lottery_of(db_session, listing).runs) == 1
 
     # The missed paper application, entered now; the entrants are frozen again with a reason.
     with client.application.test_request_context():
