@@ -493,3 +493,17 @@ def test_ineligible_households_are_refused_through_the_form(
     refused = submit(client, public_id)
     assert refused.status_code == 422 and message in refused.text
     assert application(db_session, public_id).status is ApplicationStatus.DRAFT
+
+
+def test_veteran_status_is_optional_and_kept_as_yes_or_no(client, db_session):
+    listing = open_listing()
+    public_id = start(client, listing.id)
+    page = client.get(f"/applications/{public_id}/you").text
+    assert "served in the U.S. armed forces" in page
+    assert step(client, public_id, "you", YOU_FORM).status_code in (302, 303)
+    assert application(db_session, public_id).answers["applicant"]["veteran"] is None
+    step(client, public_id, "you", {**YOU_FORM, "veteran": "yes"})
+    db_session.expire_all()
+    assert application(db_session, public_id).answers["applicant"]["veteran"] is True
+    review = client.get(f"/applications/{public_id}/review").text
+    assert "served in the U.S. armed forces" in review
