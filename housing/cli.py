@@ -47,8 +47,8 @@ def _lottery_step(action: str, listing_id: int, **options: str) -> None:
             ) as bar:
                 run_draw(lottery_id, report=lambda step: bar.update(1, DRAW_STEPS[step]))
     except services.LotteryRefused as error:
-        if error.code == "self_check_failed":
-            db.session.commit()  # the refusal itself is logged
+        if error.logged:
+            db.session.commit()  # the refusal wrote its own log entry
         else:
             db.session.rollback()
         click.echo(refusal_text(error.code, error.detail), err=True)

@@ -71,11 +71,13 @@ class DuplicateGroup:
 
 
 class LotteryRefused(Exception):
-    """The lottery is not in a state that allows this; ``code`` says why."""
+    """The lottery is not in a state that allows this; ``code`` says why. A ``logged`` refusal
+    has written its own audit-log entry, which the caller commits rather than rolls back."""
 
-    def __init__(self, code: str, **detail: Any) -> None:
+    def __init__(self, code: str, *, logged: bool = False, **detail: Any) -> None:
         super().__init__(code)
         self.code = code
+        self.logged = logged
         self.detail = detail
 
 
@@ -768,7 +770,7 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
             actor=actor,
             detail={"refused": "self_check_failed", "run": run.number},
         )
-        raise LotteryRefused("self_check_failed")
+        raise LotteryRefused("self_check_failed", logged=True)
     run.bundle = {**run.bundle, "audit_log_head": log.head(session)}
     run.published_at = now
     lottery.status = LotteryStatus.PUBLISHED

@@ -64,7 +64,10 @@ def _back(listing_id: int) -> Response:
 
 
 def _refused(error: services.LotteryRefused) -> None:
-    db.session.rollback()
+    if error.logged:
+        db.session.commit()  # keeps the refusal's own log entry
+    else:
+        db.session.rollback()
     flash(refusal_text(error.code, error.detail), "error")
 
 
@@ -161,8 +164,9 @@ def seed_inputs(listing_id: int) -> Response | str:
             entry["name"]: request.form.get(f"reveal-{index}", "")
             for index, entry in enumerate(lottery.commitments)
         }
-        try:
-            services.set_seed_inputs(
+        return _attempt(
+            listing_id,
+            lambda: services.set_seed_inputs(
                 db.session,
                 listing_id,
                 current_user,
@@ -171,11 +175,8 @@ def seed_inputs(listing_id: int) -> Response | str:
                 beacon_round=form.beacon_round.data or "",
                 beacon_value=form.beacon_value.data or "",
                 reveals=reveals,
-            )
-        except services.LotteryRefused as error:
-            _refused(error)
-        else:
-            db.session.commit()
+            ),
+        )
     return _back(listing_id)
 
 
@@ -289,14 +290,6 @@ def draw(listing_id: int) -> Response:
 def publish(listing_id: int) -> Response:
     if not ActionForm().validate():
         abort(400)
-    try:
-        services.publish(db.session, listing_id, current_user, utcnow())
-    except services.LotteryRefused as error:
-        if error.code == "self_check_failed":
-            db.session.commit()  # keep the logged refusal
-            flash(refusal_text(error.code), "error")
-        else:
-            _refused(error)
-        return _back(listing_id)
-    db.session.commit()
-    return _back(listing_id)
+    return _attempt(
+        listing_id, lambda: services.publish(db.session, listing_id, current_user, utcnow())
+    )

@@ -271,3 +271,23 @@ def test_a_draw_left_unfinished_is_resumed_by_the_timer_and_only_when_old(
     resumed = runner.invoke(args=["lottery", "resume"])  # no Redis here: drawn in-process
     assert "1 unfinished draw(s) or correction(s)" in resumed.output
     assert lottery_of(db_session, listing).status is LotteryStatus.DRAWN
+
+
+def test_the_publish_page_keeps_the_logged_refusal_of_a_failed_self_check(
+    app, client, db_session, lottery_listing, staff, monkeypatch
+):
+    listing = lottery_listing
+    services.freeze(db_session, listing.id, staff, utcnow())
+    record_beacon(db_session, listing, staff)
+    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
+    monkeypatch.setattr(services, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
+    with app.app_context():
+        run_draw(lottery.id)
+    base = f"/staff/lottery/{listing.id}"
+    post_form(client, f"{base}/publish", {}, token_from=base)
+    assert "The self-check failed" in flash_of(client, listing)
+    refusals = db_session.scalars(
+        select(LotteryLogEntry).where(LotteryLogEntry.action == "publish")
+    ).all()
+    assert [entry.detail.get("refused") for entry in refusals] == ["self_check_failed"]
+    assert lottery_of(db_session, listing).status is LotteryStatus.DRAWN
