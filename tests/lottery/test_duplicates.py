@@ -25,6 +25,19 @@ def add_duplicate_of_applicant_0(client, db_session, listing) -> str:  # type: i
     return made.public_id
 
 
+def decide(db_session, listing, group, staff, *, kept: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    services.decide_duplicates(
+        db_session,
+        listing.id,
+        group.flagged.rule.value,
+        group.flagged.key,
+        staff,
+        utcnow(),
+        kept=kept,
+        reason=reason,
+    )
+
+
 def test_each_group_is_decided_with_a_reason_and_one_household_keeps_one_entry(
     client, db_session, lottery_listing, staff
 ):
@@ -81,16 +94,7 @@ def test_a_new_duplicate_reopens_a_decided_group_and_decisions_stop_at_the_draw(
     listing = lottery_listing
     add_duplicate_of_applicant_0(client, db_session, listing)
     for group in services.duplicate_groups(db_session, listing.id):
-        services.decide_duplicates(
-            db_session,
-            listing.id,
-            group.flagged.rule.value,
-            group.flagged.key,
-            staff,
-            utcnow(),
-            kept="",
-            reason="Two families",
-        )
+        decide(db_session, listing, group, staff, kept="", reason="Two families")
     assert all(g.decision for g in services.duplicate_groups(db_session, listing.id))
     third = add_duplicate_of_applicant_0(client, db_session, listing)
     reopened = services.duplicate_groups(db_session, listing.id)
@@ -101,16 +105,7 @@ def test_a_new_duplicate_reopens_a_decided_group_and_decisions_stop_at_the_draw(
     lottery = services.request_draw(db_session, listing.id, staff, utcnow())
     group = reopened[0]
     with pytest.raises(services.LotteryRefused, match="retract_first"):
-        services.decide_duplicates(
-            db_session,
-            listing.id,
-            group.flagged.rule.value,
-            group.flagged.key,
-            staff,
-            utcnow(),
-            kept="",
-            reason="Too late",
-        )
+        decide(db_session, listing, group, staff, kept="", reason="Too late")
     assert lottery.status is LotteryStatus.DRAWING
 
 
@@ -123,25 +118,9 @@ def test_groups_sharing_an_application_must_agree_on_who_stays(
     assert len(groups) >= 2  # same email and same address, at least
     original = next(member for member in groups[0].members if member != duplicate)
     first, second = groups[0], groups[1]
-    services.decide_duplicates(
-        db_session,
-        listing.id,
-        first.flagged.rule.value,
-        first.flagged.key,
-        staff,
-        utcnow(),
-        kept=original,
-        reason="Same family",
-    )
+    decide(db_session, listing, first, staff, kept=original, reason="Same family")
     with pytest.raises(services.LotteryRefused, match="conflicting_decision"):
-        services.decide_duplicates(
-            db_session,
-            listing.id,
-            second.flagged.rule.value,
-            second.flagged.key,
-            staff,
-            utcnow(),
-            kept=duplicate,
-            reason="Same family, the other one",
+        decide(
+            db_session, listing, second, staff, kept=duplicate, reason="Same family, the other one"
         )
     assert services.left_out_as_duplicates(db_session, listing.id) == {duplicate}
