@@ -7,12 +7,13 @@ entry in the same transaction and flushes; the caller commits. The draw itself i
 
 from __future__ import annotations
 
+import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import ColumnElement, func, select
 
@@ -40,6 +41,7 @@ from housing.lottery.verify import (
     manifest_hash,
     required_round,
 )
+from housing.storage import Storage, StorageError
 
 DUPLICATE_RULE = (
     "one application per household: applications sharing a household member's normalized "
@@ -283,8 +285,7 @@ def decide_duplicates(
         session.add(decision)
     decision.members = group.members
     decision.kept = kept
-    _sign(decision, reason, actor, now)
-    session.flush()
+    _sign(session, decision, reason, actor, now)
     log.append(
         session,
         "duplicate_decision",
@@ -303,14 +304,17 @@ def decide_duplicates(
 
 
 def _sign(
+    session: AnySession,
     decision: DuplicateDecision | PreferenceDecision,
     reason: str,
     actor: User | None,
     now: datetime,
 ) -> None:
+    """Who decided, when and why; written now, before the log entry that records it."""
     decision.reason = reason
     decision.decided_by = actor.id if actor is not None else None
     decision.decided_at = now
+    session.flush()
 
 
 def freeze(
@@ -881,8 +885,7 @@ def decide_claim(
         decision = PreferenceDecision(application_id=application.id, preference_code=code)
         session.add(decision)
     decision.valid = valid
-    _sign(decision, reason, actor, now)
-    session.flush()
+    _sign(session, decision, reason, actor, now)
     log.append(
         session,
         "preference_validation",
@@ -941,6 +944,39 @@ def _revise(
     log.append(session, "revise", now, listing_id=lottery.listing_id, actor=actor, detail=detail)
     session.flush()
     return run
+
+
+def kept_file(
+    session: AnySession,
+    storage: Storage,
+    run: LotteryRun,
+    name: str,
+    make: Callable[[], bytes],
+    *,
+    suffix: str,
+) -> BinaryIO:
+    """A published version's file (its bundle, a PDF), made on first request and kept in
+    storage: a version never changes once published, and a million entrants take seconds to
+    lay out. One request makes it; one arriving meanwhile waits on the row lock and then reads
+    that copy. The caller commits."""
+    for attempt in ("kept", "made meanwhile"):
+        key = (run.files or {}).get(name)
+        if key:
+            try:
+                return storage.open(key)
+            except StorageError:
+                pass  # made again below
+        if attempt == "kept":
+            session.scalars(
+                select(LotteryRun)
+                .where(LotteryRun.id == run.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).one()
+    data = make()
+    run.files = {**(run.files or {}), name: storage.save(io.BytesIO(data), suffix=suffix)}
+    session.flush()
+    return io.BytesIO(data)
 
 
 def published_runs(session: AnySession, listing_id: int) -> list[LotteryRun]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import unicodedata
 from collections.abc import Callable
@@ -41,7 +40,7 @@ from housing.lottery.printable import (
 )
 from housing.lottery.verify import GENERAL_LIST
 from housing.lottery.wording import described_rule, list_name, run_kind_text, status_text
-from housing.storage import Storage, StorageError
+from housing.storage import Storage
 
 lottery_public = Blueprint("lottery_public", __name__, template_folder="templates")
 
@@ -108,32 +107,12 @@ def _lottery_numbers(listing_id: int) -> dict[str, str]:
 def _kept_file(
     run: LotteryRun, name: str, mimetype: str, download_name: str, make: Callable[[], bytes]
 ) -> Response:
-    """A published version's file, made on first request and kept in storage: a version never
-    changes once published, and a million entrants take seconds to lay out."""
     storage: Storage = current_app.extensions["storage"]
-    for attempt in ("kept", "made meanwhile"):
-        key = (run.files or {}).get(name)
-        if key:
-            try:
-                stream = storage.open(key)
-            except StorageError:
-                pass  # made again below
-            else:
-                db.session.commit()  # ends the lock, if this request took it
-                return send_file(stream, mimetype=mimetype, download_name=download_name)
-        if attempt == "kept":
-            # One request makes it; one arriving meanwhile waits here, then serves that copy.
-            db.session.scalars(
-                select(LotteryRun)
-                .where(LotteryRun.id == run.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).one()
-    data = make()
-    key = storage.save(io.BytesIO(data), suffix=PurePath(download_name).suffix)
-    run.files = {**(run.files or {}), name: key}
+    stream = services.kept_file(
+        db.session, storage, run, name, make, suffix=PurePath(download_name).suffix
+    )
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=mimetype, download_name=download_name)
+    return send_file(stream, mimetype=mimetype, download_name=download_name)
 
 
 @lottery_public.get("/listings/<int:listing_id>/lottery/results.json")
