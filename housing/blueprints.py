@@ -19,6 +19,7 @@ from housing.listings.review_views import listing_reviews
 from housing.listings.views import listings
 from housing.lottery.staff_views import lottery_staff
 from housing.lottery.views import lottery_public
+from housing.notifications.staff_views import notifications_staff
 from housing.notifications.views import notifications
 from housing.site import site
 
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     staff_accounts,
     lottery_staff,
     lottery_public,
+    notifications_staff,
     api,
 )
 

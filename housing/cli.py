@@ -30,6 +30,7 @@ def _lottery_step(action: str, listing_id: int, **options: str) -> None:
     from housing.lottery import services
     from housing.lottery.tasks import run_draw
     from housing.lottery.wording import refusal_text
+    from housing.notifications.tasks import send_after_commit
 
     try:
         if action == "freeze":
@@ -54,6 +55,7 @@ def _lottery_step(action: str, listing_id: int, **options: str) -> None:
         click.echo(refusal_text(error.code, error.detail), err=True)
         sys.exit(1)
     db.session.commit()
+    send_after_commit()
     lottery = services.get_lottery(db.session, listing_id)
     click.echo(f"Listing {listing_id}: lottery {lottery.status.value}.")
 
@@ -145,10 +147,10 @@ def create_account_command(email: str, name: str, role: str) -> None:
     )
     db.session.add(user)
     db.session.flush()
-    message = emails.queue_password_link(db.session, user)
+    emails.queue_password_link(db.session, user)
     record(db.session, None, "user.created", "user", user.id, {"role": role, "by": "command line"})
     db.session.commit()
-    send_after_commit([message.id])
+    send_after_commit()
     click.echo(f"Created {role} account {user.email}; a link to choose a password was sent.")
 
 
@@ -164,9 +166,11 @@ def sweep_command() -> None:
 def load_demo_command() -> None:
     """Load the demo listings; safe to run again (nothing is added twice)."""
     from housing.demo import load_demo
+    from housing.notifications.tasks import send_after_commit
 
     added = load_demo(db.session, current_app.extensions["storage"], utcnow())
     db.session.commit()
+    send_after_commit()  # the demo lottery's results, announced to its made-up applicants
     click.echo(
         "Demo data ready: added {charts} AMI chart(s), {preferences} preference(s), "
         "{listings} listing(s).".format(**added)

@@ -16,9 +16,25 @@ class MailConfig:
     port: int = 25
     username: str | None = None
     password: str | None = None
+    # STARTTLS on a plain connection, or TLS from the first byte (port 465); not both.
     use_tls: bool = False
+    use_ssl: bool = False
+    # Seconds to wait on the server for any one step before counting the attempt as failed.
+    timeout: float = 20.0
     sender: str = "Housing Portal <no-reply@housing.invalid>"
     # Without a mail host, messages are written to this folder instead of sent.
+    folder: Path | None = None
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    """Text messages: an HTTP provider when ``url`` is set, otherwise a folder of records."""
+
+    url: str | None = None
+    username: str | None = None
+    password: str | None = None
+    sender: str = ""
+    timeout: float = 10.0
     folder: Path | None = None
 
 
@@ -38,6 +54,7 @@ class Config:
     migrations_folder: Path = PROJECT_ROOT / "migrations"
     default_timezone: str = "America/Los_Angeles"
     mail: MailConfig = field(default_factory=MailConfig)
+    sms: SmsConfig = field(default_factory=SmsConfig)
     testing: bool = False
     prefer_https: bool = False
     sql_echo: bool = False
@@ -81,16 +98,30 @@ class Config:
                 port=int(env.get("MAIL_PORT", "25")),
                 username=env.get("MAIL_USERNAME") or None,
                 password=env.get("MAIL_PASSWORD") or None,
-                use_tls=env.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"},
+                use_tls=_flag(env, "MAIL_USE_TLS"),
+                use_ssl=_flag(env, "MAIL_USE_SSL"),
+                timeout=float(env.get("MAIL_TIMEOUT", "20")),
                 sender=env.get("MAIL_SENDER", MailConfig.sender),
             ),
-            prefer_https=env.get("PREFER_HTTPS", "").lower() in {"1", "true", "yes"},
+            sms=SmsConfig(
+                url=(env.get("SMS_URL") or "").rstrip("/") or None,
+                username=env.get("SMS_USERNAME") or None,
+                password=env.get("SMS_PASSWORD") or None,
+                sender=env.get("SMS_SENDER", ""),
+                timeout=float(env.get("SMS_TIMEOUT", "10")),
+                folder=None if env.get("SMS_URL") else instance / "sms",
+            ),
+            prefer_https=_flag(env, "PREFER_HTTPS"),
             public_url=env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
             queue_prefix=env.get("HOUSING_QUEUE_PREFIX", ""),
             page_cache_seconds=int(env.get("PAGE_CACHE_SECONDS", "20")),
             rate_limits_enabled=env.get("RATE_LIMITS", "on").lower() not in {"off", "0", "false"},
             beacon_url=(env.get("BEACON_URL") or "").rstrip("/") or None,
         )
+
+
+def _flag(env: os._Environ[str] | dict[str, str], name: str) -> bool:
+    return env.get(name, "").lower() in {"1", "true", "yes"}
 
 
 def _development_secret(instance: Path) -> str:

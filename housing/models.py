@@ -12,7 +12,7 @@ from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.models import Listing, ListingDocument, ListingEvent, Unit
 from housing.listings.preferences import ListingPreference, Preference
 from housing.lottery.models import Lottery, LotteryLogEntry, LotteryRank, LotteryRun
-from housing.notifications.models import OutboundMessage
+from housing.notifications.models import Broadcast, MessageEvent, OutboundMessage
 
 __all__ = [
     "ActivityEntry",
@@ -21,6 +21,7 @@ __all__ = [
     "Application",
     "ApplicationDocument",
     "ApplicationVersion",
+    "Broadcast",
     "DuplicateKey",
     "Listing",
     "ListingDocument",
@@ -31,6 +32,7 @@ __all__ = [
     "LotteryLogEntry",
     "LotteryRank",
     "LotteryRun",
+    "MessageEvent",
     "OutboundMessage",
     "PartnerAssignment",
     "Preference",

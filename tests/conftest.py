@@ -22,7 +22,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from housing import create_app
-from housing.config import PROJECT_ROOT, Config, MailConfig
+from housing.config import PROJECT_ROOT, Config, MailConfig, SmsConfig
 from housing.extensions import db, limiter
 from tests import factories
 
@@ -75,6 +75,7 @@ def make_config(database_url: str, storage: Path, **overrides: object) -> Config
         "storage_folder": storage,
         "testing": True,
         "page_cache_seconds": 0,
+        "sms": SmsConfig(folder=storage / "sms"),
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]

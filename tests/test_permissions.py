@@ -25,6 +25,7 @@ from housing.listings.models import (
     ListingStatus,
 )
 from housing.lottery.services import preregister
+from housing.notifications.models import Channel, MessageState, OutboundMessage
 from tests.accounts.helpers import sign_in_as
 from tests.factories import (
     AmiChartFactory,
@@ -75,6 +76,7 @@ class World:
     open_a: int
     application: str
     application_document: str
+    message: int
 
 
 def build_world(db_session, storage, partner_a, partner_b, applicant) -> World:
@@ -155,7 +157,26 @@ def build_world(db_session, storage, partner_a, partner_b, applicant) -> World:
         open_a=open_a.id,
         application=application.public_id,
         application_document=proof.public_id,
+        message=failed_message(db_session, public.id),
     )
+
+
+def failed_message(db_session, listing_id: int) -> int:  # type: ignore[no-untyped-def]
+    message = OutboundMessage(
+        idempotency_key="permissions-failed",
+        channel=Channel.EMAIL,
+        recipient="nobody@example.org",
+        language="en",
+        template="application_submitted",
+        subject="Subject",
+        body_text="Text",
+        listing_id=listing_id,
+        state=MessageState.FAILED,
+        failure_reason="550 no such mailbox",
+    )
+    db_session.add(message)
+    db_session.flush()
+    return message.id
 
 
 @dataclass(frozen=True)
@@ -317,6 +338,48 @@ MATRIX: list[Row] = [
     Row(
         "lottery_staff.publish", "POST", lambda w: f"/staff/lottery/{w.public}/publish", STAFF_ONLY
     ),
+    # Messages.
+    Row(
+        "notifications_staff.listing_messages",
+        "GET",
+        lambda w: f"/staff/messages/listings/{w.public}",
+        STAFF_ONLY,
+    ),
+    Row("notifications_staff.message", "GET", lambda w: f"/staff/messages/{w.message}", STAFF_ONLY),
+    Row(
+        "notifications_staff.resend",
+        "POST",
+        lambda w: f"/staff/messages/{w.message}/resend",
+        STAFF_ONLY,
+    ),
+    Row(
+        "notifications_staff.letters",
+        "GET",
+        lambda w: f"/staff/messages/listings/{w.public}/letters",
+        STAFF_ONLY,
+    ),
+    Row(
+        "notifications_staff.print_letters",
+        "GET",
+        lambda w: f"/staff/messages/listings/{w.public}/letters/print",
+        STAFF_ONLY,
+    ),
+    Row(
+        "notifications_staff.letters_mailed",
+        "POST",
+        lambda w: f"/staff/messages/listings/{w.public}/letters/mailed",
+        STAFF_ONLY,
+    ),
+    Row("notifications_staff.templates", "GET", lambda w: "/staff/messages/templates", STAFF_ONLY),
+    Row(
+        "notifications_staff.preview",
+        "GET",
+        lambda w: "/staff/messages/templates/results_published/letter/ar",
+        STAFF_ONLY,
+    ),
+    # A reminder link that is not genuine opens nothing, for anyone.
+    Row("notifications.stop_reminders_page", "GET", lambda w: "/reminders/stop/forged", NOBODY),
+    Row("notifications.stop_reminders", "POST", lambda w: "/reminders/stop/forged", NOBODY),
     # Accounts.
     Row("accounts.sign_up", "GET", lambda w: "/account/sign-up", EVERYONE),
     Row("accounts.sign_in", "GET", lambda w: "/account/sign-in", EVERYONE),

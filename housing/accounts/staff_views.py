@@ -51,12 +51,12 @@ def new_user() -> str | Response:
             )
             db.session.add(user)
             db.session.flush()
-            message = emails.queue_password_link(db.session, user)
+            emails.queue_password_link(db.session, user)
             record(
                 db.session, current_user, "user.created", "user", user.id, {"role": user.role.value}
             )
             db.session.commit()
-            send_after_commit([message.id])
+            send_after_commit()
             flash(_("Account created. We emailed a link to choose a password."), "success")
             return redirect(url_for("staff_accounts.edit_user", user_id=user.id))
     return render_template("staff/new_user.html", form=form)

@@ -66,11 +66,11 @@ def sign_up() -> str | Response:
         else:
             user = result.user
             if result.created:
-                message = emails.queue_confirmation(db.session, user)
+                emails.queue_confirmation(db.session, user)
             else:
-                message = emails.queue_existing_account_notice(db.session, user)
+                emails.queue_existing_account_notice(db.session, user)
             db.session.commit()
-            send_after_commit([message.id])
+            send_after_commit()
             return render_template("accounts/check_email.html", email=user.email)
     return render_template("accounts/sign_up.html", form=form)
 
@@ -223,9 +223,9 @@ def forgot_password() -> str:
     if form.validate_on_submit():
         user = services.find_user_by_email(db.session, form.email.data or "")
         if user is not None and not user.disabled:
-            message = emails.queue_password_link(db.session, user)
+            emails.queue_password_link(db.session, user)
             db.session.commit()
-            send_after_commit([message.id])
+            send_after_commit()
         # The same answer whether or not the account exists.
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/forgot_password.html", form=form)

@@ -77,7 +77,7 @@ def application_json(application: Application) -> dict[str, Any]:
 
 def _submitted(submission: services.Submission) -> tuple[Response, int]:
     db.session.commit()
-    send_after_commit(list(submission.message_ids))
+    send_after_commit()
     return jsonify(application_json(submission.application)), 201
 
 

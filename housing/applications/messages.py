@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
 
 from housing.accounts import tokens
 from housing.accounts.emails import external_url
-from housing.applications.models import Application
+from housing.applications.models import Application, ApplicationStatus
 from housing.db_types import AnySession
-from housing.notifications.models import OutboundMessage
-from housing.notifications.services import queue_email
+from housing.listings.models import Listing, ListingStatus
+from housing.notifications.contacts import contacts
+from housing.notifications.models import Channel, MessageState, OutboundMessage
+from housing.notifications.services import queue
 
 # A link in an applicant's email opens their application without an account for this long.
 ACCESS_LINK_AGE = timedelta(days=60)
@@ -43,51 +47,155 @@ def access_link(application: Application) -> str:
     )
 
 
-def _recipient(application: Application) -> str | None:
-    """The applicant's email address, if it is one; a draft may still hold anything typed."""
-    you = application.answers.get("applicant") or {}
-    email = you.get("email")
-    if you.get("no_email") or not isinstance(email, str) or not email.strip():
-        return None
-    try:
-        return str(validate_email(email.strip(), check_deliverability=False).normalized)
-    except EmailNotValidError:
-        return None
+def _answers(application: Application) -> Mapping[str, Any]:
+    """What the applicant last gave: the submitted answers, or the draft's."""
+    return application.submitted_answers or application.answers or {}
+
+
+def _context(application: Application, **extra: object) -> dict[str, Any]:
+    you = _answers(application).get("applicant") or {}
+    return {
+        "listing_id": application.listing_id,
+        "name": str(you.get("first_name") or ""),
+        "application_number": application.public_id,
+        "lottery_number": application.lottery_number,
+        "link": access_link(application),
+        **extra,
+    }
 
 
 def _queue(
-    session: AnySession, application: Application, template: str, **context: object
-) -> OutboundMessage | None:
-    recipient = _recipient(application)
-    if recipient is None:
-        return None
-    you = application.answers.get("applicant") or {}
-    return queue_email(
-        session,
-        to=recipient,
-        template=template,
-        language=application.language,
-        context={
-            "name": str(you.get("first_name") or ""),
-            "listing_name": application.listing.name,
-            "application_number": application.public_id,
-            "lottery_number": application.lottery_number,
-            "link": access_link(application),
-            **context,
-        },
-        user_id=application.user_id,
-    )
+    session: AnySession,
+    application: Application,
+    template: str,
+    *,
+    letter: bool = False,
+    channels: frozenset[Channel] = frozenset(Channel),
+    key: str | None = None,
+    state: MessageState = MessageState.PENDING,
+    **extra: object,
+) -> list[OutboundMessage]:
+    """One message per channel the applicant hears on, in their language."""
+    context = _context(application, **extra)
+    return [
+        queue(
+            session,
+            channel=channel,
+            to=address,
+            template=template,
+            language=application.language,
+            context=context,
+            user_id=application.user_id,
+            listing_id=application.listing_id,
+            application_id=application.id,
+            key=f"{key}-{channel.value}" if key else None,
+            state=state,
+        )
+        for channel, address in contacts(_answers(application), letter=letter)
+        if channel in channels
+    ]
 
 
 def queue_submitted(
     session: AnySession, application: Application, *, updated: bool
-) -> OutboundMessage | None:
+) -> list[OutboundMessage]:
     return _queue(session, application, "application_submitted", updated=updated)
 
 
-def queue_withdrawn(session: AnySession, application: Application) -> OutboundMessage | None:
+def queue_withdrawn(session: AnySession, application: Application) -> list[OutboundMessage]:
     return _queue(session, application, "application_withdrawn")
 
 
-def queue_resume_link(session: AnySession, application: Application) -> OutboundMessage | None:
-    return _queue(session, application, "application_resume")
+def queue_resume_link(
+    session: AnySession, application: Application, *, email_only: bool = False
+) -> list[OutboundMessage]:
+    channels = frozenset({Channel.EMAIL}) if email_only else frozenset(Channel)
+    return _queue(session, application, "application_resume", channels=channels)
+
+
+def queue_claim_decided(
+    session: AnySession,
+    application: Application,
+    *,
+    preference: str,
+    valid: bool,
+    reason: str,
+    decided_at: datetime,
+) -> list[OutboundMessage]:
+    """The applicant hears whether a preference they claimed was accepted, and why not."""
+    return _queue(
+        session,
+        application,
+        "claim_decided",
+        letter=True,
+        preference=preference,
+        valid=valid,
+        reason=reason,
+        decided_on=decided_at.isoformat(),
+    )
+
+
+# Drafts hear about the deadline once, this long before it.
+REMINDER_AHEAD = timedelta(hours=48)
+REMINDER_PURPOSE = "reminders"
+
+
+def stop_reminders_link(application: Application) -> str:
+    token = tokens.make_token(REMINDER_PURPOSE, {"a": application.public_id})
+    return external_url("notifications.stop_reminders", token=token)
+
+
+def read_stop_reminders_token(token: str) -> str:
+    payload = tokens.read_token(
+        REMINDER_PURPOSE, token, max_age_seconds=int(ACCESS_LINK_AGE.total_seconds())
+    )
+    if not isinstance(payload.get("a"), str):
+        raise tokens.InvalidToken(REMINDER_PURPOSE)
+    return str(payload["a"])
+
+
+def queue_deadline_reminders(session: AnySession, now: datetime) -> list[OutboundMessage]:
+    """Remind every unfinished draft of a listing whose deadline is less than two days away,
+    once per deadline; an applicant who asked for no reminders gets a suppressed message."""
+    drafts = session.scalars(
+        select(Application)
+        .join(Listing, Listing.id == Application.listing_id)
+        .where(
+            Application.status == ApplicationStatus.DRAFT,
+            Listing.status.in_((ListingStatus.APPROVED, ListingStatus.OPEN)),
+            Listing.application_due_at > now,
+            Listing.application_due_at <= now + REMINDER_AHEAD,
+        )
+        .order_by(Application.id)
+    ).all()
+    if not drafts:
+        return []
+    keys = {
+        application.id: f"reminder-{application.id}-{application.listing.application_due_at:%Y%m%d%H%M}"
+        for application in drafts
+    }
+    already = set(
+        session.scalars(
+            select(OutboundMessage.application_id).where(
+                OutboundMessage.template == "deadline_reminder",
+                OutboundMessage.application_id.in_(keys),
+            )
+        )
+    )
+    queued: list[OutboundMessage] = []
+    for application in drafts:
+        if application.id in already:
+            continue
+        queued += _queue(
+            session,
+            application,
+            "deadline_reminder",
+            key=keys[application.id],
+            state=(
+                MessageState.SUPPRESSED
+                if application.reminders_stopped_at is not None
+                else MessageState.PENDING
+            ),
+            unsubscribe=stop_reminders_link(application),
+        )
+    return queued

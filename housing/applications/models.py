@@ -88,6 +88,8 @@ class Application(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The applicant asked for no more deadline reminders (List-Unsubscribe).
+    reminders_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     listing: Mapped[Listing] = relationship()
     documents: Mapped[list[ApplicationDocument]] = relationship(

@@ -370,6 +370,7 @@ def _check_you(checker: _Checker, today: date) -> date | None:
         phone = checker.text(you, "phone", "applicant.phone", maximum=40)
         _check_phone(checker, phone, "applicant.phone")
         checker.choice(you, "phone_type", "applicant.phone_type", PHONE_TYPES, required=False)
+        checker.flag(you, "text_updates", "applicant.text_updates", required=False)
     _check_address(checker, you.get("address"), "applicant.address", home=True)
     if you.get("mailing_address") is not None:
         _check_address(checker, you.get("mailing_address"), "applicant.mailing_address", home=False)

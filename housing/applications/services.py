@@ -418,9 +418,9 @@ def _submit(
     _copy_columns(application, answers)
     _record_version(session, application, action, actor, now, first=first_time)
     _refresh_duplicate_keys(session, application, first=first_time)
-    message = messages.queue_submitted(session, application, updated=not first_time)
+    queued = messages.queue_submitted(session, application, updated=not first_time)
     session.flush()
-    return Submission(application, (message.id,) if message else ())
+    return Submission(application, tuple(message.id for message in queued))
 
 
 def request_digest(answers: Mapping[str, Any]) -> str:
@@ -492,8 +492,8 @@ def withdraw_application(
     application.answers = copy.deepcopy(application.submitted_answers or {})
     _record_version(session, application, "withdrawn", actor, now)
     session.flush()
-    message = messages.queue_withdrawn(session, application)
-    return Submission(application, (message.id,) if message else ())
+    queued = messages.queue_withdrawn(session, application)
+    return Submission(application, tuple(message.id for message in queued))
 
 
 def store_proof(

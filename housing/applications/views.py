@@ -160,7 +160,6 @@ def email_link(listing_id: int) -> str:
     listing = _public_listing_or_404(listing_id)
     form = EmailLinkForm()
     email = (form.email.data or "").strip().lower() if form.validate() else ""
-    message_ids = []
     if email and "\n" not in email and "\r" not in email:
         found = db.session.scalars(
             select(Application)
@@ -171,11 +170,9 @@ def email_link(listing_id: int) -> str:
             .limit(3)
         ).all()
         for application in found:
-            message = messages.queue_resume_link(db.session, application)
-            if message is not None:
-                message_ids.append(message.id)
+            messages.queue_resume_link(db.session, application, email_only=True)
         db.session.commit()
-        send_after_commit(message_ids)
+        send_after_commit()
     return render_template("applications/link_sent.html", listing=listing)
 
 
@@ -368,11 +365,11 @@ def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
 def _saved(application: Application) -> str:
     sent_to = None
     if access_of(application) == "owner" and application.user_id is None:
-        message = messages.queue_resume_link(db.session, application)
-        if message is not None:
+        queued = messages.queue_resume_link(db.session, application)
+        if queued:
             db.session.commit()
-            send_after_commit([message.id])
-            sent_to = message.recipient
+            send_after_commit()
+            sent_to = ", ".join(message.recipient for message in queued)
     private_link = None
     if sent_to is None and application.user_id is None:
         private_link = messages.access_link(application)
@@ -408,9 +405,7 @@ def _review(application: Application) -> str:
 def _submit(application: Application, form: StepForm) -> str | Response | tuple[str, int]:
     actor = current_user if current_user.is_authenticated else None
     try:
-        submission = services.submit_application(
-            db.session, application.public_id, utcnow(), actor=actor
-        )
+        services.submit_application(db.session, application.public_id, utcnow(), actor=actor)
     except services.ApplicationRefused as refusal:
         # Keep the terms answer that was just saved, then show every remaining problem.
         db.session.commit()
@@ -421,7 +416,7 @@ def _submit(application: Application, form: StepForm) -> str | Response | tuple[
         _show_problems(form, refusal.problems)
         return _render_step(application, "terms", form, status=422)
     db.session.commit()
-    send_after_commit(list(submission.message_ids))
+    send_after_commit()
     return redirect(url_for(".confirmation", public_id=application.public_id))
 
 
@@ -463,7 +458,7 @@ def withdraw(public_id: str) -> str | Response:
     form = FlaskForm()
     if request.method == "POST" and form.validate():
         try:
-            submission = services.withdraw_application(
+            services.withdraw_application(
                 db.session,
                 public_id,
                 utcnow(),
@@ -474,7 +469,7 @@ def withdraw(public_id: str) -> str | Response:
             flash(_("This application can no longer be withdrawn."), "error")
         else:
             db.session.commit()
-            send_after_commit(list(submission.message_ids))
+            send_after_commit()
             flash(_("Your application was withdrawn."), "success")
         return redirect(url_for(".show", public_id=public_id))
     return render_template("applications/withdraw.html", application=application, form=form)

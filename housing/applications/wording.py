@@ -35,6 +35,7 @@ LABELS: dict[str, LazyString] = {
     "phone": _l("Phone number"),
     "no_phone": _l("I do not have a phone number"),
     "phone_type": _l("Kind of phone"),
+    "text_updates": _l("Also send me text messages about this application (cell phones only)"),
     "street": _l("Street address"),
     "unit": _l("Apartment or unit (optional)"),
     "city": _l("City"),

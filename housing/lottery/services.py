@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import ColumnElement, func, select
 
 from housing.accounts.models import User
+from housing.applications import messages
 from housing.applications.duplicates import DuplicateRule
 from housing.applications.models import (
     Application,
@@ -41,6 +42,7 @@ from housing.lottery.verify import (
     manifest_hash,
     required_round,
 )
+from housing.notifications.services import start_broadcast
 from housing.storage import Storage, StorageError
 
 DUPLICATE_RULE = (
@@ -788,8 +790,28 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
         actor=actor,
         detail={"run": run.number, "result_sha256": run.result_sha256},
     )
+    names = preference_names(lottery.listing)
+    start_broadcast(
+        session,
+        key=f"results:{run.id}",
+        listing_id=listing_id,
+        template="results_published",
+        context={
+            "run_id": run.id,
+            "lists": [
+                [entry["code"], names.get(entry["code"], entry["code"])]
+                for entry in lottery.rules["preferences"]
+            ],
+            "entrants": lottery.entrant_count,
+            "published_on": now.isoformat(),
+        },
+    )
     session.flush()
     return run
+
+
+def preference_names(listing: Listing) -> dict[str, str]:
+    return {choice.preference.code: choice.preference.name for choice in listing.preferences}
 
 
 def retract(
@@ -898,6 +920,14 @@ def decide_claim(
             "valid": valid,
             "reason": reason,
         },
+    )
+    messages.queue_claim_decided(
+        session,
+        application,
+        preference=preference_names(lottery.listing).get(code, ""),
+        valid=valid,
+        reason=reason,
+        decided_at=now,
     )
     if lottery.status in (LotteryStatus.DRAWN, LotteryStatus.PUBLISHED):
         lottery.revision_pending = True  # the job writing the new version takes it from here

@@ -46,6 +46,7 @@ from housing.lottery.wording import (
     run_kind_text,
     status_text,
 )
+from housing.notifications.tasks import send_after_commit
 
 lottery_staff = Blueprint(
     "lottery_staff", __name__, url_prefix="/staff/lottery", template_folder="templates"
@@ -79,6 +80,7 @@ def _attempt(listing_id: int, action: Callable[[], object]) -> Response:
         _refused(error)
     else:
         db.session.commit()
+        send_after_commit()  # results announced, claim decisions told
     return _back(listing_id)
 
 
@@ -251,6 +253,7 @@ def decide_claim(listing_id: int) -> Response:
         return _back(listing_id)
     pending, lottery_id = lottery.revision_pending, lottery.id
     db.session.commit()
+    send_after_commit()  # the applicant hears of the decision
     flash(_("Saved."), "success")
     if pending:
         # Without Redis this writes the new version here and now; with Redis down it waits

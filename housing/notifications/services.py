@@ -1,27 +1,155 @@
-"""Writing messages into the outbox and turning them into email."""
+"""Writing messages into the outbox, rendering them, and what staff do with them."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from sqlalchemy import func, select, update
 
-from housing.db_types import AnySession
-from housing.notifications.models import Channel, OutboundMessage
+from housing.accounts.models import User
+from housing.db_types import AnySession, utcnow
+from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
+from housing.listings.models import Listing
+from housing.notifications.models import (
+    Broadcast,
+    Channel,
+    MessageEvent,
+    MessageState,
+    OutboundMessage,
+)
+
+# Ids written in the current transaction, for ``tasks.send_after_commit`` to hand out.
+OUTBOX_KEY = "outbox_messages"
+BROADCASTS_KEY = "outbox_broadcasts"
 
 
-def render_email(template: str, language: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of a template in a language."""
+# Every message template and the channels it is written for.
+TEMPLATE_CHANNELS: dict[str, tuple[Channel, ...]] = {
+    "application_submitted": (Channel.EMAIL, Channel.SMS),
+    "application_resume": (Channel.EMAIL, Channel.SMS),
+    "application_withdrawn": (Channel.EMAIL, Channel.SMS),
+    "deadline_reminder": (Channel.EMAIL, Channel.SMS),
+    "results_published": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
+    "claim_decided": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
+    "confirm_email": (Channel.EMAIL,),
+    "password_reset": (Channel.EMAIL,),
+    "sign_up_existing": (Channel.EMAIL,),
+}
+
+
+class MessageRefused(Exception):
+    """A staff action on a message that its state does not allow."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def _listing_facts(session: AnySession, listing_id: int, language: str) -> dict[str, Any]:
+    """What a message says about its listing, in the reader's language where it is data."""
+    from housing.accounts.emails import external_url  # that module writes into this one
+
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        return {}
+    return {
+        "lookup": external_url("lottery_public.lookup", listing_id=listing_id),
+        "listing_name": listing.localized("name", language),
+        "office_hours": listing.localized("office_hours", language),
+        "agent_name": listing.leasing_agent_name,
+        "agent_phone": listing.leasing_agent_phone,
+        "agent_email": listing.leasing_agent_email,
+        "due_at": listing.application_due_at,
+        "timezone": listing.timezone,
+    }
+
+
+def render(
+    session: AnySession,
+    channel: Channel,
+    template: str,
+    language: str,
+    context: Mapping[str, Any],
+) -> Rendered:
+    """A message in a language; a letter reads like the email, on paper."""
+    language = language if language in LOCALE_CODES else DEFAULT_LOCALE
+    values: dict[str, Any] = {"parse_iso": datetime.fromisoformat, **context}
+    if isinstance(context.get("listing_id"), int):
+        values = {**_listing_facts(session, context["listing_id"], language), **values}
     with force_locale(language):
-        subject = render_template(f"notifications/email/{template}.subject.txt", **context)
-        text = render_template(f"notifications/email/{template}.txt", **context)
-        html = render_template(f"notifications/email/{template}.html", **context)
-    return " ".join(subject.split()), text, html
+        if channel is Channel.SMS:
+            text = render_template(f"notifications/sms/{template}.txt", **values)
+            return Rendered("", " ".join(text.split()), "")
+        subject = render_template(f"notifications/email/{template}.subject.txt", **values)
+        text = render_template(f"notifications/email/{template}.txt", **values)
+        html = render_template(f"notifications/email/{template}.html", **values)
+    # One line, whatever a listing's name holds: no header can be smuggled into the subject.
+    return Rendered(" ".join(subject.split()), text, html)
+
+
+def rendered(session: AnySession, message: OutboundMessage) -> Rendered:
+    """What the message says (or said): stored, or rendered again from its context."""
+    if message.is_rendered or message.context is None:
+        return Rendered(message.subject, message.body_text, message.body_html)
+    context: dict[str, Any] = {"listing_id": message.listing_id}
+    if message.broadcast_id is not None:
+        broadcast = session.get(Broadcast, message.broadcast_id)
+        context.update(broadcast.context if broadcast is not None else {})
+    context.update(message.context)
+    return render(session, message.channel, message.template, message.language, context)
+
+
+def queue(
+    session: AnySession,
+    *,
+    channel: Channel,
+    to: str,
+    template: str,
+    language: str,
+    context: Mapping[str, Any],
+    user_id: int | None = None,
+    listing_id: int | None = None,
+    application_id: int | None = None,
+    key: str | None = None,
+    state: MessageState = MessageState.PENDING,
+) -> OutboundMessage:
+    """Record a message for delivery once the caller's transaction commits."""
+    content = render(session, channel, template, language, context)
+    message = OutboundMessage(
+        idempotency_key=key or secrets.token_hex(16),
+        channel=channel,
+        recipient=to,
+        language=language,
+        template=template,
+        subject=content.subject,
+        body_text=content.text,
+        body_html=content.html,
+        context=dict(context),
+        user_id=user_id,
+        listing_id=listing_id,
+        application_id=application_id,
+        state=state,
+    )
+    session.add(message)
+    session.flush()
+    if state is MessageState.PENDING and channel is not Channel.LETTER:
+        session.info.setdefault(OUTBOX_KEY, []).append(message.id)
+    return message
 
 
 def queue_email(
@@ -33,35 +161,191 @@ def queue_email(
     context: Mapping[str, Any],
     user_id: int | None = None,
 ) -> OutboundMessage:
-    """Record an email for delivery once the caller's transaction commits."""
-    subject, text, html = render_email(template, language, context)
-    message = OutboundMessage(
-        idempotency_key=secrets.token_hex(16),
+    return queue(
+        session,
         channel=Channel.EMAIL,
-        recipient=to,
-        language=language,
+        to=to,
         template=template,
-        subject=subject,
-        body_text=text,
-        body_html=html,
+        language=language,
+        context=context,
         user_id=user_id,
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
-def as_email(message: OutboundMessage) -> EmailMessage:
-    sender = current_app.config["HOUSING"].mail.sender
+def as_email(message: OutboundMessage, content: Rendered) -> EmailMessage:
+    """The message as an email; refuses (ValueError) a recipient that could add a header."""
+    if any(char in message.recipient for char in "\r\n,;<>"):
+        raise ValueError("the recipient is not one plain address")
+    config = current_app.config["HOUSING"]
     email = EmailMessage()
-    email["From"] = sender
+    email["From"] = config.mail.sender
     email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["Subject"] = content.subject
     # The idempotency key names the message, so a resend is recognisable as the same one.
-    email["Message-ID"] = make_msgid(idstring=message.idempotency_key, domain="housing.invalid")
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    email["Message-ID"] = message_id_of(message)
+    context = message.context or {}
+    if isinstance(context.get("unsubscribe"), str):
+        email["List-Unsubscribe"] = f"<{context['unsubscribe']}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.set_content(content.text)
+    if content.html:
+        email.add_alternative(content.html, subtype="html")
     # Set after the body: setting content replaces every Content-* header.
     email["Content-Language"] = message.language.replace("_", "-")
     return email
+
+
+def message_id_of(message: OutboundMessage) -> str:
+    """The same for every copy of one message, so a copy sent again is known for one."""
+    host = urlsplit(current_app.config["HOUSING"].public_url).hostname or "localhost"
+    return f"<{message.idempotency_key}@{host}>"
+
+
+def log_event(
+    session: AnySession,
+    message: OutboundMessage,
+    event: str,
+    detail: str = "",
+    actor: User | None = None,
+    at: datetime | None = None,
+) -> None:
+    session.add(
+        MessageEvent(
+            message_id=message.id,
+            event=event,
+            detail=detail,
+            actor_id=actor.id if actor is not None else None,
+            at=at or utcnow(),
+        )
+    )
+
+
+def start_broadcast(
+    session: AnySession, *, key: str, listing_id: int, template: str, context: Mapping[str, Any]
+) -> Broadcast:
+    """Announce an event to everyone it concerns; the messages are written by a job."""
+    existing = session.scalars(select(Broadcast).where(Broadcast.key == key)).first()
+    if existing is not None:
+        return existing
+    broadcast = Broadcast(key=key, listing_id=listing_id, template=template, context=dict(context))
+    session.add(broadcast)
+    session.flush()
+    session.info.setdefault(BROADCASTS_KEY, []).append(broadcast.id)
+    return broadcast
+
+
+def resend(session: AnySession, message_id: int, actor: User) -> OutboundMessage:
+    """Try a failed message again from the start, as the same message."""
+    message = session.get(OutboundMessage, message_id)
+    if message is None:
+        raise MessageRefused("no_such_message")
+    if message.state is not MessageState.FAILED or message.channel is Channel.LETTER:
+        raise MessageRefused("not_failed")
+    message.state = MessageState.PENDING
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    log_event(session, message, "resend", actor=actor)
+    session.flush()
+    session.info.setdefault(OUTBOX_KEY, []).append(message.id)
+    return message
+
+
+def mark_letters_mailed(
+    session: AnySession, listing_id: int, message_ids: list[int], actor: User
+) -> int:
+    """Staff posted these letters. Only this listing's letters still waiting are marked."""
+    now = utcnow()
+    letters = session.scalars(
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.id.in_(message_ids),
+            OutboundMessage.listing_id == listing_id,
+            OutboundMessage.channel == Channel.LETTER,
+            OutboundMessage.state == MessageState.PENDING,
+        )
+        .with_for_update()
+    ).all()
+    for letter in letters:
+        letter.state = MessageState.SENT
+        letter.sent_at = now
+        log_event(session, letter, "mailed", actor=actor, at=now)
+    session.flush()
+    return len(letters)
+
+
+def progress(session: AnySession, listing_id: int) -> dict[tuple[str, Channel], dict[str, int]]:
+    """How many of each kind of message to this listing's applicants are in each state."""
+    rows = session.execute(
+        select(
+            OutboundMessage.template,
+            OutboundMessage.channel,
+            OutboundMessage.state,
+            func.count(),
+        )
+        .where(OutboundMessage.listing_id == listing_id)
+        .group_by(OutboundMessage.template, OutboundMessage.channel, OutboundMessage.state)
+    ).all()
+    counts: dict[tuple[str, Channel], dict[str, int]] = {}
+    for template, channel, state, count in rows:
+        counts.setdefault((template, channel), {})[state.value] = count
+    return counts
+
+
+def broadcasts_in_progress(session: AnySession, listing_id: int) -> list[Broadcast]:
+    return list(
+        session.scalars(
+            select(Broadcast)
+            .where(Broadcast.listing_id == listing_id)
+            .order_by(Broadcast.id.desc())
+        )
+    )
+
+
+def release_stale(session: AnySession, older_than: datetime) -> int:
+    """Messages a dead worker left "sending" go back to the queue (sent again: the peer may
+    have taken them, so the copy carries the same Message-ID)."""
+    stale = session.scalars(
+        select(OutboundMessage.id).where(
+            OutboundMessage.state == MessageState.SENDING,
+            OutboundMessage.next_attempt_at <= older_than,
+        )
+    ).all()
+    if stale:
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id.in_(stale), OutboundMessage.state == MessageState.SENDING)
+            .values(state=MessageState.PENDING)
+        )
+        for message_id in stale:
+            session.add(MessageEvent(message_id=message_id, event="interrupted"))
+    return len(stale)
+
+
+def sample_context(now: datetime) -> dict[str, Any]:
+    """Made-up values for previewing every template."""
+    config = current_app.config["HOUSING"]
+    return {
+        "name": "Maria",
+        "listing_name": "Sample Apartments",
+        "office_hours": "Monday to Friday, 9:00 to 17:00",
+        "agent_name": "Leasing office",
+        "agent_phone": "(415) 555-0100",
+        "agent_email": "leasing@example.org",
+        "due_at": now + timedelta(days=2),
+        "timezone": config.default_timezone,
+        "application_number": "A1B2C3D4E5",
+        "lottery_number": "04817",
+        "link": f"{config.public_url}/applications/A1B2C3D4E5",
+        "updated": False,
+        "master_rank": 1234,
+        "entrants": 5678,
+        "lists": [["COP", "Certificate of Preference"]],
+        "list_ranks": {"COP": 12, "general": 1234},
+        "published_on": now.isoformat(),
+        "lookup": f"{config.public_url}/listings/1/lottery/lookup",
+        "preference": "Live or work in the city",
+        "valid": False,
+        "reason": "The proof of address is older than 45 days.",
+        "decided_on": now.isoformat(),
+        "unsubscribe": f"{config.public_url}/reminders/stop/sample",
+    }

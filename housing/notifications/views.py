@@ -1,7 +1,51 @@
-"""The notifications blueprint; it carries the message templates."""
+"""The notifications blueprint: it carries the message templates, and lets an applicant stop
+deadline reminders from the link in one (also as a mail program's one-click unsubscribe)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, render_template
+from sqlalchemy import select
+
+from housing.accounts import tokens
+from housing.applications import messages
+from housing.applications.models import Application
+from housing.db_types import utcnow
+from housing.extensions import csrf, db
 
 notifications = Blueprint("notifications", __name__, template_folder="templates")
+
+
+def _application_of(token: str) -> Application:
+    try:
+        public_id = messages.read_stop_reminders_token(token)
+    except tokens.InvalidToken:
+        abort(404)
+    application = db.session.scalars(
+        select(Application).where(Application.public_id == public_id)
+    ).first()
+    if application is None:
+        abort(404)
+    return application
+
+
+@notifications.get("/reminders/stop/<token>")
+def stop_reminders_page(token: str) -> str:
+    application = _application_of(token)
+    return render_template(
+        "notifications/stop_reminders.html",
+        application=application,
+        stopped=application.reminders_stopped_at is not None,
+        token=token,
+    )
+
+
+@notifications.post("/reminders/stop/<token>")
+@csrf.exempt  # the signed link is the permission; mail programs post here without a page
+def stop_reminders(token: str) -> str:
+    application = _application_of(token)
+    if application.reminders_stopped_at is None:
+        application.reminders_stopped_at = utcnow()
+        db.session.commit()
+    return render_template(
+        "notifications/stop_reminders.html", application=application, stopped=True, token=token
+    )

@@ -55,6 +55,11 @@ def test_a_missing_required_field_is_named(field):
     assert (f"applicant.{field}", "required") in codes(with_applicant(**{field: ""}))
 
 
+def test_asking_for_text_messages_is_a_yes_or_no():
+    assert codes(with_applicant(text_updates=True)) == set()
+    assert ("applicant.text_updates", "invalid") in codes(with_applicant(text_updates="yes"))
+
+
 def test_a_missing_address_names_each_part():
     found = codes(with_applicant(address=None))
     for part in ("street", "city", "state", "postal_code"):

@@ -9,6 +9,7 @@ from housing.applications.models import Application, ApplicationChannel, Applica
 from housing.db_types import utcnow
 from housing.demo import AMI_LIMITS
 from housing.extensions import db
+from housing.i18n import LOCALE_CODES
 from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.eligibility import UnitType
 from housing.listings.models import Listing, ListingStatus, Unit
@@ -17,12 +18,17 @@ from housing.lottery import services
 
 
 def seed_lottery(
-    entrants: int, codes: tuple[str, ...] = ("NRHP", "LW"), *, until: str = "draw requested"
+    entrants: int,
+    codes: tuple[str, ...] = ("NRHP", "LW"),
+    *,
+    until: str = "draw requested",
+    emails: bool = False,
 ) -> int:
     """A closed listing with two preferences and ``entrants`` submitted applications, frozen,
     with its seed inputs recorded and its draw requested; returns the lottery id. With
     ``until="registered"``, only past its deadline with its rules registered; returns the
-    listing id."""
+    listing id. With ``emails``, each applicant gives a name and an email address
+    (``w<number>@example.org``) and the applications cycle through the site's languages."""
     session = db.session
     now = utcnow()
     chart = AmiChart(name="Chart", chart_type="HUD", year=2026, version=1)
@@ -79,9 +85,21 @@ def seed_lottery(
                 if number % 10 == 0
                 else ApplicationChannel.ONLINE,
                 "status": ApplicationStatus.SUBMITTED,
-                "language": "en",
+                "language": LOCALE_CODES[number % len(LOCALE_CODES)] if emails else "en",
                 "answers": {},
-                "submitted_answers": {"preferences": claims},
+                "submitted_answers": {
+                    "preferences": claims,
+                    **(
+                        {
+                            "applicant": {
+                                "first_name": f"W{number}",
+                                "email": f"w{number}@example.org",
+                            }
+                        }
+                        if emails
+                        else {}
+                    ),
+                },
                 "lottery_number": str(10_000_000 + number),
                 "applicant_name": "",
                 "contact_email": "",

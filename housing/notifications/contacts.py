@@ -1,0 +1,85 @@
+"""Where an applicant hears from us: which channels, at which addresses. Pure; no Flask, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from housing.applications.rules import normalized_phone
+from housing.notifications.models import Channel
+
+# A home or work phone may be a landline, which cannot take a text message.
+TEXTABLE_PHONE_TYPES = frozenset({"cell", None, ""})
+
+
+def email_address(you: Mapping[str, Any]) -> str | None:
+    """The applicant's email address, if they gave one that is an address at all."""
+    email = you.get("email")
+    if you.get("no_email") or not isinstance(email, str) or not email.strip():
+        return None
+    if "\r" in email or "\n" in email:
+        return None
+    try:
+        return str(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError:
+        return None
+
+
+def text_number(you: Mapping[str, Any]) -> str | None:
+    """The applicant's phone in international form, if it can take a text message."""
+    phone = you.get("phone")
+    if you.get("no_phone") or not isinstance(phone, str):
+        return None
+    if you.get("phone_type") not in TEXTABLE_PHONE_TYPES:
+        return None
+    digits = normalized_phone(phone)
+    return None if digits is None else f"+1{digits}"
+
+
+def postal_address(you: Mapping[str, Any]) -> str | None:
+    """The mailing address (or else the home address) as the lines of an envelope."""
+    for key in ("mailing_address", "address"):
+        address = you.get(key)
+        if not isinstance(address, Mapping):
+            continue
+        parts = {
+            name: " ".join(str(address.get(name) or "").split())
+            for name in ("street", "unit", "city", "state", "postal_code")
+        }
+        if not (parts["street"] and parts["city"] and parts["postal_code"]):
+            continue
+        street = f"{parts['street']} {parts['unit']}".strip()
+        return f"{street}\n{parts['city']}, {parts['state'].upper()} {parts['postal_code']}"
+    return None
+
+
+def full_name(you: Mapping[str, Any]) -> str:
+    return " ".join(
+        " ".join(str(you.get(key) or "").split()) for key in ("first_name", "last_name")
+    ).strip()
+
+
+def contacts(answers: Mapping[str, Any], *, letter: bool) -> list[tuple[Channel, str]]:
+    """Every channel this applicant is to hear on, in order.
+
+    Email when they gave an address; a text message when they asked for one or gave a mobile
+    phone and no email; otherwise, where the message matters enough to print (``letter``), a
+    letter to their address for staff to post."""
+    you = answers.get("applicant")
+    if not isinstance(you, Mapping):
+        return []
+    found: list[tuple[Channel, str]] = []
+    email = email_address(you)
+    if email is not None:
+        found.append((Channel.EMAIL, email))
+    number = text_number(you)
+    if number is not None and (email is None or you.get("text_updates") is True):
+        found.append((Channel.SMS, number))
+    if not found and letter:
+        address = postal_address(you)
+        if address is not None:
+            name = full_name(you)
+            found.append((Channel.LETTER, f"{name}\n{address}" if name else address))
+    return found

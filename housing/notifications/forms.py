@@ -1,0 +1,19 @@
+"""Forms of the outbox pages: filters read from the query string, and buttons."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from housing.forms import ChoiceField
+from housing.listings.forms import QueryForm
+
+
+class MessageFilterForm(QueryForm):
+    state = ChoiceField(_l("Delivery state"), default="")
+    channel = ChoiceField(_l("Sent by"), default="")
+    template = ChoiceField(_l("Message"), default="")
+
+
+class ButtonForm(FlaskForm):
+    """A button: only the CSRF token."""

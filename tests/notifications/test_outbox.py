@@ -1,0 +1,263 @@
+"""The outbox in-process: channels, deadline reminders and their opt-out, header injection,
+missing translations, and the staff pages. Each message is received by the real SMTP server
+(aiosmtpd on loopback) or the local text-message stand-in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from housing import create_app
+from housing.applications.models import Application, ApplicationStatus
+from housing.applications.services import submit_answers
+from housing.config import PROJECT_ROOT
+from housing.db_types import utcnow
+from housing.extensions import db
+from housing.i18n import LOCALE_CODES
+from housing.notifications import services, tasks
+from housing.notifications.contacts import contacts
+from housing.notifications.models import Channel, MessageEvent, MessageState, OutboundMessage
+from housing.notifications.sms import FolderSmsProvider
+from tests import factories
+from tests.accounts.helpers import post_form, sign_in_as
+from tests.applications.helpers import open_listing, valid_answers
+from tests.conftest import make_config
+
+
+def _draft(db_session, listing, **applicant) -> Application:  # type: ignore[no-untyped-def]
+    answers = valid_answers()
+    answers["applicant"].update(applicant)
+    application = Application(
+        public_id=f"D{applicant.get('first_name', 'X')[:9].upper():0>9}",
+        listing_id=listing.id,
+        status=ApplicationStatus.DRAFT,
+        language=applicant.pop("language", "en") if "language" in applicant else "en",
+        answers=answers,
+    )
+    db_session.add(application)
+    db_session.flush()
+    return application
+
+
+def test_contacts_follow_what_the_applicant_gave():
+    you = valid_answers()["applicant"]
+    assert contacts({"applicant": you}, letter=True) == [(Channel.EMAIL, you["email"].lower())]
+    texting = {**you, "text_updates": True}
+    assert [c for c, _ in contacts({"applicant": texting}, letter=True)] == [
+        Channel.EMAIL,
+        Channel.SMS,
+    ]
+    no_email = {**you, "no_email": True, "email": None}
+    assert contacts({"applicant": no_email}, letter=False) == [(Channel.SMS, "+15552345678")]
+    landline = {**no_email, "phone_type": "home"}
+    [(channel, address)] = contacts({"applicant": landline}, letter=True)
+    assert (channel is Channel.LETTER and address.endswith("CA 94999")) or "\n" in address
+    assert contacts({"applicant": landline}, letter=False) == []
+    injected = {**you, "email": "a@example.org\r\nBcc: b@example.org", "no_phone": True}
+    assert [c for c, _ in contacts({"applicant": injected}, letter=False)] == []
+
+
+def test_a_submission_reaches_an_applicant_without_email_by_text_message(app, db_session, client):
+    listing = open_listing()
+    answers = valid_answers()
+    answers["applicant"].update(no_email=True, email=None, phone="(415) 555-0199")
+    with app.test_request_context():
+        submit_answers(db_session, listing.id, answers, utcnow())
+        message = db_session.scalars(select(OutboundMessage)).one()
+        assert message.channel is Channel.SMS and message.recipient == "+14155550199"
+        tasks.deliver_batch([message.id])
+    texts = FolderSmsProvider(app.config["HOUSING"].sms.folder).messages()
+    [text] = [t for t in texts if t["to"] == "+14155550199"]
+    assert text["to"] == "+14155550199"
+    assert listing.name in text["body"] and "/apply/resume/" in text["body"]
+    assert len(text["body"]) < 400
+
+
+def test_unfinished_drafts_are_reminded_once_two_days_before_the_deadline(
+    app, db_session, client, mailbox
+):
+    listing = open_listing()
+    listing.application_due_at = utcnow() + timedelta(hours=30)
+    later = open_listing()
+    later.application_due_at = utcnow() + timedelta(days=5)
+    reminded = _draft(db_session, listing, first_name="Rosa", email="rosa@example.org")
+    reminded.language = "es"
+    stopped = _draft(db_session, listing, first_name="Ivan", email="ivan@example.org")
+    stopped.reminders_stopped_at = utcnow()
+    _draft(db_session, later, first_name="Too", email="tooearly@example.org")
+    db_session.flush()
+
+    with app.test_request_context():
+        assert tasks.sweep() == 0
+        tasks.sweep()  # a second sweep writes no second reminder
+
+    [message] = mailbox.messages
+    assert message["To"] == "rosa@example.org"
+    assert message["Content-Language"] == "es"
+    unsubscribe = message["List-Unsubscribe"].strip("<>")
+    assert "/reminders/stop/" in unsubscribe
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    body = message.get_body(("plain",)).get_content()
+    assert "2026" in body or str(listing.application_due_at.year) in body
+    suppressed = db_session.scalars(
+        select(OutboundMessage).where(OutboundMessage.recipient == "ivan@example.org")
+    ).one()
+    assert suppressed.state is MessageState.SUPPRESSED
+    assert (
+        db_session.scalars(
+            select(OutboundMessage).where(OutboundMessage.recipient == "tooearly@example.org")
+        ).first()
+        is None
+    )
+
+    # The link in the message stops further reminders; a forged one changes nothing.
+    path = unsubscribe.split("127.0.0.1:5000", 1)[1]
+    assert "Stop reminders" in client.get(path).text
+    assert client.post(path + "x").status_code == 404
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    db_session.expire_all()
+    assert db_session.get(Application, reminded.id).reminders_stopped_at is not None
+
+
+def test_a_header_injection_in_a_listing_name_stays_in_one_subject_line(app, db_session, mailbox):
+    listing = open_listing(name="Sunset\r\nBcc: everyone@example.org")
+    answers = valid_answers()  # a name with a line break is refused by the form's own rules
+    with app.test_request_context():
+        submit_answers(db_session, listing.id, answers, utcnow())
+        message = db_session.scalars(select(OutboundMessage)).one()
+        tasks.deliver_batch([message.id])
+    [received] = mailbox.messages
+    assert received["Bcc"] is None
+    assert "\n" not in received["Subject"] and "Sunset Bcc:" in received["Subject"]
+    db_session.expire_all()
+    assert db_session.get(OutboundMessage, message.id).state is MessageState.SENT
+
+
+def test_a_recipient_that_could_add_a_header_fails_and_is_not_sent(app, db_session, mailbox):
+    with app.test_request_context():
+        message = services.queue_email(
+            db_session,
+            to="a@example.org\r\nBcc: b@example.org",
+            template="confirm_email",
+            language="en",
+            context={"name": "A", "link": "https://example.org"},
+        )
+        tasks.deliver_batch([message.id])
+    assert mailbox.messages == []
+    db_session.expire_all()
+    failed = db_session.get(OutboundMessage, message.id)
+    assert failed.state is MessageState.FAILED and "recipient" in failed.failure_reason
+
+
+def test_every_template_renders_on_each_of_its_channels_in_every_language(app, db_session):
+    with app.test_request_context():
+        context = services.sample_context(utcnow())
+        for template, channels in services.TEMPLATE_CHANNELS.items():
+            english = services.render(db_session, Channel.EMAIL, template, "en", context)
+            for language in LOCALE_CODES:
+                for channel in channels:
+                    shown = Channel.EMAIL if channel is Channel.LETTER else channel
+                    content = services.render(db_session, shown, template, language, context)
+                    assert content.text.strip(), (template, channel, language)
+                    if channel is Channel.EMAIL and language != "en":
+                        assert content.subject != english.subject, (template, language)
+
+
+def test_a_sentence_missing_from_a_catalog_reads_in_english(tmp_path, db_session):
+    """Babel leaves an untranslated sentence in English (and `flask translations check`, run by
+    `make test`, names it: tests/test_i18n.py)."""
+    folder = tmp_path / "translations"
+    for code in LOCALE_CODES:
+        if code == "en":
+            continue
+        (folder / code / "LC_MESSAGES").mkdir(parents=True)
+        with (PROJECT_ROOT / "translations" / code / "LC_MESSAGES" / "messages.po").open(
+            "rb"
+        ) as handle:
+            catalog = read_po(handle)
+        if code == "es":
+            catalog["Lottery results for %(listing)s"].string = ""
+        with (folder / code / "LC_MESSAGES" / "messages.mo").open("wb") as handle:
+            write_mo(handle, catalog)
+    app = create_app(make_config("sqlite://", tmp_path, translations_folder=folder))
+    cache = app.extensions["babel"].instance.domain_instance.cache
+    cache.clear()  # catalogs are cached per locale, whichever app loaded them
+    try:
+        with app.test_request_context():
+            context = services.sample_context(utcnow())
+            content = services.render(db.session, Channel.EMAIL, "results_published", "es", context)
+    finally:
+        cache.clear()
+    assert content.subject == "Lottery results for Sample Apartments"
+    assert "Lottery number" not in content.text  # the rest is still Spanish
+
+
+def test_staff_see_progress_resend_a_failure_and_preview_every_template(
+    app, client, db_session, mailbox
+):
+    listing = open_listing()
+    with app.test_request_context():
+        sent = services.queue(
+            db_session,
+            channel=Channel.EMAIL,
+            to="ok@example.org",
+            template="confirm_email",
+            language="en",
+            context={"name": "Ok", "link": "https://example.org/ok"},
+            listing_id=listing.id,
+        )
+        mailbox.refuse.add("gone@example.org")
+        failed = services.queue(
+            db_session,
+            channel=Channel.EMAIL,
+            to="gone@example.org",
+            template="confirm_email",
+            language="vi",
+            context={"name": "Gone", "link": "https://example.org/gone"},
+            listing_id=listing.id,
+        )
+        tasks.deliver_batch([sent.id, failed.id])
+    staff = factories.UserFactory(staff=True, with_two_factor=True)
+    sign_in_as(client, staff)
+
+    page = client.get(f"/staff/messages/listings/{listing.id}").text
+    assert "ok@example.org" in page and "gone@example.org" in page
+    assert "550" in page
+    only_failed = client.get(f"/staff/messages/listings/{listing.id}?state=failed").text
+    assert "gone@example.org" in only_failed and "ok@example.org" not in only_failed
+    unknown = client.get(f"/staff/messages/listings/{listing.id}?state=lost").text
+    assert "That filter is not one this page knows" in unknown
+
+    detail = f"/staff/messages/{failed.id}"
+    assert "Send again" in client.get(detail).text
+    mailbox.refuse.clear()
+    post_form(client, f"{detail}/resend", {}, token_from=detail)
+    db_session.expire_all()
+    resent = db_session.get(OutboundMessage, failed.id)
+    assert resent.state is MessageState.SENT and resent.attempts == 1
+    assert [m["To"] for m in mailbox.messages][-1] == "gone@example.org"
+    events = [
+        e.event
+        for e in db_session.scalars(
+            select(MessageEvent)
+            .where(MessageEvent.message_id == failed.id)
+            .order_by(MessageEvent.id)
+        )
+    ]
+    assert events == ["failed", "resend", "sent"]
+    post_form(client, f"{detail}/resend", {}, token_from=detail)
+    assert "Only a failed email or text message can be sent again." in client.get(detail).text
+
+    overview = client.get("/staff/messages/templates").text
+    for template, channels in services.TEMPLATE_CHANNELS.items():
+        for channel in channels:
+            for language in LOCALE_CODES:
+                url = f"/staff/messages/templates/{template}/{channel.value}/{language}"
+                assert url in overview
+    arabic = client.get("/staff/messages/templates/results_published/letter/ar")
+    assert arabic.status_code == 200 and 'dir="rtl"' in arabic.text
+    assert client.get("/staff/messages/templates/results_published/fax/es").status_code == 404
+    assert client.get("/staff/messages/templates/nothing/email/es").status_code == 404
