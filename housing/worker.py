@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("REDIS_URL is not set: jobs run in-process, no worker is needed")
         # A worker that was killed may have left a draw half done: finish it now.
         resume_draws()
+        # Each job runs in a forked work horse: none may inherit this process's connection,
+        # or they would all share one database session.
+        db.session.remove()
+        db.engine.dispose()
         queues = [jobs.queue(name) for name in jobs.QUEUES]
         Worker([q for q in queues if q is not None], connection=connection).work(
             burst=options.burst

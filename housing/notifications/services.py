@@ -85,12 +85,18 @@ def render(
     template: str,
     language: str,
     context: Mapping[str, Any],
+    facts: dict[tuple[int, str], dict[str, Any]] | None = None,
 ) -> Rendered:
-    """A message in a language; a letter reads like the email, on paper."""
+    """A message in a language; a letter reads like the email, on paper. ``facts`` keeps the
+    listing's details between the messages of one batch."""
     language = language if language in LOCALE_CODES else DEFAULT_LOCALE
     values: dict[str, Any] = {"parse_iso": datetime.fromisoformat, **context}
-    if isinstance(context.get("listing_id"), int):
-        values = {**_listing_facts(session, context["listing_id"], language), **values}
+    listing_id = context.get("listing_id")
+    if isinstance(listing_id, int):
+        facts = {} if facts is None else facts
+        if (listing_id, language) not in facts:
+            facts[listing_id, language] = _listing_facts(session, listing_id, language)
+        values = {**facts[listing_id, language], **values}
     with force_locale(language):
         if channel is Channel.SMS:
             text = render_template(f"notifications/sms/{template}.txt", **values)
@@ -102,7 +108,11 @@ def render(
     return Rendered(" ".join(subject.split()), text, html)
 
 
-def rendered(session: AnySession, message: OutboundMessage) -> Rendered:
+def rendered(
+    session: AnySession,
+    message: OutboundMessage,
+    facts: dict[tuple[int, str], dict[str, Any]] | None = None,
+) -> Rendered:
     """What the message says (or said): stored, or rendered again from its context."""
     if message.is_rendered or message.context is None:
         return Rendered(message.subject, message.body_text, message.body_html)
@@ -111,7 +121,7 @@ def rendered(session: AnySession, message: OutboundMessage) -> Rendered:
         broadcast = session.get(Broadcast, message.broadcast_id)
         context.update(broadcast.context if broadcast is not None else {})
     context.update(message.context)
-    return render(session, message.channel, message.template, message.language, context)
+    return render(session, message.channel, message.template, message.language, context, facts)
 
 
 def queue(

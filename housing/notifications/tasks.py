@@ -13,9 +13,11 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from housing import jobs
 from housing.db_types import utcnow
@@ -97,48 +99,69 @@ class Channels:
 
 
 def deliver_batch(message_ids: list[int]) -> None:
-    """Send each message of the batch that is still waiting, over one connection per channel."""
+    """Send each message of the batch that is still waiting, over one connection per channel.
+
+    Each message is claimed in the same commit that records the outcome of the one before, so
+    nothing is sent until the previous outcome is safe."""
     session = db.session
-    with Channels() as channels:
-        for message_id in message_ids:
-            message = _claim(message_id)
-            if message is not None:
-                _attempt(channels, message)
-                session.commit()
+    waiting = session.scalars(
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.id.in_(message_ids),
+            OutboundMessage.state == MessageState.PENDING,
+            OutboundMessage.channel != Channel.LETTER,
+        )
+        .order_by(OutboundMessage.id)
+    ).all()
+    plain = session()
+    expire = plain.expire_on_commit
+    plain.expire_on_commit = False  # the batch's rows, listing and broadcast stay loaded
+    facts: dict[tuple[int, str], dict[str, Any]] = {}
+    try:
+        with Channels() as channels:
+            for message in waiting:
+                if _claim(message):
+                    _attempt(channels, message, facts)
+            session.commit()
+    finally:
+        plain.expire_on_commit = expire
 
 
 def deliver_message(message_id: int) -> None:
     deliver_batch([message_id])
 
 
-def _claim(message_id: int) -> OutboundMessage | None:
+def _claim(message: OutboundMessage) -> bool:
+    """Pending to sending, committed (with the previous message's outcome); False when another
+    job took it first."""
     session = db.session
+    now = utcnow()
     result = session.execute(
         update(OutboundMessage)
-        .where(
-            OutboundMessage.id == message_id,
-            OutboundMessage.state == MessageState.PENDING,
-            OutboundMessage.channel != Channel.LETTER,
-        )
+        .where(OutboundMessage.id == message.id, OutboundMessage.state == MessageState.PENDING)
         .values(
             state=MessageState.SENDING,
             attempts=OutboundMessage.attempts + 1,
             # When it was claimed, for the stale check.
-            next_attempt_at=utcnow(),
+            next_attempt_at=now,
         )
         .execution_options(synchronize_session=False)
     )
-    claimed = result.rowcount  # type: ignore[attr-defined]
+    claimed = result.rowcount == 1  # type: ignore[attr-defined]
     session.commit()
-    if claimed != 1:
-        return None
-    return session.get(OutboundMessage, message_id)
+    if claimed:
+        set_committed_value(message, "state", MessageState.SENDING)
+        set_committed_value(message, "attempts", message.attempts + 1)
+        set_committed_value(message, "next_attempt_at", now)
+    return claimed
 
 
-def _attempt(channels: Channels, message: OutboundMessage) -> None:
+def _attempt(
+    channels: Channels, message: OutboundMessage, facts: dict[tuple[int, str], dict[str, Any]]
+) -> None:
     session = db.session
     try:
-        content = rendered(session, message)
+        content = rendered(session, message, facts)
         provider_id = channels.send(message, content)
     except PermanentFailure as error:
         _fail(message, str(error))
