@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -53,6 +53,15 @@ class MessageRefused(Exception):
         self.code = code
 
 
+@dataclass
+class Shared:
+    """What the messages of one batch have in common, read once: the details of their listings
+    in each language, and the contexts of their broadcasts."""
+
+    listings: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+    broadcasts: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -85,18 +94,17 @@ def render(
     template: str,
     language: str,
     context: Mapping[str, Any],
-    facts: dict[tuple[int, str], dict[str, Any]] | None = None,
+    shared: Shared | None = None,
 ) -> Rendered:
-    """A message in a language; a letter reads like the email, on paper. ``facts`` keeps the
-    listing's details between the messages of one batch."""
+    """A message in a language; a letter reads like the email, on paper."""
     language = language if language in LOCALE_CODES else DEFAULT_LOCALE
     values: dict[str, Any] = {"parse_iso": datetime.fromisoformat, **context}
     listing_id = context.get("listing_id")
     if isinstance(listing_id, int):
-        facts = {} if facts is None else facts
-        if (listing_id, language) not in facts:
-            facts[listing_id, language] = _listing_facts(session, listing_id, language)
-        values = {**facts[listing_id, language], **values}
+        listings = (shared or Shared()).listings
+        if (listing_id, language) not in listings:
+            listings[listing_id, language] = _listing_facts(session, listing_id, language)
+        values = {**listings[listing_id, language], **values}
     with force_locale(language):
         if channel is Channel.SMS:
             text = render_template(f"notifications/sms/{template}.txt", **values)
@@ -111,17 +119,20 @@ def render(
 def rendered(
     session: AnySession,
     message: OutboundMessage,
-    facts: dict[tuple[int, str], dict[str, Any]] | None = None,
+    shared: Shared | None = None,
 ) -> Rendered:
     """What the message says (or said): stored, or rendered again from its context."""
     if message.is_rendered or message.context is None:
         return Rendered(message.subject, message.body_text, message.body_html)
+    shared = shared or Shared()
     context: dict[str, Any] = {"listing_id": message.listing_id}
     if message.broadcast_id is not None:
-        broadcast = session.get(Broadcast, message.broadcast_id)
-        context.update(broadcast.context if broadcast is not None else {})
+        if message.broadcast_id not in shared.broadcasts:
+            broadcast = session.get(Broadcast, message.broadcast_id)
+            shared.broadcasts[message.broadcast_id] = broadcast.context if broadcast else {}
+        context.update(shared.broadcasts[message.broadcast_id])
     context.update(message.context)
-    return render(session, message.channel, message.template, message.language, context, facts)
+    return render(session, message.channel, message.template, message.language, context, shared)
 
 
 def queue(

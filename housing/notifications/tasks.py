@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
@@ -35,6 +34,7 @@ from housing.notifications.services import (
     BROADCASTS_KEY,
     OUTBOX_KEY,
     Rendered,
+    Shared,
     as_email,
     log_event,
     release_stale,
@@ -116,12 +116,12 @@ def deliver_batch(message_ids: list[int]) -> None:
     plain = session()
     expire = plain.expire_on_commit
     plain.expire_on_commit = False  # the batch's rows, listing and broadcast stay loaded
-    facts: dict[tuple[int, str], dict[str, Any]] = {}
+    shared = Shared()
     try:
         with Channels() as channels:
             for message in waiting:
                 if _claim(message):
-                    _attempt(channels, message, facts)
+                    _attempt(channels, message, shared)
             session.commit()
     finally:
         plain.expire_on_commit = expire
@@ -156,12 +156,10 @@ def _claim(message: OutboundMessage) -> bool:
     return claimed
 
 
-def _attempt(
-    channels: Channels, message: OutboundMessage, facts: dict[tuple[int, str], dict[str, Any]]
-) -> None:
+def _attempt(channels: Channels, message: OutboundMessage, shared: Shared) -> None:
     session = db.session
     try:
-        content = rendered(session, message, facts)
+        content = rendered(session, message, shared)
         provider_id = channels.send(message, content)
     except PermanentFailure as error:
         _fail(message, str(error))
