@@ -59,9 +59,14 @@ def resolve(path: str) -> Any:
 
 
 def enqueue(
-    path: str, *args: Any, queue_name: str = DEFAULT_QUEUE, job_id: str | None = None
+    path: str,
+    *args: Any,
+    queue_name: str = DEFAULT_QUEUE,
+    job_id: str | None = None,
+    timeout: int | None = None,
 ) -> bool:
     """Run ``path(*args)`` in the background; True when it was handed over or done.
+    ``timeout`` (seconds) replaces rq's default of three minutes for long jobs.
 
     Without Redis the job runs here and now. With Redis down the job is not lost: what it
     would do is still recorded in the database, and the periodic sweep enqueues it again.
@@ -71,7 +76,7 @@ def enqueue(
         resolve(path)(*args)
         return True
     try:
-        target.enqueue("housing.worker.run", path, *args, job_id=job_id)
+        target.enqueue("housing.worker.run", path, *args, job_id=job_id, job_timeout=timeout)
     except RedisError:
         log.warning("Redis unavailable; %s%r left for the sweep", path, args)
         return False

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from housing.accounts import tokens
 from housing.accounts.emails import external_url
@@ -135,8 +136,9 @@ def queue_claim_decided(
     )
 
 
-# Drafts hear about the deadline once, this long before it.
+# Drafts hear about the deadline once, this long before it, if left alone this long.
 REMINDER_AHEAD = timedelta(hours=48)
+REMINDER_QUIET = timedelta(hours=6)
 REMINDER_PURPOSE = "reminders"
 
 
@@ -155,21 +157,21 @@ def read_stop_reminders_token(token: str) -> str:
 
 
 def queue_deadline_reminders(session: AnySession, now: datetime) -> list[OutboundMessage]:
-    """Remind every unfinished draft of a listing whose deadline is less than two days away,
-    once per deadline; an applicant who asked for no reminders gets a suppressed message."""
+    """Remind each unfinished draft of a listing whose deadline is less than two days away,
+    once per deadline, once it has been left alone a while; an applicant who asked for no
+    reminders gets a suppressed message. A sweep running beside this one writes none twice."""
     drafts = session.scalars(
         select(Application)
         .join(Listing, Listing.id == Application.listing_id)
         .where(
             Application.status == ApplicationStatus.DRAFT,
+            Application.updated_at <= now - REMINDER_QUIET,
             Listing.status.in_((ListingStatus.APPROVED, ListingStatus.OPEN)),
             Listing.application_due_at > now,
             Listing.application_due_at <= now + REMINDER_AHEAD,
         )
         .order_by(Application.id)
     ).all()
-    if not drafts:
-        return []
     keys = {
         application.id: f"reminder-{application.id}-{application.listing.application_due_at:%Y%m%d%H%M}"
         for application in drafts
@@ -177,25 +179,44 @@ def queue_deadline_reminders(session: AnySession, now: datetime) -> list[Outboun
     already = set(
         session.scalars(
             select(OutboundMessage.application_id).where(
-                OutboundMessage.template == "deadline_reminder",
-                OutboundMessage.application_id.in_(keys),
+                OutboundMessage.idempotency_key.in_(
+                    [f"{key}-{channel.value}" for key in keys.values() for channel in Channel]
+                )
             )
         )
     )
     queued: list[OutboundMessage] = []
-    for application in drafts:
-        if application.id in already:
-            continue
-        queued += _queue(
-            session,
-            application,
-            "deadline_reminder",
-            key=keys[application.id],
-            state=(
-                MessageState.SUPPRESSED
-                if application.reminders_stopped_at is not None
-                else MessageState.PENDING
-            ),
-            unsubscribe=stop_reminders_link(application),
-        )
+    try:
+        with session.begin_nested():
+            for application in drafts:
+                if application.id in already:
+                    continue
+                queued += _queue(
+                    session,
+                    application,
+                    "deadline_reminder",
+                    key=keys[application.id],
+                    state=(
+                        MessageState.SUPPRESSED
+                        if application.reminders_stopped_at is not None
+                        else MessageState.PENDING
+                    ),
+                    unsubscribe=stop_reminders_link(application),
+                )
+    except IntegrityError:
+        return []  # another sweep wrote them first
     return queued
+
+
+def stop_reminders(session: AnySession, token: str, now: datetime) -> Application:
+    """The applicant's wish, from the link in a reminder: no more reminders for this
+    application. Raises ``tokens.InvalidToken`` for a link that is not genuine."""
+    public_id = read_stop_reminders_token(token)
+    application = session.scalars(
+        select(Application).where(Application.public_id == public_id)
+    ).first()
+    if application is None:
+        raise tokens.InvalidToken(REMINDER_PURPOSE)
+    if application.reminders_stopped_at is None:
+        application.reminders_stopped_at = now
+    return application

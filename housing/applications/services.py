@@ -82,8 +82,6 @@ class IdempotencyConflict(Exception):
 @dataclass(frozen=True)
 class Submission:
     application: Application
-    # Messages recorded in this transaction, to hand to delivery after the commit.
-    message_ids: tuple[int, ...] = ()
     # False when this call found the application already submitted (a retry, a double click).
     created: bool = True
 
@@ -418,9 +416,9 @@ def _submit(
     _copy_columns(application, answers)
     _record_version(session, application, action, actor, now, first=first_time)
     _refresh_duplicate_keys(session, application, first=first_time)
-    queued = messages.queue_submitted(session, application, updated=not first_time)
+    messages.queue_submitted(session, application, updated=not first_time)
     session.flush()
-    return Submission(application, tuple(message.id for message in queued))
+    return Submission(application)
 
 
 def request_digest(answers: Mapping[str, Any]) -> str:
@@ -492,8 +490,8 @@ def withdraw_application(
     application.answers = copy.deepcopy(application.submitted_answers or {})
     _record_version(session, application, "withdrawn", actor, now)
     session.flush()
-    queued = messages.queue_withdrawn(session, application)
-    return Submission(application, tuple(message.id for message in queued))
+    messages.queue_withdrawn(session, application)
+    return Submission(application)
 
 
 def store_proof(

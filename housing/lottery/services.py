@@ -29,6 +29,7 @@ from housing.applications.models import (
 )
 from housing.applications.services import FlaggedSet, flagged_sets
 from housing.db_types import AnySession
+from housing.i18n import LOCALE_CODES
 from housing.listings.models import Listing, ListingStatus, ListingType
 from housing.lottery import log
 from housing.lottery.bundle import DRAND_MAINNET_SCHEDULE, revised_bundle
@@ -42,7 +43,7 @@ from housing.lottery.verify import (
     manifest_hash,
     required_round,
 )
-from housing.notifications.services import start_broadcast
+from housing.notifications.services import start_broadcast, withdraw_broadcasts
 from housing.storage import Storage, StorageError
 
 DUPLICATE_RULE = (
@@ -790,7 +791,7 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
         actor=actor,
         detail={"run": run.number, "result_sha256": run.result_sha256},
     )
-    names = preference_names(lottery.listing)
+    names = {code: preference_names(lottery.listing, code) for code in LOCALE_CODES}
     start_broadcast(
         session,
         key=f"results:{run.id}",
@@ -798,8 +799,9 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
         template="results_published",
         context={
             "run_id": run.id,
+            # Each list's name in every language: each reader's message names it their way.
             "lists": [
-                [entry["code"], names.get(entry["code"], entry["code"])]
+                [entry["code"], {code: names[code].get(entry["code"], "") for code in names}]
                 for entry in lottery.rules["preferences"]
             ],
             "entrants": lottery.entrant_count,
@@ -810,8 +812,11 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
     return run
 
 
-def preference_names(listing: Listing) -> dict[str, str]:
-    return {choice.preference.code: choice.preference.name for choice in listing.preferences}
+def preference_names(listing: Listing, language: str = "en") -> dict[str, str]:
+    return {
+        choice.preference.code: choice.preference.localized("name", language)
+        for choice in listing.preferences
+    }
 
 
 def retract(
@@ -824,6 +829,16 @@ def retract(
     run = lottery.current_run
     if lottery.status not in (LotteryStatus.DRAWN, LotteryStatus.PUBLISHED) or run is None:
         raise LotteryRefused("not_drawn")
+    if lottery.status is LotteryStatus.PUBLISHED:
+        # Results not yet sent stay unsent; everyone who was sent them hears why they went.
+        withdraw_broadcasts(session, listing_id, "results_published")
+        start_broadcast(
+            session,
+            key=f"retracted:{run.id}",
+            listing_id=listing_id,
+            template="results_retracted",
+            context={"run_id": run.id, "reason": reason, "retracted_on": now.isoformat()},
+        )
     for earlier in lottery.runs:  # the versions it replaced go with it
         if earlier.published_at is not None and earlier.retracted_at is None:
             earlier.retracted_at = now
@@ -924,7 +939,7 @@ def decide_claim(
     messages.queue_claim_decided(
         session,
         application,
-        preference=preference_names(lottery.listing).get(code, ""),
+        preference=preference_names(lottery.listing, application.language).get(code, ""),
         valid=valid,
         reason=reason,
         decided_at=now,

@@ -71,6 +71,7 @@ def results_recipients(
 
 RECIPIENTS: dict[str, Callable[[AnySession, Broadcast, int, int], list[Recipient]]] = {
     "results_published": results_recipients,
+    "results_retracted": results_recipients,
 }
 
 

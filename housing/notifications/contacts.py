@@ -7,8 +7,8 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from housing.applications.rules import normalized_phone
 from housing.notifications.models import Channel
+from housing.notifications.sms import international_number
 
 # A home or work phone may be a landline, which cannot take a text message.
 TEXTABLE_PHONE_TYPES = frozenset({"cell", None, ""})
@@ -34,8 +34,7 @@ def text_number(you: Mapping[str, Any]) -> str | None:
         return None
     if you.get("phone_type") not in TEXTABLE_PHONE_TYPES:
         return None
-    digits = normalized_phone(phone)
-    return None if digits is None else f"+1{digits}"
+    return international_number(phone)
 
 
 def postal_address(you: Mapping[str, Any]) -> str | None:

@@ -38,6 +38,7 @@ TEMPLATE_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "application_withdrawn": (Channel.EMAIL, Channel.SMS),
     "deadline_reminder": (Channel.EMAIL, Channel.SMS),
     "results_published": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
+    "results_retracted": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "claim_decided": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "confirm_email": (Channel.EMAIL,),
     "password_reset": (Channel.EMAIL,),
@@ -98,7 +99,11 @@ def render(
 ) -> Rendered:
     """A message in a language; a letter reads like the email, on paper."""
     language = language if language in LOCALE_CODES else DEFAULT_LOCALE
-    values: dict[str, Any] = {"parse_iso": datetime.fromisoformat, **context}
+    values: dict[str, Any] = {
+        "parse_iso": datetime.fromisoformat,
+        "language": language,
+        **context,
+    }
     listing_id = context.get("listing_id")
     if isinstance(listing_id, int):
         listings = (shared or Shared()).listings
@@ -255,6 +260,25 @@ def start_broadcast(
     return broadcast
 
 
+def withdraw_broadcasts(session: AnySession, listing_id: int, template: str) -> None:
+    """Stop a listing's broadcasts of one kind: no more messages written, and those written
+    but not yet sent are not sent."""
+    broadcasts = session.scalars(
+        select(Broadcast).where(Broadcast.listing_id == listing_id, Broadcast.template == template)
+    ).all()
+    for broadcast in broadcasts:
+        broadcast.finished_at = broadcast.finished_at or utcnow()
+    session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.broadcast_id.in_([broadcast.id for broadcast in broadcasts]),
+            OutboundMessage.state == MessageState.PENDING,
+        )
+        .values(state=MessageState.SUPPRESSED, failure_reason="withdrawn before it was sent")
+        .execution_options(synchronize_session=False)
+    )
+
+
 def resend(session: AnySession, message_id: int, actor: User) -> OutboundMessage:
     """Try a failed message again from the start, as the same message."""
     message = session.get(OutboundMessage, message_id)
@@ -322,23 +346,33 @@ def broadcasts_in_progress(session: AnySession, listing_id: int) -> list[Broadca
     )
 
 
-def release_stale(session: AnySession, older_than: datetime) -> int:
+def release_stale(session: AnySession, older_than: datetime, max_attempts: int) -> int:
     """Messages a dead worker left "sending" go back to the queue (sent again: the peer may
-    have taken them, so the copy carries the same Message-ID)."""
-    stale = session.scalars(
-        select(OutboundMessage.id).where(
+    have taken them, so the copy carries the same Message-ID), or fail once they have used up
+    their attempts."""
+    stale = session.execute(
+        select(OutboundMessage.id, OutboundMessage.attempts).where(
             OutboundMessage.state == MessageState.SENDING,
             OutboundMessage.next_attempt_at <= older_than,
         )
     ).all()
-    if stale:
+    for message_id, attempts in stale:
+        spent = attempts >= max_attempts
+        reason = f"interrupted while sending, {attempts} times" if spent else ""
         session.execute(
             update(OutboundMessage)
-            .where(OutboundMessage.id.in_(stale), OutboundMessage.state == MessageState.SENDING)
-            .values(state=MessageState.PENDING)
+            .where(OutboundMessage.id == message_id, OutboundMessage.state == MessageState.SENDING)
+            .values(
+                state=MessageState.FAILED if spent else MessageState.PENDING,
+                failure_reason=reason,
+            )
+            .execution_options(synchronize_session=False)
         )
-        for message_id in stale:
-            session.add(MessageEvent(message_id=message_id, event="interrupted"))
+        session.add(
+            MessageEvent(
+                message_id=message_id, event="failed" if spent else "interrupted", detail=reason
+            )
+        )
     return len(stale)
 
 
@@ -360,7 +394,7 @@ def sample_context(now: datetime) -> dict[str, Any]:
         "updated": False,
         "master_rank": 1234,
         "entrants": 5678,
-        "lists": [["COP", "Certificate of Preference"]],
+        "lists": [["COP", dict.fromkeys(LOCALE_CODES, "Certificate of Preference")]],
         "list_ranks": {"COP": 12, "general": 1234},
         "published_on": now.isoformat(),
         "lookup": f"{config.public_url}/listings/1/lottery/lookup",
@@ -368,5 +402,6 @@ def sample_context(now: datetime) -> dict[str, Any]:
         "valid": False,
         "reason": "The proof of address is older than 45 days.",
         "decided_on": now.isoformat(),
+        "retracted_on": now.isoformat(),
         "unsubscribe": f"{config.public_url}/reminders/stop/sample",
     }

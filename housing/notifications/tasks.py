@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import and_, insert, or_, select, update
 
 from housing import jobs
 from housing.db_types import utcnow
@@ -29,14 +28,19 @@ from housing.notifications.mail import (
     SmtpMailer,
     TemporaryFailure,
 )
-from housing.notifications.models import Broadcast, Channel, MessageState, OutboundMessage
+from housing.notifications.models import (
+    Broadcast,
+    Channel,
+    MessageEvent,
+    MessageState,
+    OutboundMessage,
+)
 from housing.notifications.services import (
     BROADCASTS_KEY,
     OUTBOX_KEY,
     Rendered,
     Shared,
     as_email,
-    log_event,
     release_stale,
     rendered,
 )
@@ -45,12 +49,18 @@ from housing.notifications.sms import SmsProvider, sms_provider
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Temporary failures in a row after which a batch stops trying a channel.
+FAILURES_BEFORE_PAUSE = 3
 # Messages per delivery job: one SMTP connection carries a whole batch.
 BATCH = 200
 # A message left "sending" this long belongs to a worker that died; it may be tried again.
 STALE_SENDING = timedelta(minutes=10)
 # A message or broadcast this old and never handled lost its job (Redis was away).
 SWEEP_GRACE = timedelta(minutes=5)
+# Seconds a delivery job may take (a batch to a slow peer), and a broadcast's writing job
+# (about 3,000 rows a second).
+DELIVERY_TIMEOUT = 15 * 60
+BROADCAST_TIMEOUT = 60 * 60
 
 
 def mailer() -> Mailer:
@@ -65,11 +75,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 class Channels:
-    """The peers one batch talks to, each opened on first use and closed at the end."""
+    """The peers one batch talks to, each opened on first use and closed at the end. A channel
+    that failed for the last few messages in a row is not tried again in this batch: its
+    messages wait for their retry instead of each waiting out a timeout."""
 
     def __init__(self) -> None:
         self._mailer: Mailer | None = None
         self._sms: SmsProvider | None = None
+        self._failures: dict[Channel, int] = {}
 
     def __enter__(self) -> Channels:
         return self
@@ -85,6 +98,17 @@ class Channels:
 
     def send(self, message: OutboundMessage, content: Rendered) -> str:
         """Hand the message over; what the peer calls it."""
+        if self._failures.get(message.channel, 0) >= FAILURES_BEFORE_PAUSE:
+            raise TemporaryFailure("not tried: the messages before it on this channel failed")
+        try:
+            provider_id = self._send(message, content)
+        except TemporaryFailure:
+            self._failures[message.channel] = self._failures.get(message.channel, 0) + 1
+            raise
+        self._failures[message.channel] = 0
+        return provider_id
+
+    def _send(self, message: OutboundMessage, content: Rendered) -> str:
         if message.channel is Channel.EMAIL:
             email = as_email(message, content)
             if self._mailer is None:
@@ -99,7 +123,7 @@ class Channels:
 
 
 def deliver_batch(message_ids: list[int]) -> None:
-    """Send each message of the batch that is still waiting, over one connection per channel.
+    """Send each message of the batch that is still due, over one connection per channel.
 
     Each message is claimed in the same commit that records the outcome of the one before, so
     nothing is sent until the previous outcome is safe."""
@@ -120,8 +144,9 @@ def deliver_batch(message_ids: list[int]) -> None:
     try:
         with Channels() as channels:
             for message in waiting:
-                if _claim(message):
-                    _attempt(channels, message, shared)
+                attempt = _claim(message)
+                if attempt is not None:
+                    _attempt(channels, message, attempt, shared)
             session.commit()
     finally:
         plain.expire_on_commit = expire
@@ -131,63 +156,84 @@ def deliver_message(message_id: int) -> None:
     deliver_batch([message_id])
 
 
-def _claim(message: OutboundMessage) -> bool:
-    """Pending to sending, committed (with the previous message's outcome); False when another
-    job took it first."""
+def _claim(message: OutboundMessage) -> int | None:
+    """Pending and due to sending, committed (with the previous message's outcome): the number
+    of this attempt, or None when another job took it first or its retry is not due."""
     session = db.session
     now = utcnow()
-    result = session.execute(
+    attempt = session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.id == message.id, OutboundMessage.state == MessageState.PENDING)
+        .where(
+            OutboundMessage.id == message.id,
+            OutboundMessage.state == MessageState.PENDING,
+            OutboundMessage.next_attempt_at <= now,
+        )
         .values(
             state=MessageState.SENDING,
             attempts=OutboundMessage.attempts + 1,
             # When it was claimed, for the stale check.
             next_attempt_at=now,
         )
+        .returning(OutboundMessage.attempts)
         .execution_options(synchronize_session=False)
-    )
-    claimed = result.rowcount == 1  # type: ignore[attr-defined]
+    ).scalar()
     session.commit()
-    if claimed:
-        set_committed_value(message, "state", MessageState.SENDING)
-        set_committed_value(message, "attempts", message.attempts + 1)
-        set_committed_value(message, "next_attempt_at", now)
-    return claimed
+    return attempt
 
 
-def _attempt(channels: Channels, message: OutboundMessage, shared: Shared) -> None:
-    session = db.session
+def _attempt(channels: Channels, message: OutboundMessage, attempt: int, shared: Shared) -> None:
+    """Send one claimed message and write down what came of it (committed with the next claim),
+    unless the message is no longer this attempt's: the sweep gave it to another job."""
+    now = utcnow()
+    values: dict[str, object]
     try:
-        content = rendered(session, message, shared)
-        provider_id = channels.send(message, content)
+        content = rendered(db.session, message, shared)
+        provider_id = channels.send(message, content)[:200]
     except PermanentFailure as error:
-        _fail(message, str(error))
+        values, event = _failed(str(error))
     except TemporaryFailure as error:
-        message.failure_reason = str(error)
-        if message.attempts >= MAX_ATTEMPTS:
-            _fail(message, str(error))
+        if attempt >= MAX_ATTEMPTS:
+            values, event = _failed(str(error))
         else:
-            message.state = MessageState.PENDING
-            message.next_attempt_at = utcnow() + backoff(message.attempts)
-            log_event(session, message, "retry", str(error))
+            event = ("retry", str(error))
+            values = {
+                "state": MessageState.PENDING,
+                "failure_reason": str(error),
+                "next_attempt_at": now + backoff(attempt),
+            }
     except Exception as error:  # a template or a recipient that cannot become a message
         log.exception("message %s could not be made", message.id)
-        _fail(message, f"{type(error).__name__}: {error}")
+        values, event = _failed(f"{type(error).__name__}: {error}")
     else:
-        message.state = MessageState.SENT
-        message.sent_at = utcnow()
-        message.failure_reason = ""
-        message.provider_id = provider_id[:200]
-        if not message.subject:
-            message.subject = content.subject[:300]
-        log_event(session, message, "sent", provider_id[:200])
+        event = ("sent", provider_id)
+        values = {
+            "state": MessageState.SENT,
+            "sent_at": now,
+            "failure_reason": "",
+            "provider_id": provider_id,
+            "subject": message.subject or content.subject[:300],
+        }
+    session = db.session
+    written = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == message.id,
+            OutboundMessage.state == MessageState.SENDING,
+            OutboundMessage.attempts == attempt,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if written.rowcount == 1:  # type: ignore[attr-defined]
+        session.execute(
+            insert(MessageEvent).values(
+                message_id=message.id, at=now, event=event[0], detail=event[1]
+            )
+        )
 
 
-def _fail(message: OutboundMessage, reason: str) -> None:
-    message.state = MessageState.FAILED
-    message.failure_reason = reason
-    log_event(db.session, message, "failed", reason)
+def _failed(reason: str) -> tuple[dict[str, object], tuple[str, str]]:
+    return {"state": MessageState.FAILED, "failure_reason": reason}, ("failed", reason)
 
 
 def _batches(ids: list[int]) -> Iterator[list[int]]:
@@ -204,6 +250,7 @@ def send(message_ids: list[int]) -> bool:
                 "housing.notifications.tasks.deliver_batch",
                 batch,
                 queue_name=jobs.NOTIFICATIONS_QUEUE,
+                timeout=DELIVERY_TIMEOUT,
             )
             and handed
         )
@@ -220,11 +267,16 @@ def send_after_commit(message_ids: list[int] | None = None) -> None:
         broadcast_ids = session.info.pop(BROADCASTS_KEY, [])
     send(message_ids)
     for broadcast_id in broadcast_ids:
-        jobs.enqueue(
-            "housing.notifications.tasks.write_broadcast",
-            broadcast_id,
-            queue_name=jobs.NOTIFICATIONS_QUEUE,
-        )
+        _write_later(broadcast_id)
+
+
+def _write_later(broadcast_id: int) -> None:
+    jobs.enqueue(
+        "housing.notifications.tasks.write_broadcast",
+        broadcast_id,
+        queue_name=jobs.NOTIFICATIONS_QUEUE,
+        timeout=BROADCAST_TIMEOUT,
+    )
 
 
 def write_broadcast(broadcast_id: int) -> None:
@@ -246,7 +298,7 @@ def sweep(now: datetime | None = None) -> int:
 
     now = now or utcnow()
     session = db.session
-    release_stale(session, now - STALE_SENDING)
+    release_stale(session, now - STALE_SENDING, MAX_ATTEMPTS)
     queue_deadline_reminders(session, now)
     session.commit()
     send_after_commit()
@@ -256,11 +308,9 @@ def sweep(now: datetime | None = None) -> int:
         )
     ).all()
     for broadcast_id in unfinished:
-        jobs.enqueue(
-            "housing.notifications.tasks.write_broadcast",
-            broadcast_id,
-            queue_name=jobs.NOTIFICATIONS_QUEUE,
-        )
+        _write_later(broadcast_id)
+    # A message whose job is still waiting behind a long broadcast is handed out again too;
+    # the second job finds it sent and costs one query.
     due = session.scalars(
         select(OutboundMessage.id)
         .where(

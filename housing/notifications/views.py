@@ -15,7 +15,8 @@ from housing.extensions import csrf, db
 notifications = Blueprint("notifications", __name__, template_folder="templates")
 
 
-def _application_of(token: str) -> Application:
+@notifications.get("/reminders/stop/<token>")
+def stop_reminders_page(token: str) -> str:
     try:
         public_id = messages.read_stop_reminders_token(token)
     except tokens.InvalidToken:
@@ -25,12 +26,6 @@ def _application_of(token: str) -> Application:
     ).first()
     if application is None:
         abort(404)
-    return application
-
-
-@notifications.get("/reminders/stop/<token>")
-def stop_reminders_page(token: str) -> str:
-    application = _application_of(token)
     return render_template(
         "notifications/stop_reminders.html",
         application=application,
@@ -42,10 +37,11 @@ def stop_reminders_page(token: str) -> str:
 @notifications.post("/reminders/stop/<token>")
 @csrf.exempt  # the signed link is the permission; mail programs post here without a page
 def stop_reminders(token: str) -> str:
-    application = _application_of(token)
-    if application.reminders_stopped_at is None:
-        application.reminders_stopped_at = utcnow()
-        db.session.commit()
+    try:
+        application = messages.stop_reminders(db.session, token, utcnow())
+    except tokens.InvalidToken:
+        abort(404)
+    db.session.commit()
     return render_template(
         "notifications/stop_reminders.html", application=application, stopped=True, token=token
     )

@@ -13,6 +13,7 @@ TEMPLATE_NAMES: dict[str, LazyString] = {
     "application_withdrawn": _l("Application withdrawn"),
     "deadline_reminder": _l("Deadline reminder"),
     "results_published": _l("Lottery results"),
+    "results_retracted": _l("Lottery results withdrawn"),
     "claim_decided": _l("Preference claim decided"),
     "confirm_email": _l("Confirm email address"),
     "password_reset": _l("Choose a password"),

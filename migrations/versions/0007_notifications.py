@@ -68,6 +68,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Letters have no place in the earlier schema.
+    op.execute("DELETE FROM outbound_messages WHERE channel = 'letter'")
     with op.batch_alter_table('outbound_messages', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_outbound_messages_broadcast_id_broadcasts'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_outbound_messages_application_id_applications'), type_='foreignkey')

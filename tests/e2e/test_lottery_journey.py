@@ -20,7 +20,7 @@ ENTRANTS = 60
 def registered_lottery(site, folder) -> int:  # type: ignore[no-untyped-def]
     app = create_app(make_config(site.database_url, folder))
     with app.app_context():
-        listing_id = seed_lottery(ENTRANTS, ("LIVE", "JOBS"), until="registered")
+        listing_id = seed_lottery(ENTRANTS, ("LIVE", "JOBS"), until="registered", emails=True)
         db.session.remove()
         db.engine.dispose()
     return listing_id
@@ -66,6 +66,16 @@ def test_staff_run_a_lottery_and_a_resident_looks_up_the_result(page, live_site,
     page.get_by_role("button", name="Publish the results").click()
     page.get_by_text("Status: Results published").wait_for()
     screenshot(page, "lottery-04-published")
+
+    page.get_by_role("link", name="Messages to applicants").click()
+    page.get_by_role("heading", name="Messages for Worker Court").wait_for()
+    assert "Lottery results" in page.content()
+    assert violations(page) == []
+    screenshot(page, "lottery-05-messages")
+    page.goto(f"{site.url}/staff/messages/templates/results_published/letter/ar")
+    page.get_by_role("heading", name="Lottery results · Letter · ar").wait_for()
+    assert violations(page) == []
+    screenshot(page, "lottery-06-letter-preview-ar")
     page.get_by_role("button", name="Sign out").click()
 
     page.goto(f"{site.url}/listings/{listing_id}/lottery")
@@ -74,7 +84,7 @@ def test_staff_run_a_lottery_and_a_resident_looks_up_the_result(page, live_site,
     page.get_by_text(f"of {ENTRANTS}").wait_for()
     assert "Lottery number 10000007: rank" in page.content()
     assert violations(page) == []
-    screenshot(page, "lottery-05-resident-lookup")
+    screenshot(page, "lottery-07-resident-lookup")
 
     page.goto(f"{site.url}/listings/{listing_id}/lottery/results")
     assert page.locator("ol.results-numbers li").count() > ENTRANTS

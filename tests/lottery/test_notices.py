@@ -195,3 +195,61 @@ def test_a_claim_decision_reaches_the_applicant_with_its_reason(
     accepted = mailbox.messages[-1]
     assert accepted["Subject"] == f"Your preference claim for {listing.name} was accepted"
     assert reason not in accepted.get_body(("plain",)).get_content()
+
+
+def test_withdrawn_results_are_announced_and_unsent_ones_stay_unsent(
+    app, client, db_session, lottery_listing, staff, mailbox
+):
+    listing = lottery_listing
+    _publish(client, db_session, listing, staff)
+    first = db_session.scalars(select(Application).order_by(Application.id)).first()
+    mailbox.messages.clear()
+    # One results message not yet sent when the results are withdrawn.
+    waiting = _results(db_session, Channel.EMAIL)[0]
+    waiting.state = MessageState.PENDING
+    db_session.flush()
+
+    base = f"/staff/lottery/{listing.id}"
+    reason = "A paper application was not entered"
+    post_form(client, f"{base}/retract", {"retract_reason": reason}, token_from=base)
+
+    withdrawn = [m for m in mailbox.messages if "withdrawn" in m["Subject"]]
+    assert len(withdrawn) == 40
+    to_first = next(
+        m for m in withdrawn if m["To"] == first.submitted_answers["applicant"]["email"]
+    )
+    body = to_first.get_body(("plain",)).get_content()
+    assert reason in body and first.lottery_number in body
+    assert not [m for m in mailbox.messages if m["Subject"].startswith("Lottery results")]
+    db_session.expire_all()
+    suppressed = db_session.get(OutboundMessage, waiting.id)
+    assert suppressed.state is MessageState.SUPPRESSED
+
+
+def test_a_preference_name_is_escaped_in_the_html_of_a_claim_decision(
+    client, db_session, lottery_listing, staff, mailbox
+):
+    listing = lottery_listing
+    preference = next(c.preference for c in listing.preferences if c.preference.code == "NRHP")
+    preference.name = "<b>Neighborhood</b> & more"
+    holder = db_session.scalars(select(Application).order_by(Application.id)).first()
+    db_session.flush()
+    mailbox.messages.clear()
+    base = f"/staff/lottery/{listing.id}"
+    post_form(
+        client,
+        f"{base}/claims",
+        {
+            "application_number": holder.public_id,
+            "preference": "NRHP",
+            "decision": "invalid",
+            "reason": "<i>no proof</i>",
+        },
+        token_from=base,
+    )
+    [message] = mailbox.messages
+    html = message.get_body(("html",)).get_content()
+    assert "&lt;b&gt;Neighborhood&lt;/b&gt; &amp; more" in html
+    assert "&lt;i&gt;no proof&lt;/i&gt;" in html
+    assert "<b>" not in html and "<i>" not in html
+    assert "<b>Neighborhood</b> & more" in message.get_body(("plain",)).get_content()

@@ -4,6 +4,7 @@ missing translations, and the staff pages. Each message is received by the real 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from babel.messages.mofile import write_mo
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from housing import create_app
 from housing.applications.models import Application, ApplicationStatus
 from housing.applications.services import submit_answers
-from housing.config import PROJECT_ROOT
+from housing.config import PROJECT_ROOT, MailConfig
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.i18n import LOCALE_CODES
@@ -89,6 +90,10 @@ def test_unfinished_drafts_are_reminded_once_two_days_before_the_deadline(
     stopped.reminders_stopped_at = utcnow()
     _draft(db_session, later, first_name="Too", email="tooearly@example.org")
     db_session.flush()
+    for draft in db_session.scalars(select(Application)):
+        draft.updated_at = utcnow() - timedelta(hours=7)  # left alone a while
+    _draft(db_session, listing, first_name="Busy", email="busy@example.org")  # just now
+    db_session.flush()
 
     with app.test_request_context():
         assert tasks.sweep() == 0
@@ -106,12 +111,13 @@ def test_unfinished_drafts_are_reminded_once_two_days_before_the_deadline(
         select(OutboundMessage).where(OutboundMessage.recipient == "ivan@example.org")
     ).one()
     assert suppressed.state is MessageState.SUPPRESSED
-    assert (
-        db_session.scalars(
-            select(OutboundMessage).where(OutboundMessage.recipient == "tooearly@example.org")
-        ).first()
-        is None
-    )
+    for address in ("tooearly@example.org", "busy@example.org"):
+        assert (
+            db_session.scalars(
+                select(OutboundMessage).where(OutboundMessage.recipient == address)
+            ).first()
+            is None
+        )
 
     # The link in the message stops further reminders; a forged one changes nothing.
     path = unsubscribe.split("127.0.0.1:5000", 1)[1]
@@ -200,25 +206,21 @@ def test_staff_see_progress_resend_a_failure_and_preview_every_template(
 ):
     listing = open_listing()
     with app.test_request_context():
-        sent = services.queue(
-            db_session,
-            channel=Channel.EMAIL,
-            to="ok@example.org",
-            template="confirm_email",
-            language="en",
-            context={"name": "Ok", "link": "https://example.org/ok"},
-            listing_id=listing.id,
-        )
+
+        def email_to(address: str, language: str) -> OutboundMessage:
+            return services.queue(
+                db_session,
+                channel=Channel.EMAIL,
+                to=address,
+                template="confirm_email",
+                language=language,
+                context={"name": address, "link": "https://example.org/link"},
+                listing_id=listing.id,
+            )
+
+        sent = email_to("ok@example.org", "en")
         mailbox.refuse.add("gone@example.org")
-        failed = services.queue(
-            db_session,
-            channel=Channel.EMAIL,
-            to="gone@example.org",
-            template="confirm_email",
-            language="vi",
-            context={"name": "Gone", "link": "https://example.org/gone"},
-            listing_id=listing.id,
-        )
+        failed = email_to("gone@example.org", "vi")
         tasks.deliver_batch([sent.id, failed.id])
     staff = factories.UserFactory(staff=True, with_two_factor=True)
     sign_in_as(client, staff)
@@ -261,3 +263,48 @@ def test_staff_see_progress_resend_a_failure_and_preview_every_template(
     assert arabic.status_code == 200 and 'dir="rtl"' in arabic.text
     assert client.get("/staff/messages/templates/results_published/fax/es").status_code == 404
     assert client.get("/staff/messages/templates/nothing/email/es").status_code == 404
+
+
+def _pending_email(db_session, to: str) -> OutboundMessage:  # type: ignore[no-untyped-def]
+    return services.queue_email(
+        db_session,
+        to=to,
+        template="confirm_email",
+        language="en",
+        context={"name": "A", "link": "https://example.org/a"},
+    )
+
+
+def test_a_retry_is_not_sent_before_its_time_nor_past_its_attempts(app, db_session, mailbox):
+    with app.test_request_context():
+        later = _pending_email(db_session, "later@example.org")
+        later.attempts = 1
+        later.next_attempt_at = utcnow() + timedelta(minutes=4)
+        stuck = _pending_email(db_session, "stuck@example.org")
+        stuck.state = MessageState.SENDING
+        stuck.attempts = tasks.MAX_ATTEMPTS
+        stuck.next_attempt_at = utcnow() - tasks.STALE_SENDING - timedelta(minutes=1)
+        db_session.flush()
+        tasks.deliver_batch([later.id])  # a duplicated job, early
+        tasks.sweep()
+    assert mailbox.messages == []
+    db_session.expire_all()
+    assert db_session.get(OutboundMessage, later.id).attempts == 1
+    failed = db_session.get(OutboundMessage, stuck.id)
+    assert failed.state is MessageState.FAILED and "interrupted" in failed.failure_reason
+
+
+def test_a_batch_stops_trying_a_mail_server_that_keeps_failing(app, db_session, monkeypatch):
+    unreachable = dataclasses.replace(
+        app.config["HOUSING"], mail=MailConfig(host="127.0.0.1", port=1, timeout=1)
+    )
+    monkeypatch.setitem(app.config, "HOUSING", unreachable)
+    with app.test_request_context():
+        ids = [_pending_email(db_session, f"n{n}@example.org").id for n in range(5)]
+        tasks.deliver_batch(ids)
+    db_session.expire_all()
+    messages = [db_session.get(OutboundMessage, i) for i in ids]
+    assert all(m.state is MessageState.PENDING and m.attempts == 1 for m in messages)
+    assert all("not tried" not in m.failure_reason for m in messages[:3])
+    assert all("not tried" in m.failure_reason for m in messages[3:])
+    assert all(m.next_attempt_at > utcnow() for m in messages)
