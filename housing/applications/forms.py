@@ -123,7 +123,7 @@ class YouForm(StepForm):
     phone = StringField(LABELS["phone"], render_kw={"autocomplete": "tel", "type": "tel"})
     no_phone = BooleanField(LABELS["no_phone"])
     phone_type = RadioChoiceField(LABELS["phone_type"], validate_choice=False)
-    text_updates = BooleanField(LABELS["text_updates"])
+    updates_by = RadioChoiceField(LABELS["updates_by"], validate_choice=False)
     street = StringField(LABELS["street"], render_kw={"autocomplete": "address-line1"})
     unit = StringField(LABELS["unit"], render_kw={"autocomplete": "address-line2"})
     city = StringField(LABELS["city"], render_kw={"autocomplete": "address-level2"})
@@ -155,19 +155,20 @@ class YouForm(StepForm):
         "phone": "applicant.phone",
         "no_phone": "applicant.no_phone",
         "phone_type": "applicant.phone_type",
-        "text_updates": "applicant.text_updates",
+        "updates_by": "applicant.updates_by",
         **_address_paths("", "applicant.address"),
         **_address_paths("mailing_", "applicant.mailing_address"),
         "works_in_city": "applicant.works_in_city",
         "veteran": "applicant.veteran",
         "language": "language",
     }
-    flags = frozenset({"no_email", "no_phone", "text_updates"})
+    flags = frozenset({"no_email", "no_phone"})
     yes_no = frozenset({"works_in_city", "veteran"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.phone_type.choices = _choices("phone_type", rules.PHONE_TYPES)
+        self.updates_by.choices = _choices("updates_by", rules.UPDATE_CHANNELS)
         self.language.choices = options([(loc.code, loc.native_name) for loc in LOCALES])
 
     def load(self, answers: Mapping[str, Any]) -> None:

@@ -72,6 +72,8 @@ ANSWER_ROOTS = frozenset(
     }
 )
 PHONE_TYPES = ("cell", "home", "work")
+# How the applicant wants to hear about this application.
+UPDATE_CHANNELS = ("email", "text", "both")
 ALTERNATE_KINDS = ("none", "family", "friend", "caseworker", "other")
 RELATIONSHIPS = (
     "spouse",
@@ -366,11 +368,20 @@ def _check_you(checker: _Checker, today: date) -> date | None:
         email = checker.text(you, "email", "applicant.email", maximum=254)
         _check_email(checker, email, "applicant.email")
     no_phone = checker.flag(you, "no_phone", "applicant.no_phone", required=False)
+    phone_type = None
     if not no_phone:
         phone = checker.text(you, "phone", "applicant.phone", maximum=40)
         _check_phone(checker, phone, "applicant.phone")
-        checker.choice(you, "phone_type", "applicant.phone_type", PHONE_TYPES, required=False)
-        checker.flag(you, "text_updates", "applicant.text_updates", required=False)
+        phone_type = checker.choice(
+            you, "phone_type", "applicant.phone_type", PHONE_TYPES, required=False
+        )
+    updates_by = checker.choice(
+        you, "updates_by", "applicant.updates_by", UPDATE_CHANNELS, required=False
+    )
+    if updates_by in ("email", "both") and no_email:
+        checker.add("applicant.updates_by", "needs_email")
+    if updates_by in ("text", "both") and (no_phone or phone_type in ("home", "work")):
+        checker.add("applicant.updates_by", "needs_cell_phone")
     _check_address(checker, you.get("address"), "applicant.address", home=True)
     if you.get("mailing_address") is not None:
         _check_address(checker, you.get("mailing_address"), "applicant.mailing_address", home=False)

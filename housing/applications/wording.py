@@ -35,7 +35,7 @@ LABELS: dict[str, LazyString] = {
     "phone": _l("Phone number"),
     "no_phone": _l("I do not have a phone number"),
     "phone_type": _l("Kind of phone"),
-    "text_updates": _l("Also send me text messages about this application (cell phones only)"),
+    "updates_by": _l("How should we send you news about this application?"),
     "street": _l("Street address"),
     "unit": _l("Apartment or unit (optional)"),
     "city": _l("City"),
@@ -72,6 +72,11 @@ LABELS: dict[str, LazyString] = {
 
 CHOICES: dict[str, dict[str, LazyString]] = {
     "phone_type": {"cell": _l("Cell"), "home": _l("Home"), "work": _l("Work")},
+    "updates_by": {
+        "email": _l("Email"),
+        "text": _l("Text message (cell phones only)"),
+        "both": _l("Both email and text message"),
+    },
     "kind": {
         "none": _l("I do not want an alternate contact"),
         "family": _l("A family member"),
@@ -211,6 +216,8 @@ def problem_text(problem: Problem) -> str:
             "Use at most %(maximum)s characters.", maximum=format_number(detail["maximum"])
         ),
         "invalid_choice": lambda: _("Choose one of the options shown."),
+        "needs_email": lambda: _("To get email, give your email address above."),
+        "needs_cell_phone": lambda: _("To get text messages, give a cell phone number above."),
         "invalid_date": lambda: _("Enter a real date like 1985-04-23 (year, month, day)."),
         "future_date": lambda: _("A date of birth cannot be in the future."),
         "date_too_early": lambda: _("Check the year: it is before 1900."),

@@ -63,18 +63,20 @@ def full_name(you: Mapping[str, Any]) -> str:
 def contacts(answers: Mapping[str, Any], *, letter: bool) -> list[tuple[Channel, str]]:
     """Every channel this applicant is to hear on, in order.
 
-    Email when they gave an address; a text message when they asked for one or gave a mobile
-    phone and no email; otherwise, where the message matters enough to print (``letter``), a
-    letter to their address for staff to post."""
+    As the applicant chose (email, text messages, or both); without a choice, email, or text
+    messages when they have no email. A choice that cannot be kept (text messages without a cell
+    phone) falls back to the other channel rather than to none. With neither, where the message
+    matters enough to print (``letter``), a letter to their address for staff to post."""
     you = answers.get("applicant")
     if not isinstance(you, Mapping):
         return []
     found: list[tuple[Channel, str]] = []
+    chosen = you.get("updates_by")
     email = email_address(you)
-    if email is not None:
-        found.append((Channel.EMAIL, email))
     number = text_number(you)
-    if number is not None and (email is None or you.get("text_updates") is True):
+    if email is not None and (chosen != "text" or number is None):
+        found.append((Channel.EMAIL, email))
+    if number is not None and (chosen in ("text", "both") or email is None):
         found.append((Channel.SMS, number))
     if not found and letter:
         address = postal_address(you)

@@ -55,9 +55,18 @@ def test_a_missing_required_field_is_named(field):
     assert (f"applicant.{field}", "required") in codes(with_applicant(**{field: ""}))
 
 
-def test_asking_for_text_messages_is_a_yes_or_no():
-    assert codes(with_applicant(text_updates=True)) == set()
-    assert ("applicant.text_updates", "invalid") in codes(with_applicant(text_updates="yes"))
+def test_the_channel_for_news_needs_what_it_sends_to():
+    assert codes(with_applicant(updates_by="both")) == set()
+    assert ("applicant.updates_by", "invalid_choice") in codes(with_applicant(updates_by="fax"))
+    assert ("applicant.updates_by", "needs_cell_phone") in codes(
+        with_applicant(updates_by="text", phone_type="home")
+    )
+    assert ("applicant.updates_by", "needs_cell_phone") in codes(
+        with_applicant(updates_by="both", no_phone=True, phone=None)
+    )
+    assert ("applicant.updates_by", "needs_email") in codes(
+        with_applicant(updates_by="email", no_email=True, email=None)
+    )
 
 
 def test_a_missing_address_names_each_part():

@@ -510,3 +510,21 @@ def test_veteran_status_is_optional_and_kept_as_yes_or_no(client, db_session):
     assert application(db_session, public_id).answers["applicant"]["veteran"] is True
     review = client.get(f"/applications/{public_id}/review").text
     assert "served in the U.S. armed forces" in review
+
+
+def test_the_applicant_chooses_how_to_hear_and_a_choice_needs_its_channel(client, db_session):
+    listing = open_listing()
+    public_id = start(client, listing.id)
+    refused = step(
+        client, public_id, "you", {**YOU_FORM, "updates_by": "text", "phone_type": "home"}
+    )
+    assert refused.status_code == 200
+    assert "To get text messages, give a cell phone number above." in refused.text
+    assert step(client, public_id, "you", {**YOU_FORM, "updates_by": "both"}).status_code in (
+        302,
+        303,
+    )
+    db_session.expire_all()
+    assert application(db_session, public_id).answers["applicant"]["updates_by"] == "both"
+    review = client.get(f"/applications/{public_id}/review").text
+    assert "Both email and text message" in review

@@ -62,7 +62,7 @@ def test_published_results_reach_every_entrant_by_their_channel_in_their_languag
     _change_applicant(texter, no_email=True, email=None, phone="415-555-0102")
     _change_applicant(by_post, no_email=True, email=None, no_phone=True, phone=None)
     by_post.channel = ApplicationChannel.PAPER
-    _change_applicant(both, phone="415-555-0104", text_updates=True)
+    _change_applicant(both, phone="415-555-0104", updates_by="both")
     db_session.flush()
 
     _publish(client, db_session, listing, staff)

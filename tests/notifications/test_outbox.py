@@ -46,11 +46,16 @@ def _draft(db_session, listing, **applicant) -> Application:  # type: ignore[no-
 def test_contacts_follow_what_the_applicant_gave():
     you = valid_answers()["applicant"]
     assert contacts({"applicant": you}, letter=True) == [(Channel.EMAIL, you["email"].lower())]
-    texting = {**you, "text_updates": True}
-    assert [c for c, _ in contacts({"applicant": texting}, letter=True)] == [
+    both = {**you, "updates_by": "both"}
+    assert [c for c, _ in contacts({"applicant": both}, letter=True)] == [
         Channel.EMAIL,
         Channel.SMS,
     ]
+    texts_only = {**you, "updates_by": "text"}
+    assert contacts({"applicant": texts_only}, letter=True) == [(Channel.SMS, "+15552345678")]
+    # Text messages asked for, but the phone is a landline: email rather than nothing.
+    landline_texts = {**texts_only, "phone_type": "home"}
+    assert [c for c, _ in contacts({"applicant": landline_texts}, letter=True)] == [Channel.EMAIL]
     no_email = {**you, "no_email": True, "email": None}
     assert contacts({"applicant": no_email}, letter=False) == [(Channel.SMS, "+15552345678")]
     landline = {**no_email, "phone_type": "home"}
