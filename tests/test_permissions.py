@@ -353,6 +353,12 @@ MATRIX: list[Row] = [
         STAFF_ONLY,
     ),
     Row(
+        "notifications_staff.resend_failed",
+        "POST",
+        lambda w: f"/staff/messages/listings/{w.public}/resend-failed",
+        STAFF_ONLY,
+    ),
+    Row(
         "notifications_staff.letters",
         "GET",
         lambda w: f"/staff/messages/listings/{w.public}/letters",

@@ -286,13 +286,33 @@ def resend(session: AnySession, message_id: int, actor: User) -> OutboundMessage
         raise MessageRefused("no_such_message")
     if message.state is not MessageState.FAILED or message.channel is Channel.LETTER:
         raise MessageRefused("not_failed")
-    message.state = MessageState.PENDING
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
-    log_event(session, message, "resend", actor=actor)
-    session.flush()
-    session.info.setdefault(OUTBOX_KEY, []).append(message.id)
+    _send_again(session, [message], actor)
     return message
+
+
+def resend_failed(session: AnySession, listing_id: int, actor: User) -> int:
+    """Every failed email and text message of a listing, tried again (after a mail server or
+    provider setting was put right, say)."""
+    failed = session.scalars(
+        select(OutboundMessage).where(
+            OutboundMessage.listing_id == listing_id,
+            OutboundMessage.state == MessageState.FAILED,
+            OutboundMessage.channel != Channel.LETTER,
+        )
+    ).all()
+    _send_again(session, list(failed), actor)
+    return len(failed)
+
+
+def _send_again(session: AnySession, messages: list[OutboundMessage], actor: User) -> None:
+    now = utcnow()
+    for message in messages:
+        message.state = MessageState.PENDING
+        message.attempts = 0
+        message.next_attempt_at = now
+        log_event(session, message, "resend", actor=actor, at=now)
+    session.flush()
+    session.info.setdefault(OUTBOX_KEY, []).extend(message.id for message in messages)
 
 
 def mark_letters_mailed(

@@ -77,6 +77,7 @@ def listing_messages(listing_id: int) -> str:
     if before.isdecimal() and len(before) < 12:
         query = query.where(OutboundMessage.id < int(before))
     found = db.session.scalars(query.order_by(OutboundMessage.id.desc()).limit(PAGE)).all()
+    progress = services.progress(db.session, listing_id)
     filters = {
         name: value
         for name, value in (
@@ -90,13 +91,19 @@ def listing_messages(listing_id: int) -> str:
         "notifications/staff/listing.html",
         listing=listing,
         form=form,
-        progress=services.progress(db.session, listing_id),
+        progress=progress,
         broadcasts=services.broadcasts_in_progress(db.session, listing_id),
         found=found,
         filters=filters,
         next_before=found[-1].id if len(found) == PAGE else None,
         wording=wording,
         states=list(MessageState),
+        form_button=ButtonForm(),
+        any_failed=any(
+            counts.get(MessageState.FAILED.value)
+            for (_template, channel), counts in progress.items()
+            if channel is not Channel.LETTER
+        ),
     )
 
 
@@ -134,6 +141,26 @@ def resend(message_id: int) -> Response:
         send_after_commit()
         flash(_("The message is queued to be sent again."), "success")
     return redirect(url_for(".message", message_id=message_id))
+
+
+@notifications_staff.post("/listings/<int:listing_id>/resend-failed")
+@require_roles(Role.STAFF)
+def resend_failed(listing_id: int) -> Response:
+    _listing_or_404(listing_id)
+    if not ButtonForm().validate():
+        abort(400)
+    count = services.resend_failed(db.session, listing_id, current_user)
+    db.session.commit()
+    send_after_commit()
+    flash(
+        ngettext(
+            "%(num)s failed message is queued to be sent again.",
+            "%(num)s failed messages are queued to be sent again.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for(".listing_messages", listing_id=listing_id))
 
 
 def _waiting_letters(listing_id: int) -> list[OutboundMessage]:

@@ -258,6 +258,19 @@ def test_staff_see_progress_resend_a_failure_and_preview_every_template(
     post_form(client, f"{detail}/resend", {}, token_from=detail)
     assert "Only a failed email or text message can be sent again." in client.get(detail).text
 
+    # Every failure of a listing at once, once the cause is put right.
+    mailbox.refuse.add("gone@example.org")
+    with app.test_request_context():
+        again = email_to("gone@example.org", "es")
+        tasks.deliver_batch([again.id])
+    listing_page = f"/staff/messages/listings/{listing.id}"
+    assert "Send every failed message again" in client.get(listing_page).text
+    mailbox.refuse.clear()
+    post_form(client, f"{listing_page}/resend-failed", {}, token_from=listing_page)
+    db_session.expire_all()
+    assert db_session.get(OutboundMessage, again.id).state is MessageState.SENT
+    assert "Send every failed message again" not in client.get(listing_page).text
+
     overview = client.get("/staff/messages/templates").text
     for template, channels in services.TEMPLATE_CHANNELS.items():
         for channel in channels:
