@@ -518,7 +518,7 @@ def test_the_applicant_chooses_how_to_hear_and_a_choice_needs_its_channel(client
     refused = step(
         client, public_id, "you", {**YOU_FORM, "updates_by": "text", "phone_type": "home"}
     )
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert "To get text messages, give a cell phone number above." in refused.text
     assert step(client, public_id, "you", {**YOU_FORM, "updates_by": "both"}).status_code in (
         302,
