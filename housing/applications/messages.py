@@ -208,15 +208,22 @@ def queue_deadline_reminders(session: AnySession, now: datetime) -> list[Outboun
     return queued
 
 
-def stop_reminders(session: AnySession, token: str, now: datetime) -> Application:
-    """The applicant's wish, from the link in a reminder: no more reminders for this
-    application. Raises ``tokens.InvalidToken`` for a link that is not genuine."""
+def reminded_application(session: AnySession, token: str) -> Application:
+    """The application a stop-reminders link names; ``tokens.InvalidToken`` for a link that
+    is not genuine or names none."""
     public_id = read_stop_reminders_token(token)
     application = session.scalars(
         select(Application).where(Application.public_id == public_id)
     ).first()
     if application is None:
         raise tokens.InvalidToken(REMINDER_PURPOSE)
+    return application
+
+
+def stop_reminders(session: AnySession, token: str, now: datetime) -> Application:
+    """The applicant's wish, from the link in a reminder: no more reminders for this
+    application."""
+    application = reminded_application(session, token)
     if application.reminders_stopped_at is None:
         application.reminders_stopped_at = now
     return application

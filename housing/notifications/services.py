@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from housing.accounts.models import User
 from housing.db_types import AnySession, utcnow
@@ -229,15 +229,16 @@ def message_id_of(message: OutboundMessage) -> str:
 
 def log_event(
     session: AnySession,
-    message: OutboundMessage,
+    message_id: int,
     event: str,
     detail: str = "",
     actor: User | None = None,
     at: datetime | None = None,
 ) -> None:
+    """A line of the delivery log."""
     session.add(
         MessageEvent(
-            message_id=message.id,
+            message_id=message_id,
             event=event,
             detail=detail,
             actor_id=actor.id if actor is not None else None,
@@ -310,9 +311,46 @@ def _send_again(session: AnySession, messages: list[OutboundMessage], actor: Use
         message.state = MessageState.PENDING
         message.attempts = 0
         message.next_attempt_at = now
-        log_event(session, message, "resend", actor=actor, at=now)
+        log_event(session, message.id, "resend", actor=actor, at=now)
     session.flush()
     session.info.setdefault(OUTBOX_KEY, []).extend(message.id for message in messages)
+
+
+def listing_messages(
+    session: AnySession,
+    listing_id: int,
+    *,
+    state: MessageState | None = None,
+    channel: Channel | None = None,
+    template: str | None = None,
+    before: int | None = None,
+    limit: int,
+) -> list[OutboundMessage]:
+    """A listing's messages, newest first, a page at a time (``before`` an id)."""
+    query = select(OutboundMessage).where(OutboundMessage.listing_id == listing_id)
+    if state is not None:
+        query = query.where(OutboundMessage.state == state)
+    if channel is not None:
+        query = query.where(OutboundMessage.channel == channel)
+    if template:
+        query = query.where(OutboundMessage.template == template)
+    if before is not None:
+        query = query.where(OutboundMessage.id < before)
+    return list(session.scalars(query.order_by(OutboundMessage.id.desc()).limit(limit)))
+
+
+def _waiting_letters_query(listing_id: int) -> Select[Any]:
+    return select(OutboundMessage).where(
+        OutboundMessage.listing_id == listing_id,
+        OutboundMessage.channel == Channel.LETTER,
+        OutboundMessage.state == MessageState.PENDING,
+    )
+
+
+def waiting_letters(session: AnySession, listing_id: int, limit: int) -> list[OutboundMessage]:
+    """Letters still to post, oldest first."""
+    query = _waiting_letters_query(listing_id).order_by(OutboundMessage.id).limit(limit)
+    return list(session.scalars(query))
 
 
 def mark_letters_mailed(
@@ -321,19 +359,14 @@ def mark_letters_mailed(
     """Staff posted these letters. Only this listing's letters still waiting are marked."""
     now = utcnow()
     letters = session.scalars(
-        select(OutboundMessage)
-        .where(
-            OutboundMessage.id.in_(message_ids),
-            OutboundMessage.listing_id == listing_id,
-            OutboundMessage.channel == Channel.LETTER,
-            OutboundMessage.state == MessageState.PENDING,
-        )
+        _waiting_letters_query(listing_id)
+        .where(OutboundMessage.id.in_(message_ids))
         .with_for_update()
     ).all()
     for letter in letters:
         letter.state = MessageState.SENT
         letter.sent_at = now
-        log_event(session, letter, "mailed", actor=actor, at=now)
+        log_event(session, letter.id, "mailed", actor=actor, at=now)
     session.flush()
     return len(letters)
 
@@ -388,11 +421,7 @@ def release_stale(session: AnySession, older_than: datetime, max_attempts: int) 
             )
             .execution_options(synchronize_session=False)
         )
-        session.add(
-            MessageEvent(
-                message_id=message_id, event="failed" if spent else "interrupted", detail=reason
-            )
-        )
+        log_event(session, message_id, "failed" if spent else "interrupted", reason)
     return len(stale)
 
 

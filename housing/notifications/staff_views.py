@@ -63,20 +63,18 @@ def listing_messages(listing_id: int) -> str:
     """Progress by kind of message, the broadcasts, and the messages themselves, newest first."""
     listing = _listing_or_404(listing_id)
     form = _filter_form()
-    query = select(OutboundMessage).where(OutboundMessage.listing_id == listing_id)
     if request.args and not form.validate():
         flash(_("That filter is not one this page knows; showing every message."), "error")
-    else:
-        if form.state.data:
-            query = query.where(OutboundMessage.state == MessageState(form.state.data))
-        if form.channel.data:
-            query = query.where(OutboundMessage.channel == Channel(form.channel.data))
-        if form.template.data:
-            query = query.where(OutboundMessage.template == form.template.data)
     before = request.args.get("before", "")
-    if before.isdecimal() and len(before) < 12:
-        query = query.where(OutboundMessage.id < int(before))
-    found = db.session.scalars(query.order_by(OutboundMessage.id.desc()).limit(PAGE)).all()
+    found = services.listing_messages(
+        db.session,
+        listing_id,
+        state=MessageState(form.state.data) if form.state.data and not form.errors else None,
+        channel=Channel(form.channel.data) if form.channel.data and not form.errors else None,
+        template=form.template.data if not form.errors else None,
+        before=int(before) if before.isdecimal() and len(before) < 12 else None,
+        limit=PAGE,
+    )
     progress = services.progress(db.session, listing_id)
     filters = {
         name: value
@@ -163,21 +161,6 @@ def resend_failed(listing_id: int) -> Response:
     return redirect(url_for(".listing_messages", listing_id=listing_id))
 
 
-def _waiting_letters(listing_id: int) -> list[OutboundMessage]:
-    return list(
-        db.session.scalars(
-            select(OutboundMessage)
-            .where(
-                OutboundMessage.listing_id == listing_id,
-                OutboundMessage.channel == Channel.LETTER,
-                OutboundMessage.state == MessageState.PENDING,
-            )
-            .order_by(OutboundMessage.id)
-            .limit(LETTERS_PAGE)
-        )
-    )
-
-
 @notifications_staff.get("/listings/<int:listing_id>/letters")
 @require_roles(Role.STAFF)
 def letters(listing_id: int) -> str:
@@ -185,7 +168,7 @@ def letters(listing_id: int) -> str:
     return render_template(
         "notifications/staff/letters.html",
         listing=listing,
-        letters=_waiting_letters(listing_id),
+        letters=services.waiting_letters(db.session, listing_id, LETTERS_PAGE),
         form=ButtonForm(),
         wording=wording,
         page=LETTERS_PAGE,
@@ -197,7 +180,7 @@ def letters(listing_id: int) -> str:
 def print_letters(listing_id: int) -> str:
     """Every waiting letter, each on its own page, in its reader's language."""
     listing = _listing_or_404(listing_id)
-    waiting = _waiting_letters(listing_id)
+    waiting = services.waiting_letters(db.session, listing_id, LETTERS_PAGE)
     rtl = {locale.code for locale in LOCALES if locale.rtl}
     pages = [
         (letter, services.rendered(db.session, letter), letter.language in rtl)

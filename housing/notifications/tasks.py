@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from flask import current_app
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from housing import jobs
 from housing.db_types import utcnow
@@ -31,7 +31,6 @@ from housing.notifications.mail import (
 from housing.notifications.models import (
     Broadcast,
     Channel,
-    MessageEvent,
     MessageState,
     OutboundMessage,
 )
@@ -41,6 +40,7 @@ from housing.notifications.services import (
     Rendered,
     Shared,
     as_email,
+    log_event,
     release_stale,
     rendered,
 )
@@ -225,11 +225,7 @@ def _attempt(channels: Channels, message: OutboundMessage, attempt: int, shared:
         .execution_options(synchronize_session=False)
     )
     if written.rowcount == 1:  # type: ignore[attr-defined]
-        session.execute(
-            insert(MessageEvent).values(
-                message_id=message.id, at=now, event=event[0], detail=event[1]
-            )
-        )
+        log_event(session, message.id, event[0], event[1], at=now)
 
 
 def _failed(reason: str) -> tuple[dict[str, object], tuple[str, str]]:

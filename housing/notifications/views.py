@@ -4,11 +4,9 @@ deadline reminders from the link in one (also as a mail program's one-click unsu
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
-from sqlalchemy import select
 
 from housing.accounts import tokens
 from housing.applications import messages
-from housing.applications.models import Application
 from housing.db_types import utcnow
 from housing.extensions import csrf, db
 
@@ -18,13 +16,8 @@ notifications = Blueprint("notifications", __name__, template_folder="templates"
 @notifications.get("/reminders/stop/<token>")
 def stop_reminders_page(token: str) -> str:
     try:
-        public_id = messages.read_stop_reminders_token(token)
+        application = messages.reminded_application(db.session, token)
     except tokens.InvalidToken:
-        abort(404)
-    application = db.session.scalars(
-        select(Application).where(Application.public_id == public_id)
-    ).first()
-    if application is None:
         abort(404)
     return render_template(
         "notifications/stop_reminders.html",
