@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from housing.db_types import AnySession
 from housing.demo_files import pdf_document, png_picture
+from housing.i18n import LOCALE_CODES
 from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.eligibility import SeniorRule, UnitType
 from housing.listings.models import (
@@ -472,8 +473,9 @@ def _demo_lottery(session: AnySession, now: datetime) -> None:
         digest = hashlib.sha256(f"demo application {number}".encode()).digest()
         public_id = "".join(_ID_LETTERS[byte % len(_ID_LETTERS)] for byte in digest[:10])
         first, last = _FIRST[digest[10] % len(_FIRST)], _LAST[digest[11] % len(_LAST)]
+        language = LOCALE_CODES[digest[18] % len(LOCALE_CODES)]
         answers: dict[str, Any] = {
-            "language": "en",
+            "language": language,
             "applicant": {
                 "first_name": first,
                 "last_name": last,
@@ -491,11 +493,14 @@ def _demo_lottery(session: AnySession, now: datetime) -> None:
                 listing=listing,
                 channel=ApplicationChannel.PAPER if number % 8 == 0 else ApplicationChannel.ONLINE,
                 status=ApplicationStatus.SUBMITTED,
-                language="en",
+                language=language,
                 answers=answers,
                 submitted_answers=answers,
                 lottery_number=str(10_000_000 + int.from_bytes(digest[15:19]) % 90_000_000),
                 applicant_name=f"{first} {last}",
+                # Sizes and incomes for the dashboard and for matching units in lease-up.
+                household_size=1 + digest[16] % 4,
+                annual_income=Decimal(40_000 + digest[17] * 300),
                 contact_email=answers["applicant"]["email"],
                 submitted_at=opened + (due - opened) * (number + 0.5) / 120,
             )

@@ -8,6 +8,8 @@ from housing.applications.models import (
     DuplicateKey,
 )
 from housing.audit.models import ActivityEntry, ListingVersion
+from housing.exports.models import Export
+from housing.leaseup.models import DocumentRequest, LeaseUpEntry, LeaseUpEvent, UnitReopening
 from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.models import Listing, ListingDocument, ListingEvent, Unit
 from housing.listings.preferences import ListingPreference, Preference
@@ -22,7 +24,11 @@ __all__ = [
     "ApplicationDocument",
     "ApplicationVersion",
     "Broadcast",
+    "DocumentRequest",
     "DuplicateKey",
+    "Export",
+    "LeaseUpEntry",
+    "LeaseUpEvent",
     "Listing",
     "ListingDocument",
     "ListingEvent",
@@ -38,5 +44,6 @@ __all__ = [
     "Preference",
     "RecoveryCode",
     "Unit",
+    "UnitReopening",
     "User",
 ]

@@ -27,6 +27,7 @@ from housing.listings.models import (
 from housing.lottery.services import preregister
 from housing.notifications.models import Channel, MessageState, OutboundMessage
 from tests.accounts.helpers import sign_in_as
+from tests.exports.helpers import make_export
 from tests.factories import (
     AmiChartFactory,
     ListingFactory,
@@ -77,6 +78,9 @@ class World:
     application: str
     application_document: str
     message: int
+    export_a: int
+    demographics_export_a: int
+    expired_export_a: int
 
 
 def build_world(db_session, storage, partner_a, partner_b, applicant) -> World:
@@ -158,6 +162,11 @@ def build_world(db_session, storage, partner_a, partner_b, applicant) -> World:
         application=application.public_id,
         application_document=proof.public_id,
         message=failed_message(db_session, public.id),
+        export_a=make_export(db_session, storage, open_a.id),
+        demographics_export_a=make_export(
+            db_session, storage, open_a.id, include_demographics=True
+        ),
+        expired_export_a=make_export(db_session, storage, open_a.id, expired=True),
     )
 
 
@@ -253,6 +262,19 @@ MATRIX: list[Row] = [
         MANAGERS_OF_A,
     ),
     Row(
+        "partner_applications.application",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/applications/{w.application}",
+        MANAGERS_OF_A,
+    ),
+    # Another listing's address does not open listing A's application, even to its managers.
+    Row(
+        "partner_applications.application",
+        "GET",
+        lambda w: f"/partner/listings/{w.b}/applications/{w.application}",
+        NOBODY,
+    ),
+    Row(
         "partner_applications.duplicates",
         "GET",
         lambda w: f"/partner/listings/{w.open_a}/duplicates",
@@ -338,6 +360,39 @@ MATRIX: list[Row] = [
     Row(
         "lottery_staff.publish", "POST", lambda w: f"/staff/lottery/{w.public}/publish", STAFF_ONLY
     ),
+    # Exports of partner A's open listing.
+    Row("exports.index", "GET", lambda w: f"/partner/listings/{w.open_a}/exports", MANAGERS_OF_A),
+    Row(
+        "exports.index",
+        "GET",
+        lambda w: f"/partner/listings/{w.b}/exports",
+        frozenset({PARTNER_B, STAFF}),
+    ),
+    Row("exports.create", "POST", lambda w: f"/partner/listings/{w.open_a}/exports", MANAGERS_OF_A),
+    Row(
+        "exports.download",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/exports/{w.export_a}/download",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "exports.download",
+        "GET",
+        lambda w: f"/partner/listings/{w.b}/exports/{w.export_a}/download",
+        NOBODY,
+    ),
+    Row(
+        "exports.download",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/exports/{w.demographics_export_a}/download",
+        STAFF_ONLY,
+    ),
+    Row(
+        "exports.download",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/exports/{w.expired_export_a}/download",
+        NOBODY,
+    ),
     # Messages.
     Row(
         "notifications_staff.listing_messages",
@@ -386,6 +441,79 @@ MATRIX: list[Row] = [
     # A reminder link that is not genuine opens nothing, for anyone.
     Row("notifications.stop_reminders_page", "GET", lambda w: "/reminders/stop/forged", NOBODY),
     Row("notifications.stop_reminders", "POST", lambda w: "/reminders/stop/forged", NOBODY),
+    Row(
+        "claim_review.index", "GET", lambda w: f"/partner/listings/{w.open_a}/claims", MANAGERS_OF_A
+    ),
+    Row(
+        "claim_review.decide",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/claims",
+        MANAGERS_OF_A,
+    ),
+    # Lease-up: the listing's partners and staff; the household through its own link only.
+    Row(
+        "lease_up.work_list",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/lease-up",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "lease_up.waitlist",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/lease-up/waitlist",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "lease_up.bulk",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/lease-up/bulk",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "lease_up.notify_waitlist",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/lease-up/waitlist/notify",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "lease_up.reopen",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/lease-up/reopen",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "lease_up.entry",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/lease-up/{w.application}",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "lease_up.change_status",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/lease-up/{w.application}/status",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "lease_up.invite",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/lease-up/{w.application}/invite",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "lease_up.comment",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/lease-up/{w.application}/comment",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "lease_up.entry",
+        "GET",
+        lambda w: f"/partner/listings/{w.a}/lease-up/{w.application}",
+        NOBODY,
+    ),
+    Row("lease_up_public.respond", "GET", lambda w: "/lease-up/documents/forged", NOBODY),
+    Row("lease_up_public.respond", "POST", lambda w: "/lease-up/documents/forged", NOBODY),
+    Row("lease_up_public.decline", "POST", lambda w: "/lease-up/documents/forged/decline", NOBODY),
     # Accounts.
     Row("accounts.sign_up", "GET", lambda w: "/account/sign-up", EVERYONE),
     Row("accounts.sign_in", "GET", lambda w: "/account/sign-in", EVERYONE),
@@ -505,6 +633,25 @@ MATRIX: list[Row] = [
     Row("staff_accounts.edit_user", "GET", lambda w: f"/staff/users/{w.user}", STAFF_ONLY),
     Row("staff_accounts.edit_user", "POST", lambda w: f"/staff/users/{w.user}", STAFF_ONLY),
     Row("staff_accounts.activity", "GET", lambda w: "/staff/activity", STAFF_AND_AUDITOR),
+    # The dashboard: read-only; partners see their own listings' charts only.
+    Row(
+        "dashboard.index",
+        "GET",
+        lambda w: "/staff/dashboard",
+        frozenset({PARTNER_A, PARTNER_B, STAFF, AUDITOR}),
+    ),
+    Row(
+        "dashboard.listing",
+        "GET",
+        lambda w: f"/staff/dashboard/listings/{w.open_a}",
+        frozenset({PARTNER_A, STAFF, AUDITOR}),
+    ),
+    Row(
+        "dashboard.listing",
+        "GET",
+        lambda w: f"/staff/dashboard/listings/{w.public}",
+        STAFF_AND_AUDITOR,
+    ),
     Row("ami_charts.index", "GET", lambda w: "/staff/ami-charts", STAFF_AND_AUDITOR),
     Row("ami_charts.detail", "GET", lambda w: f"/staff/ami-charts/{w.chart}", STAFF_AND_AUDITOR),
     Row("ami_charts.create", "GET", lambda w: "/staff/ami-charts/new", STAFF_ONLY),
@@ -538,7 +685,7 @@ MATRIX: list[Row] = [
 
 
 def is_forbidden(response) -> bool:  # type: ignore[no-untyped-def]
-    if response.status_code in (401, 403, 404):
+    if response.status_code in (401, 403, 404, 410):  # 410: an expired export
         return True
     location = response.headers.get("Location", "")
     return response.status_code == 302 and location.startswith("/account/sign-in?next=")

@@ -136,6 +136,47 @@ def queue_claim_decided(
     )
 
 
+def queue_documents_requested(
+    session: AnySession,
+    application: Application,
+    *,
+    link: str,
+    due_at: datetime,
+    note: str,
+) -> list[OutboundMessage]:
+    """The household is invited to send documents and complete the detailed application."""
+    return _queue(
+        session,
+        application,
+        "documents_requested",
+        letter=True,
+        invitation=link,
+        due_on=due_at.isoformat(),
+        note=note,
+    )
+
+
+def queue_lease_status(
+    session: AnySession,
+    application: Application,
+    *,
+    status: str,
+    reason: str,
+    position: int | None,
+) -> list[OutboundMessage]:
+    """The household hears where it stands in lease-up: approved, lease signed, on the
+    waitlist (with its place), disqualified or removed (with the reason)."""
+    return _queue(
+        session,
+        application,
+        "lease_status",
+        letter=True,
+        status=status,
+        reason=reason,
+        position=position,
+    )
+
+
 # Drafts hear about the deadline once, this long before it, if left alone this long.
 REMINDER_AHEAD = timedelta(hours=48)
 REMINDER_QUIET = timedelta(hours=6)

@@ -55,6 +55,10 @@ class Application(db.Model):  # type: ignore[name-defined]
         UniqueConstraint("listing_id", "lottery_number", name="uq_application_lottery_number"),
         UniqueConstraint("listing_id", "idempotency_key", name="uq_application_idempotency"),
         Index("ix_applications_listing_status", "listing_id", "status"),
+        # The applications table's sorts, each ending in the id that breaks ties (keyset pages).
+        Index("ix_applications_listing_submitted", "listing_id", "submitted_at", "id"),
+        Index("ix_applications_listing_name", "listing_id", "applicant_name", "id"),
+        Index("ix_applications_listing_household", "listing_id", "household_size", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,6 +170,20 @@ class DuplicateKey(db.Model):  # type: ignore[name-defined]
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
     rule: Mapped[DuplicateRule] = mapped_column(checked_enum(DuplicateRule, "duplicate_rule"))
     match_key: Mapped[str] = mapped_column(String(300))
+
+
+class PreferenceClaim(db.Model):  # type: ignore[name-defined]
+    """A preference the submitted application claims, copied from its answers at each
+    submission so the applications table can filter on it."""
+
+    __tablename__ = "application_preference_claims"
+    __table_args__ = (Index("ix_preference_claims_listing_code", "listing_id", "preference_code"),)
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    preference_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
 
 
 class PreferenceDecision(db.Model):  # type: ignore[name-defined]

@@ -1,7 +1,15 @@
-"""Partners and staff: a listing's applications, its duplicate flags, and paper entry."""
+"""Partners and staff: a listing's applications table, one application's full record, its
+duplicate flags, and paper entry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime, get_timezone_name
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -10,16 +18,27 @@ from werkzeug.wrappers import Response
 
 from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
-from housing.applications import rules, services
+from housing.applications import casefile, rules, services, table
 from housing.applications.forms import StartPaperForm
 from housing.applications.views import grant
-from housing.applications.wording import problem_text, rule_text, status_text
+from housing.applications.wording import (
+    CHOICES,
+    LABELS,
+    SECTION_TITLES,
+    choice_label,
+    language_name,
+    problem_text,
+    rule_text,
+    status_text,
+    version_text,
+)
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.i18n import format_money
 from housing.listings import management
 from housing.listings.models import Listing
 from housing.lottery import services as lottery_services
-from housing.lottery.wording import refusal_text
+from housing.lottery.wording import list_name, refusal_text
 
 partner_applications = Blueprint(
     "partner_applications", __name__, url_prefix="/partner/listings", template_folder="templates"
@@ -29,7 +48,78 @@ MANAGERS = (Role.PARTNER, Role.STAFF)
 
 @partner_applications.context_processor
 def _wording() -> dict[str, object]:
-    return {"status_text": status_text, "rule_text": rule_text}
+    return {
+        "status_text": status_text,
+        "rule_text": rule_text,
+        "version_text": version_text,
+        # What the answers partial needs.
+        "section_titles": SECTION_TITLES,
+        "labels": LABELS,
+        "choice_label": choice_label,
+        "language_name": language_name,
+        "locale": _language(),
+    }
+
+
+def _language() -> str:
+    return str(get_locale() or "en")
+
+
+def _table_times(timezone: str) -> tuple[Callable[[datetime], str], str]:
+    """A short date and time in the listing's zone for each row, and the zone's name, said
+    once above the table instead of on every row."""
+    zone = ZoneInfo(timezone)
+    locale = get_locale() or Locale.parse("en")
+
+    def moment(value: datetime) -> str:
+        return str(format_datetime(value.astimezone(zone), "short", locale=locale))
+
+    return moment, str(get_timezone_name(utcnow().astimezone(zone), "long", locale=locale))
+
+
+def _table_problem_text(code: str) -> str:
+    return {
+        "status": _("That status is not one the table can show; all statuses are shown."),
+        "preference": _("That preference is not one of this listing's; all are shown."),
+        "size": _("Household size must be a whole number from 1 to 99; all sizes are shown."),
+        "income": _("That income band is not one of this listing's; all incomes are shown."),
+        "channel": _("Choose online or paper; both are shown."),
+        "sort": _("That sort order is not available; the newest applications are shown first."),
+        "cursor": _("That page link is damaged or out of date, so the first page is shown."),
+    }.get(code, code)
+
+
+def _sort_text(name: str) -> str:
+    return {
+        "newest": _("Newest first"),
+        "oldest": _("Oldest first"),
+        "rank": _("Lottery rank"),
+        "name": _("Name (A to Z)"),
+        "largest": _("Largest household first"),
+        "smallest": _("Smallest household first"),
+    }.get(name, name)
+
+
+def _band_text(band: table.IncomeBand) -> str:
+    if band.kind == "none":
+        return _("Income not given")
+    if band.kind == "ami":
+        if band.lower is None:
+            return _("Up to %(upper)s%% of AMI", upper=band.upper)
+        if band.upper is None:
+            return _("Over %(lower)s%% of AMI", lower=band.lower)
+        return _(
+            "Over %(lower)s%% and up to %(upper)s%% of AMI", lower=band.lower, upper=band.upper
+        )
+    if band.upper is None:
+        return _("%(amount)s a year or more", amount=format_money(band.lower))
+    if not band.lower:
+        return _("Under %(amount)s a year", amount=format_money(band.upper))
+    return _(
+        "%(lower)s to under %(upper)s a year",
+        lower=format_money(band.lower),
+        upper=format_money(band.upper),
+    )
 
 
 def _listing_or_404(listing_id: int) -> Listing:
@@ -43,15 +133,106 @@ def _listing_or_404(listing_id: int) -> Listing:
 @require_roles(*MANAGERS)
 def index(listing_id: int) -> str:
     listing = _listing_or_404(listing_id)
-    flagged = services.flagged_sets(db.session, listing_id)
-    flagged_ids = {app.id for group in flagged for app in group.applications}
+    run = lottery_services.published_run(db.session, listing_id)
+    choices = table.table_choices(listing, run.id if run else None)
+    query, problems = table.parse_query(request.args, choices)
+    page = table.applications_page(db.session, listing, query, choices)
+
+    table_moment, zone_name = _table_times(listing.timezone)
+
+    def page_url(**changes: Any) -> str:
+        args: dict[str, Any] = table.query_args(query, **changes)
+        return url_for(".index", listing_id=listing_id, **args)
+
     return render_template(
         "partner/applications.html",
         listing=listing,
-        applications=services.listing_applications(db.session, listing_id),
-        flagged_ids=flagged_ids,
-        flagged_count=len(flagged),
+        query=query,
+        choices=choices,
+        page=page,
+        page_url=page_url,
+        problems=[_table_problem_text(code) for code in [*problems, *page.problems]],
+        preference_names=lottery_services.preference_names(listing, _language()),
+        sort_text=_sort_text,
+        band_text=_band_text,
+        sizes=range(1, table.LARGEST_SIZE_CHOICE + 1),
+        largest_size=table.LARGEST_SIZE_CHOICE,
+        no_preference=table.NO_PREFERENCE,
+        flagged_count=table.flagged_group_count(db.session, listing_id),
+        count_limit=table.COUNT_LIMIT,
+        table_moment=table_moment,
+        zone_name=zone_name,
     )
+
+
+@partner_applications.get("/<int:listing_id>/applications/<public_id>")
+@require_roles(*MANAGERS)
+def application(listing_id: int, public_id: str) -> str:
+    listing = _listing_or_404(listing_id)
+    run = lottery_services.published_run(db.session, listing_id)
+    try:
+        found = casefile.get_case_file(db.session, listing_id, public_id, run)
+    except services.ApplicationNotFound:
+        abort(404)
+    names = lottery_services.preference_names(listing, _language())
+    return render_template(
+        "partner/application.html",
+        listing=listing,
+        case=found,
+        published=run is not None,
+        application=found.application,
+        answers=found.application.submitted_answers or found.application.answers,
+        editable=False,
+        problems=None,
+        show_demographics=current_user.role is Role.STAFF,
+        preference_names=names,
+        list_name=lambda code: list_name(code, names),
+        change_label=lambda path: _change_label(path, names),
+        change_value=_change_value,
+    )
+
+
+# Where each top-level part of the answers is asked, for naming a changed field.
+_PARTS = {
+    "applicant": "you",
+    "alternate_contact": "alternate",
+    "household": "household",
+    "accessibility": "accessibility",
+    "income": "income",
+    "preferences": "preferences",
+    "demographics": "demographics",
+}
+
+
+def _change_label(path: tuple[str | int, ...], names: dict[str, str]) -> str:
+    """A changed field's name as the form asks it: "About you · Last name"."""
+    parts: list[str] = []
+    for position, step in enumerate(path):
+        if isinstance(step, int):
+            parts.append(_("Member %(number)s", number=step + 1))
+        elif position == 0 and step in _PARTS:
+            parts.append(str(SECTION_TITLES[_PARTS[step]]))
+        elif position == 1 and path[0] == "preferences":
+            parts.append(names.get(step, step))
+        else:
+            found = LABELS.get(step)
+            parts.append(str(found) if found is not None else step)
+    return " · ".join(parts)
+
+
+def _change_value(path: tuple[str | int, ...], value: object) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return _("Not answered")
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    name = path[-1] if path and isinstance(path[-1], str) else ""
+    if name in CHOICES:
+        return choice_label(name, value)
+    if name == "language":
+        return language_name(value)
+    return str(value)
 
 
 @partner_applications.get("/<int:listing_id>/duplicates")

@@ -29,6 +29,7 @@ from housing.applications.models import (
     ApplicationStatus,
     ApplicationVersion,
     DuplicateKey,
+    PreferenceClaim,
 )
 from housing.applications.rules import (
     ListingRules,
@@ -373,6 +374,35 @@ def _refresh_duplicate_keys(
         )
 
 
+def claimed_preferences(answers: Mapping[str, Any]) -> set[str]:
+    """The preference codes the answers claim."""
+    claims = answers.get("preferences")
+    if not isinstance(claims, Mapping):
+        return set()
+    return {
+        str(code)[:40]
+        for code, claim in claims.items()
+        if isinstance(claim, Mapping) and claim.get("claimed") is True
+    }
+
+
+def _refresh_preference_claims(
+    session: AnySession, application: Application, *, first: bool = False
+) -> None:
+    if not first:
+        session.execute(
+            delete(PreferenceClaim).where(PreferenceClaim.application_id == application.id)
+        )
+    for code in sorted(claimed_preferences(application.submitted_answers or {})):
+        session.add(
+            PreferenceClaim(
+                application_id=application.id,
+                preference_code=code,
+                listing_id=application.listing_id,
+            )
+        )
+
+
 def submit_application(
     session: AnySession, public_id: str, now: datetime, *, actor: User | None = None
 ) -> Submission:
@@ -416,6 +446,7 @@ def _submit(
     _copy_columns(application, answers)
     _record_version(session, application, action, actor, now, first=first_time)
     _refresh_duplicate_keys(session, application, first=first_time)
+    _refresh_preference_claims(session, application, first=first_time)
     messages.queue_submitted(session, application, updated=not first_time)
     session.flush()
     return Submission(application)

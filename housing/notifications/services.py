@@ -40,6 +40,8 @@ TEMPLATE_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "results_published": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "results_retracted": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "claim_decided": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
+    "documents_requested": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
+    "lease_status": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "confirm_email": (Channel.EMAIL,),
     "password_reset": (Channel.EMAIL,),
     "sign_up_existing": (Channel.EMAIL,),
@@ -453,4 +455,9 @@ def sample_context(now: datetime) -> dict[str, Any]:
         "decided_on": now.isoformat(),
         "retracted_on": now.isoformat(),
         "unsubscribe": f"{config.public_url}/reminders/stop/sample",
+        "invitation": f"{config.public_url}/lease-up/documents/sample",
+        "due_on": (now + timedelta(days=10)).isoformat(),
+        "note": "Please bring your last three pay stubs.",
+        "status": "waitlisted",
+        "position": 7,
     }

@@ -291,6 +291,7 @@ def sweep(now: datetime | None = None) -> int:
     has come, messages a dead worker left half-sent, broadcasts never finished; and write the
     deadline reminders that are due. The number of messages handed out."""
     from housing.applications.messages import queue_deadline_reminders
+    from housing.exports.tasks import sweep_exports
 
     now = now or utcnow()
     session = db.session
@@ -323,4 +324,5 @@ def sweep(now: datetime | None = None) -> int:
         .order_by(OutboundMessage.id)
     ).all()
     send(list(due))
+    sweep_exports(now)  # exports that lost their job, and the files of expired ones
     return len(due)

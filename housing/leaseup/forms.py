@@ -1,0 +1,124 @@
+"""Lease-up forms: an agent's status change, invitation, comment and unit coming free; the
+household's detailed application."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from housing.applications.forms import PlainDateField
+from housing.leaseup.statuses import LeaseStatus
+from housing.leaseup.wording import STATUS_NAMES
+
+REASON = _l("Reason (the household is told it; required to disqualify or remove)")
+COMMENT = _l("Comment for the file (optional; not sent to the household)")
+
+
+def status_choices(allowed: frozenset[LeaseStatus]) -> list[tuple[str, str]]:
+    return [
+        (status.value, str(STATUS_NAMES[status])) for status in LeaseStatus if status in allowed
+    ]
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"), validate_choice=False)
+    unit = SelectField(_l("Unit"), validate_choice=False)
+    reason = TextAreaField(REASON, validators=[Length(max=2000)])
+    comment = TextAreaField(COMMENT, validators=[Length(max=4000)])
+    version = HiddenField()
+
+
+class BulkForm(FlaskForm):
+    status = SelectField(_l("New status for the chosen households"), validate_choice=False)
+    reason = TextAreaField(REASON, validators=[Length(max=2000)])
+    comment = TextAreaField(COMMENT, validators=[Length(max=4000)])
+
+
+class InviteForm(FlaskForm):
+    due_on = PlainDateField(
+        _l("Documents due by (the end of this day, listing time)"),
+        render_kw={"type": "date"},
+    )
+    message = TextAreaField(
+        _l("Note to the household (optional; sent with the invitation)"),
+        validators=[Length(max=4000)],
+    )
+    version = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=4000)])
+
+
+class ReopenForm(FlaskForm):
+    unit = SelectField(_l("Unit that is free again"), validate_choice=False)
+    reopen_reason = TextAreaField(_l("Why it is free (kept in the audit log)"))
+
+
+MONEY = {"places": 2, "render_kw": {"inputmode": "decimal"}}
+
+
+def _money_checks() -> list[object]:
+    return [
+        InputRequired(message=_l("Enter an amount; write 0 if none.")),
+        NumberRange(min=0, max=10_000_000, message=_l("Enter an amount between 0 and 10,000,000.")),
+    ]
+
+
+class DetailedApplicationForm(FlaskForm):
+    employer = StringField(
+        _l("Employer (leave empty if no one in the household works)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    monthly_wages = DecimalField(
+        _l("Wages of the whole household per month, before tax"),
+        validators=_money_checks(),
+        **MONEY,
+    )
+    other_income = DecimalField(
+        _l("Other income per month: benefits, pensions, child support"),
+        validators=_money_checks(),
+        **MONEY,
+    )
+    other_income_sources = StringField(
+        _l("Where the other income comes from (optional)"), validators=[Optional(), Length(max=300)]
+    )
+    assets = DecimalField(
+        _l("Savings and other assets of the household"), validators=_money_checks(), **MONEY
+    )
+    household_members_working = IntegerField(
+        _l("How many people in the household earn an income"),
+        validators=[
+            InputRequired(message=_l("Enter a number; write 0 if none.")),
+            NumberRange(min=0, max=20, message=_l("Enter a number between 0 and 20.")),
+        ],
+    )
+    changes = TextAreaField(
+        _l("Has anything changed in your household since you applied? (optional)"),
+        validators=[Length(max=2000)],
+    )
+    documents = MultipleFileField(
+        _l("Proof of income and identity: pay stubs, tax return, benefit letters (PDF or photos)")
+    )
+    certify = BooleanField(
+        _l("I declare that what I have written is true and complete."),
+        validators=[DataRequired(message=_l("Confirm that what you have written is true."))],
+    )
+
+
+class DeclineForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I no longer want a unit at this listing."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )

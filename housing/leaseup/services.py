@@ -1,0 +1,629 @@
+"""Lease-up: the work list of a listing, status changes, requests for documents, the waitlist.
+
+Every change is written with its history line and its activity-log entry in the caller's
+transaction, and the household's message goes to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from housing.accounts.emails import external_url
+from housing.accounts.models import User
+from housing.applications import messages
+from housing.applications.models import Application
+from housing.applications.rules import household_of
+from housing.applications.services import local_date
+from housing.audit import services as audit
+from housing.db_types import AnySession
+from housing.leaseup.models import DocumentRequest, LeaseUpEntry, LeaseUpEvent, UnitReopening
+from housing.leaseup.order import Candidate, ShareRule, UnitGroup, WorkList, work_list
+from housing.leaseup.statuses import (
+    ANNOUNCED,
+    FUNNEL,
+    HOLDING,
+    NEEDS_REASON,
+    LeaseStatus,
+    allowed_from,
+)
+from housing.listings.eligibility import Household
+from housing.listings.models import Listing, Unit, UnitStatus
+from housing.listings.services import unit_terms
+from housing.lottery import services as lottery
+from housing.lottery.models import LotteryRank
+from housing.lottery.verify import GENERAL_LIST
+
+MAX_REASON = 2000
+MAX_COMMENT = 4000
+
+
+class LeaseUpRefused(Exception):
+    """A lease-up action that cannot be done; ``code`` says why, ``detail`` fills the message."""
+
+    def __init__(self, code: str, **detail: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+class LinkRefused(Exception):
+    """A link to send documents that is not genuine, was cancelled, answered or is past due."""
+
+    def __init__(self, code: str, request: DocumentRequest | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.request = request
+
+
+@dataclass
+class ListingWork:
+    """A listing's work list, with what the pages need to show it."""
+
+    listing: Listing
+    work: WorkList
+    units: dict[int, Unit]
+    applications: dict[int, Application]
+    entries: dict[int, LeaseUpEntry]
+
+    def status_of(self, application_id: int) -> LeaseStatus | None:
+        entry = self.entries.get(application_id)
+        return entry.status if entry else None
+
+
+def _groups(session: AnySession, listing: Listing) -> tuple[list[UnitGroup], dict[int, int]]:
+    reopened = dict(
+        session.execute(
+            select(UnitReopening.unit_id, func.count())
+            .where(UnitReopening.listing_id == listing.id)
+            .group_by(UnitReopening.unit_id)
+        ).all()
+    )
+    groups = [
+        UnitGroup(unit.id, unit_terms(unit), unit.unit_count)
+        for unit in listing.units
+        if unit.status is not UnitStatus.UNAVAILABLE
+    ]
+    return groups, reopened
+
+
+def _shares(listing_id: int, rules: Mapping[str, Any]) -> list[ShareRule]:
+    return [
+        ShareRule(str(choice["code"]), choice.get("unit_share_percent"))
+        for choice in rules.get("preferences", [])
+    ]
+
+
+def compute(session: AnySession, listing: Listing, today_of: datetime) -> ListingWork:
+    """The work list as it stands, from the published results, the units and the statuses."""
+    run = lottery.published_run(session, listing.id)
+    if run is None:
+        raise LeaseUpRefused("no_results")
+    the_lottery = lottery.get_lottery(session, listing.id)
+    entries = {
+        entry.application_id: entry
+        for entry in session.scalars(
+            select(LeaseUpEntry).where(LeaseUpEntry.listing_id == listing.id)
+        )
+    }
+    rows = session.execute(
+        select(LotteryRank.application_id, LotteryRank.master_rank, LotteryRank.list_ranks).where(
+            LotteryRank.run_id == run.id
+        )
+    ).all()
+    candidates = [
+        Candidate(
+            id=application_id,
+            master_rank=master_rank,
+            list_ranks=list_ranks,
+            status=entries[application_id].status if application_id in entries else None,
+            unit_key=entries[application_id].unit_id if application_id in entries else None,
+        )
+        for application_id, master_rank, list_ranks in rows
+    ]
+    today = local_date(listing, today_of)
+    households: dict[int, Household | None] = {}
+
+    def household(candidate: Candidate) -> Household | None:
+        if candidate.id not in households:
+            application = session.get(Application, candidate.id)
+            assert application is not None  # noqa: S101 - ranked applications are kept
+            size, income = application.household_size, application.annual_income
+            found = household_of(application.submitted_answers or {}, today)
+            if found is None and size and income is not None:
+                # Answers incomplete (some paper applications): size and income as entered.
+                found = Household(size=size, annual_income=income)
+            households[candidate.id] = found
+        return households[candidate.id]
+
+    groups, reopened = _groups(session, listing)
+    work = work_list(
+        groups,
+        _shares(listing.id, the_lottery.rules),
+        candidates,
+        general=GENERAL_LIST,
+        household=household,
+        reopened=reopened,
+    )
+    shown = {p.candidate.id for p in work.placements} | {c.id for c in work.waitlist[:200]}
+    applications = {
+        application.id: application
+        for application in session.scalars(
+            select(Application).where(Application.id.in_(shown | set(entries)))
+        )
+    }
+    return ListingWork(listing, work, {u.id: u for u in listing.units}, applications, entries)
+
+
+def _clean(text: str, limit: int) -> str:
+    return (text or "").strip()[:limit]
+
+
+def _event(
+    session: AnySession,
+    application: Application,
+    kind: str,
+    actor: User | None,
+    now: datetime,
+    **values: str,
+) -> LeaseUpEvent:
+    event = LeaseUpEvent(
+        listing_id=application.listing_id,
+        application_id=application.id,
+        kind=kind,
+        at=now,
+        actor_id=actor.id if actor else None,
+        **values,
+    )
+    session.add(event)
+    return event
+
+
+def entry_of(
+    session: AnySession, application_id: int, *, lock: bool = False
+) -> LeaseUpEntry | None:
+    query = select(LeaseUpEntry).where(LeaseUpEntry.application_id == application_id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def _check_version(entry: LeaseUpEntry | None, expected: int) -> None:
+    current = entry.version if entry else 0
+    if current != expected:
+        raise LeaseUpRefused(
+            "changed_meanwhile",
+            status=entry.status.value if entry else "",
+            at=entry.updated_at if entry else None,
+        )
+
+
+def change_status(
+    session: AnySession,
+    work: ListingWork,
+    application: Application,
+    to: LeaseStatus,
+    *,
+    actor: User | None,
+    now: datetime,
+    expected_version: int,
+    reason: str = "",
+    comment: str = "",
+    unit_id: int | None = None,
+) -> LeaseUpEntry:
+    """Move one household to a new status. Refused when someone changed it since the page
+    was read (``expected_version``), when the status does not follow from the current one,
+    without a required reason, or when it would give a unit out of the computed order."""
+    reason, comment = _clean(reason, MAX_REASON), _clean(comment, MAX_COMMENT)
+    entry = entry_of(session, application.id, lock=True)
+    _check_version(entry, expected_version)
+    current = entry.status if entry else None
+    if application.id not in work.applications and entry is None:
+        # Not shown on the work list: not among the ranked households being reached.
+        ranked = session.scalar(
+            select(func.count())
+            .select_from(LotteryRank)
+            .where(LotteryRank.application_id == application.id)
+        )
+        if not ranked:
+            raise LeaseUpRefused("not_ranked")
+    if to not in allowed_from(current):
+        raise LeaseUpRefused("not_allowed", current=current.value if current else "", to=to.value)
+    if to in NEEDS_REASON and not reason:
+        raise LeaseUpRefused("reason_required", to=to.value)
+    if to in HOLDING and current not in HOLDING:
+        next_ids = [candidate.id for candidate in work.work.next_to_contact]
+        if application.id not in next_ids:
+            raise LeaseUpRefused("not_next")
+    if unit_id is not None and unit_id not in work.units:
+        raise LeaseUpRefused("unknown_unit")
+    if entry is None:
+        entry = LeaseUpEntry(
+            listing_id=application.listing_id,
+            application_id=application.id,
+            status=to,
+            version=0,
+        )
+        session.add(entry)
+    entry.status = to
+    entry.reason = reason if to in NEEDS_REASON else ""
+    if unit_id is not None:
+        entry.unit_id = unit_id
+    elif entry.unit_id is None and to in HOLDING:
+        entry.unit_id = next(
+            (p.unit_key for p in work.work.placements if p.candidate.id == application.id), None
+        )
+    entry.version += 1
+    entry.updated_at = now
+    entry.updated_by = actor.id if actor else None
+    _event(
+        session,
+        application,
+        "status",
+        actor,
+        now,
+        from_status=current.value if current else "",
+        to_status=to.value,
+        reason=reason,
+        comment=comment,
+    )
+    audit.record(
+        session,
+        actor,
+        "lease_up.status",
+        "application",
+        application.id,
+        {"from": current.value if current else "", "to": to.value, "reason": reason},
+    )
+    if to in ANNOUNCED:
+        position = (
+            work.work.waitlist_position(application.id) if to is LeaseStatus.WAITLISTED else None
+        )
+        messages.queue_lease_status(
+            session, application, status=to.value, reason=reason, position=position
+        )
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another agent created this household's entry at the same moment.
+        raise LeaseUpRefused("changed_meanwhile", status="", at=None) from None
+    return entry
+
+
+def change_many(
+    session: AnySession,
+    work: ListingWork,
+    versions: Mapping[int, int],
+    to: LeaseStatus,
+    *,
+    actor: User | None,
+    now: datetime,
+    reason: str = "",
+    comment: str = "",
+) -> list[LeaseUpEntry]:
+    """The same change for several households at once: all of them, or none. Households
+    taken in order of the work list, so that contacting the next ones one after another is
+    in order."""
+    if not versions:
+        raise LeaseUpRefused("none_chosen")
+    order = {p.candidate.id: n for n, p in enumerate(work.work.placements)}
+    chosen = sorted(versions, key=lambda application_id: order.get(application_id, len(order)))
+    changed: list[LeaseUpEntry] = []
+    for application_id in chosen:
+        application = work.applications.get(application_id) or session.get(
+            Application, application_id
+        )
+        if application is None or application.listing_id != work.listing.id:
+            raise LeaseUpRefused("not_ranked")
+        if work.status_of(application_id) is to:
+            continue  # already there: nothing to do for this one
+        try:
+            changed.append(
+                change_status(
+                    session,
+                    work,
+                    application,
+                    to,
+                    actor=actor,
+                    now=now,
+                    expected_version=versions[application_id],
+                    reason=reason,
+                    comment=comment,
+                )
+            )
+        except LeaseUpRefused as refused:
+            refused.detail["number"] = application.public_id
+            raise
+    return changed
+
+
+def add_comment(
+    session: AnySession,
+    application: Application,
+    comment: str,
+    *,
+    actor: User | None,
+    now: datetime,
+) -> LeaseUpEvent:
+    comment = _clean(comment, MAX_COMMENT)
+    if not comment:
+        raise LeaseUpRefused("comment_required")
+    event = _event(session, application, "comment", actor, now, comment=comment)
+    audit.record(session, actor, "lease_up.comment", "application", application.id, {})
+    return event
+
+
+def history(session: AnySession, application_id: int) -> list[LeaseUpEvent]:
+    return list(
+        session.scalars(
+            select(LeaseUpEvent)
+            .where(LeaseUpEvent.application_id == application_id)
+            .order_by(LeaseUpEvent.at.desc(), LeaseUpEvent.id.desc())
+        )
+    )
+
+
+# Documents and the detailed application.
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_link(token: str) -> str:
+    return external_url("lease_up_public.respond", token=token)
+
+
+def request_documents(
+    session: AnySession,
+    work: ListingWork,
+    application: Application,
+    *,
+    due_at: datetime,
+    message: str,
+    actor: User | None,
+    now: datetime,
+    expected_version: int,
+) -> tuple[DocumentRequest, str]:
+    """Invite the household to send documents and complete the detailed application by
+    ``due_at``; any earlier open invitation is cancelled. Returns the request and the secret
+    of its link, which is kept only in the household's message."""
+    if due_at <= now:
+        raise LeaseUpRefused("due_in_past")
+    entry = entry_of(session, application.id, lock=True)
+    if entry is not None and entry.status is LeaseStatus.INVITED:
+        # Invited again (a new deadline): the status stays, the page read must be current.
+        _check_version(entry, expected_version)
+        entry.version += 1
+        entry.updated_at = now
+    else:
+        change_status(
+            session,
+            work,
+            application,
+            LeaseStatus.INVITED,
+            actor=actor,
+            now=now,
+            expected_version=expected_version,
+        )
+    for earlier in session.scalars(
+        select(DocumentRequest).where(
+            DocumentRequest.application_id == application.id,
+            DocumentRequest.cancelled_at.is_(None),
+            DocumentRequest.responded_at.is_(None),
+        )
+    ):
+        earlier.cancelled_at = now
+    token = secrets.token_urlsafe(24)
+    request = DocumentRequest(
+        listing_id=application.listing_id,
+        application_id=application.id,
+        token_sha256=_token_hash(token),
+        due_at=due_at,
+        message=_clean(message, MAX_COMMENT),
+        created_at=now,
+        created_by=actor.id if actor else None,
+    )
+    session.add(request)
+    _event(session, application, "documents_requested", actor, now, comment=request.message)
+    audit.record(
+        session,
+        actor,
+        "lease_up.documents_requested",
+        "application",
+        application.id,
+        {"due_at": due_at.isoformat()},
+    )
+    messages.queue_documents_requested(
+        session, application, link=invitation_link(token), due_at=due_at, note=request.message
+    )
+    session.flush()
+    return request, token
+
+
+def request_of_token(session: AnySession, token: str, now: datetime) -> DocumentRequest:
+    """The open request a link names; ``LinkRefused`` says why it cannot be used."""
+    request = session.scalars(
+        select(DocumentRequest).where(DocumentRequest.token_sha256 == _token_hash(token or ""))
+    ).first()
+    if request is None:
+        raise LinkRefused("unknown")
+    if request.cancelled_at is not None:
+        raise LinkRefused("cancelled", request)
+    if request.responded_at is not None:
+        raise LinkRefused("answered", request)
+    if now >= request.due_at:
+        raise LinkRefused("past_due", request)
+    return request
+
+
+def respond(
+    session: AnySession,
+    request: DocumentRequest,
+    answers: Mapping[str, Any],
+    documents: Sequence[str],
+    *,
+    user: User | None,
+    now: datetime,
+) -> DocumentRequest:
+    """The household's answer: the detailed application and the documents' ids, recorded
+    once; the status moves to documents received."""
+    return _answer(
+        session,
+        request,
+        {**answers, "documents": list(documents)},
+        "documents_received",
+        moves=frozenset({LeaseStatus.INVITED}),
+        to=LeaseStatus.DOCUMENTS_RECEIVED,
+        user=user,
+        now=now,
+    )
+
+
+def decline(
+    session: AnySession, request: DocumentRequest, *, user: User | None, now: datetime
+) -> DocumentRequest:
+    """The household says, at its link, that it no longer wants a unit: the unit goes to the
+    next household."""
+    return _answer(
+        session,
+        request,
+        {"declined": True},
+        "declined",
+        moves=frozenset(LeaseStatus),
+        to=LeaseStatus.DECLINED,
+        user=user,
+        now=now,
+    )
+
+
+def _answer(
+    session: AnySession,
+    request: DocumentRequest,
+    response: dict[str, Any],
+    kind: str,
+    *,
+    moves: frozenset[LeaseStatus],
+    to: LeaseStatus,
+    user: User | None,
+    now: datetime,
+) -> DocumentRequest:
+    """Record the household's one answer to a request, and move it to ``to`` from any status
+    in ``moves``."""
+    locked = session.scalars(
+        select(DocumentRequest).where(DocumentRequest.id == request.id).with_for_update()
+    ).one()
+    if locked.responded_at is not None:
+        raise LinkRefused("answered", locked)
+    locked.responded_at = now
+    locked.response = response
+    application = locked.application
+    entry = entry_of(session, application.id, lock=True)
+    previous = entry.status.value if entry else ""
+    if entry is not None and entry.status in moves:
+        entry.status = to
+        entry.version += 1
+        entry.updated_at = now
+        entry.updated_by = user.id if user else None
+    _event(
+        session,
+        application,
+        kind,
+        user,
+        now,
+        from_status=previous,
+        to_status=entry.status.value if entry else "",
+    )
+    audit.record(session, user, f"lease_up.{kind}", "application", application.id, {})
+    session.flush()
+    return locked
+
+
+def open_request(session: AnySession, application_id: int) -> DocumentRequest | None:
+    return session.scalars(
+        select(DocumentRequest)
+        .where(DocumentRequest.application_id == application_id)
+        .order_by(DocumentRequest.created_at.desc(), DocumentRequest.id.desc())
+    ).first()
+
+
+# Units that come free again, and the waitlist.
+
+
+def reopen_unit(
+    session: AnySession,
+    listing: Listing,
+    unit_id: int,
+    reason: str,
+    *,
+    actor: User | None,
+    now: datetime,
+) -> UnitReopening:
+    """A unit is free again: the next household on the waitlist becomes next to contact."""
+    reason = _clean(reason, MAX_REASON)
+    if not reason:
+        raise LeaseUpRefused("reason_required", to="")
+    if unit_id not in {unit.id for unit in listing.units}:
+        raise LeaseUpRefused("unknown_unit")
+    reopening = UnitReopening(
+        listing_id=listing.id,
+        unit_id=unit_id,
+        reason=reason,
+        at=now,
+        actor_id=actor.id if actor else None,
+    )
+    session.add(reopening)
+    audit.record(session, actor, "lease_up.unit_reopened", "listing", listing.id, {"unit": unit_id})
+    session.flush()
+    return reopening
+
+
+def place_on_waitlist(
+    session: AnySession, work: ListingWork, *, actor: User | None, now: datetime
+) -> int:
+    """Once every unit is held, tell each household still waiting its place on the waitlist."""
+    if not work.work.filled or work.work.next_to_contact:
+        raise LeaseUpRefused("units_not_filled")
+    waiting = [c for c in work.work.waitlist if c.status is None]
+    applications = {
+        a.id: a
+        for a in session.scalars(
+            select(Application).where(Application.id.in_([c.id for c in waiting]))
+        )
+    }
+    for candidate in waiting:
+        change_status(
+            session,
+            work,
+            applications[candidate.id],
+            LeaseStatus.WAITLISTED,
+            actor=actor,
+            now=now,
+            expected_version=0,
+        )
+    return len(waiting)
+
+
+def funnel(session: AnySession, listing_id: int) -> list[tuple[str, int]]:
+    """How many households reached each stage of lease-up (or went beyond it), in order."""
+    stage_of = {status: n for n, status in enumerate(FUNNEL)}
+    furthest: dict[int, int] = {}
+    for application_id, to_status in session.execute(
+        select(LeaseUpEvent.application_id, LeaseUpEvent.to_status).where(
+            LeaseUpEvent.listing_id == listing_id, LeaseUpEvent.kind == "status"
+        )
+    ):
+        stage = stage_of.get(LeaseStatus(to_status)) if to_status else None
+        if stage is not None:
+            furthest[application_id] = max(stage, furthest.get(application_id, -1))
+    return [
+        (status.value, sum(1 for reached in furthest.values() if reached >= n))
+        for n, status in enumerate(FUNNEL)
+    ]

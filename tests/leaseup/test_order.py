@@ -1,0 +1,140 @@
+"""The order units are offered in, computed from ranks, shares, units and statuses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from housing.leaseup.order import Candidate, Role, ShareRule, UnitGroup, share_slots, work_list
+from housing.leaseup.statuses import HOLDING, OUT, LeaseStatus
+from housing.listings.eligibility import Household, UnitTerms, UnitType
+
+LIMITS = {(80, size): Decimal(60_000 + 10_000 * size) for size in range(1, 9)}
+ONE_BED = UnitTerms(UnitType.ONE_BEDROOM, 80, LIMITS)
+THREE_BED = UnitTerms(UnitType.THREE_BEDROOM, 80, LIMITS)
+
+
+def candidate(n: int, lists: dict[str, int] | None = None, **kwargs: object) -> Candidate:
+    return Candidate(id=n, master_rank=n, list_ranks={**(lists or {}), "general": n}, **kwargs)  # type: ignore[arg-type]
+
+
+def ids(candidates: list[Candidate]) -> list[int]:
+    return [c.id for c in candidates]
+
+
+def test_each_preference_list_fills_its_share_then_the_general_list_fills_the_rest():
+    # 10 units: COP 20% (2), DTHP 30% (3), general 5.
+    people = [candidate(n) for n in range(1, 21)]
+    people[9] = candidate(10, {"COP": 1})
+    people[14] = candidate(15, {"COP": 2, "DTHP": 1})
+    people[19] = candidate(20, {"DTHP": 2})
+    work = work_list(
+        [UnitGroup(1, ONE_BED, 10)],
+        [ShareRule("COP", 20), ShareRule("DTHP", 30)],
+        people,
+    )
+    placed = [(p.candidate.id, p.list_code) for p in work.placements]
+    # COP takes its two; DTHP finds only one household left (15 is counted once, on COP) and
+    # passes its two unfilled units to the general list, which takes 7.
+    assert placed[:3] == [(10, "COP"), (15, "COP"), (20, "DTHP")]
+    assert [fill.unfilled for fill in work.lists[:2]] == [0, 2]
+    assert [code for _, code in placed[3:]] == ["general"] * 7
+    assert ids(work.next_to_contact) == [10, 15, 20, 1, 2, 3, 4, 5, 6, 7]
+    assert len(set(ids(work.next_to_contact))) == 10
+    assert ids(work.waitlist)[:3] == [8, 9, 11]
+
+
+def test_households_out_let_the_next_in_and_holders_keep_their_units():
+    people = [candidate(n) for n in range(1, 8)]
+    people[0] = candidate(1, status=LeaseStatus.DISQUALIFIED)
+    people[2] = candidate(3, status=LeaseStatus.LEASE_SIGNED)
+    # 6 was contacted out of order: it still holds a unit, so only one is left for 2.
+    people[5] = candidate(6, status=LeaseStatus.PROCESSING)
+    work = work_list([UnitGroup(1, ONE_BED, 3)], [], people)
+    assert [(p.candidate.id, p.role) for p in work.placements] == [
+        (3, Role.HOLDING),
+        (6, Role.HOLDING),
+        (2, Role.NEXT),
+    ]
+    assert work.leased == 1 and not work.filled  # one unit is still to be offered
+    assert ids(work.waitlist) == [4, 5, 7]
+    assert work.waitlist_position(5) == 2
+
+
+def test_units_are_matched_to_household_size_and_income():
+    big = Household(size=5, annual_income=Decimal(50_000))
+    rich = Household(size=1, annual_income=Decimal(500_000))
+    single = Household(size=1, annual_income=Decimal(30_000))
+    people = [
+        candidate(1, household=big),
+        candidate(2, household=rich),
+        candidate(3, household=single),
+        candidate(4, household=single),
+    ]
+    work = work_list(
+        [UnitGroup(1, ONE_BED, 1), UnitGroup(3, THREE_BED, 1)],
+        [],
+        people,
+        household=lambda c: c.household,
+    )
+    placed = [(p.candidate.id, p.role, p.unit_key) for p in work.placements]
+    # The family of five gets the three-bedroom; the household over the income limit fits
+    # neither; the next single person gets the one-bedroom.
+    assert placed == [(1, Role.NEXT, 3), (2, Role.NO_UNIT, None), (3, Role.NEXT, 1)]
+    assert ids(work.waitlist) == [2, 4]
+
+
+def test_a_unit_that_frees_up_goes_to_the_first_on_the_waitlist():
+    people = [candidate(n, status=LeaseStatus.LEASE_SIGNED) for n in (1, 2)]
+    people += [
+        candidate(3, status=LeaseStatus.WAITLISTED),
+        candidate(4, status=LeaseStatus.WAITLISTED),
+    ]
+    full = work_list([UnitGroup(1, ONE_BED, 2)], [], people)
+    assert full.filled and not full.next_to_contact
+    reopened = work_list([UnitGroup(1, ONE_BED, 2)], [], people, reopened={1: 1})
+    assert ids(reopened.next_to_contact) == [3]
+    assert ids(reopened.waitlist) == [4]
+
+
+def test_shares_round_to_the_nearest_unit():
+    assert share_slots(5, 40) == 2
+    assert share_slots(5, 30) == 2  # 1.5 rounds up
+    assert share_slots(3, 10) == 0
+
+
+statuses = st.sampled_from([None, *LeaseStatus])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    units=st.integers(min_value=0, max_value=12),
+    share=st.integers(min_value=1, max_value=100),
+    people=st.lists(st.tuples(st.booleans(), statuses), max_size=30),
+)
+def test_nobody_is_counted_twice_and_units_are_never_over_given(units, share, people):
+    candidates = [
+        candidate(n, {"COP": n} if on_cop else {}, status=status)
+        for n, (on_cop, status) in enumerate(people, start=1)
+    ]
+    work = work_list([UnitGroup(1, ONE_BED, units)], [ShareRule("COP", share)], candidates)
+    placed = ids([p.candidate for p in work.placements])
+    assert len(placed) == len(set(placed))
+    assert not set(placed) & set(ids(work.waitlist))
+    holders = [c for c in candidates if c.status in HOLDING]
+    assert work.holding == len(holders)  # a holder is never dropped
+    offered = len(work.next_to_contact)
+    assert offered == max(
+        0,
+        min(
+            units - len(holders),
+            sum(1 for c in candidates if c.status not in HOLDING and c.status not in OUT),
+        ),
+    )
+    for candidate_ in work.next_to_contact:
+        assert candidate_.status not in OUT
+    # The waitlist keeps the general order.
+    ranks = [c.master_rank for c in work.waitlist]
+    assert ranks == sorted(ranks)
