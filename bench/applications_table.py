@@ -248,6 +248,12 @@ def main() -> None:
             ("search: a surname (about 5% match)", f"{base}?q=okafor"),
             ("search: a lottery number (one match)", f"{base}?q={10_000_000 + count // 3}"),
             ("search: an email address (one match)", f"{base}?q=w{count // 2}@example.org"),
+            # Lease-up reads every rank of the results to compute who is next.
+            ("lease-up work list", f"/partner/listings/{listing_id}/lease-up"),
+            (
+                "lease-up waitlist, page 500",
+                f"/partner/listings/{listing_id}/lease-up/waitlist?page=500",
+            ),
         ]
         load_before = _load()
         results = _time_all(client.get, [url_path for _, url_path in kinds], arguments.repeat)

@@ -304,7 +304,7 @@ def events_of(message_id: int) -> list[str]:
 
 # --- the tests ----------------------------------------------------------------------------------
 
-ENTRANTS = 1200
+ENTRANTS = 700
 ENGLISH_SUBJECT = "Lottery results for Worker Court"
 
 
