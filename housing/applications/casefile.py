@@ -58,9 +58,15 @@ class CaseFile:
 
 
 def get_case_file(
-    session: AnySession, listing_id: int, public_id: str, run: LotteryRun | None
+    session: AnySession,
+    listing_id: int,
+    public_id: str,
+    run: LotteryRun | None,
+    *,
+    demographics: bool = False,
 ) -> CaseFile:
-    """The application ``public_id`` of the listing; ``run`` is the published results, if any."""
+    """The application ``public_id`` of the listing; ``run`` is the published results, if any.
+    Without ``demographics`` (partners), the history leaves out changes to those answers."""
     if "\x00" in public_id or len(public_id) > 12:  # could never be an application number
         raise ApplicationNotFound(public_id)
     application = session.scalars(
@@ -81,7 +87,7 @@ def get_case_file(
             )
         ),
         duplicates=duplicate_flags(session, application),
-        versions=version_entries(session, application),
+        versions=version_entries(session, application, demographics=demographics),
     )
 
 
@@ -136,8 +142,11 @@ def duplicate_flags(session: AnySession, application: Application) -> list[Dupli
     return flags
 
 
-def version_entries(session: AnySession, application: Application) -> list[VersionEntry]:
-    """Each version, oldest first, with who made it and what it changed from the one before."""
+def version_entries(
+    session: AnySession, application: Application, *, demographics: bool = False
+) -> list[VersionEntry]:
+    """Each version, oldest first, with who made it and what it changed from the one before;
+    changes to the demographic answers only with ``demographics``."""
     actor_ids = {v.actor_id for v in application.versions if v.actor_id is not None}
     actors: dict[int, User] = {}
     if actor_ids:
@@ -148,6 +157,8 @@ def version_entries(session: AnySession, application: Application) -> list[Versi
     previous: dict[str, Any] | None = None
     for version in application.versions:
         found = history.changes(previous, version.answers) if previous is not None else []
+        if not demographics:
+            found = [change for change in found if change.path[:1] != ("demographics",)]
         entries.append(VersionEntry(version, actors.get(version.actor_id or 0), found))
         previous = version.answers
     return entries

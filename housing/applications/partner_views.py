@@ -171,7 +171,13 @@ def application(listing_id: int, public_id: str) -> str:
     listing = _listing_or_404(listing_id)
     run = lottery_services.published_run(db.session, listing_id)
     try:
-        found = casefile.get_case_file(db.session, listing_id, public_id, run)
+        found = casefile.get_case_file(
+            db.session,
+            listing_id,
+            public_id,
+            run,
+            demographics=current_user.role is Role.STAFF,
+        )
     except services.ApplicationNotFound:
         abort(404)
     names = lottery_services.preference_names(listing, _language())

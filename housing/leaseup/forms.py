@@ -15,7 +15,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from housing.applications.forms import PlainDateField
 from housing.leaseup.statuses import LeaseStatus
@@ -69,9 +76,16 @@ class ReopenForm(FlaskForm):
 MONEY = {"places": 2, "render_kw": {"inputmode": "decimal"}}
 
 
+def _finite(form: FlaskForm, field: DecimalField) -> None:
+    """ "NaN" and "Infinity" parse as decimals; they are not amounts."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(str(_l("Enter an amount between 0 and 10,000,000.")))
+
+
 def _money_checks() -> list[object]:
     return [
         InputRequired(message=_l("Enter an amount; write 0 if none.")),
+        _finite,
         NumberRange(min=0, max=10_000_000, message=_l("Enter an amount between 0 and 10,000,000.")),
     ]
 

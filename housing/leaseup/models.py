@@ -32,6 +32,8 @@ class LeaseUpEntry(db.Model):  # type: ignore[name-defined]
     )
     status: Mapped[LeaseStatus] = mapped_column(checked_enum(LeaseStatus, "lease_status"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    # The list through which the household was reached: it counts against that list's share.
+    list_code: Mapped[str] = mapped_column(String(40), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -53,9 +53,12 @@ class Candidate:
     household: Household | None = None
     status: LeaseStatus | None = None
     unit_key: int | None = None  # the unit group a holding household was given, if any
+    list_code: str | None = None  # the list that reached a holding household
 
 
 WAITLIST = "waitlist"  # the list a unit that came free again is offered through
+# Households passed over for want of a fitting unit that the work list names; the rest wait.
+MOST_PASSED_OVER = 50
 
 
 class Role(enum.StrEnum):
@@ -88,6 +91,7 @@ class WorkList:
     lists: list[ListFill]
     placements: list[Placement] = field(default_factory=list)
     waitlist: list[Candidate] = field(default_factory=list)
+    _positions: dict[int, int] | None = field(default=None, repr=False)
 
     @property
     def next_to_contact(self) -> list[Candidate]:
@@ -111,10 +115,9 @@ class WorkList:
         return self.holding >= self.units_total
 
     def waitlist_position(self, candidate_id: int) -> int | None:
-        for position, candidate in enumerate(self.waitlist, start=1):
-            if candidate.id == candidate_id:
-                return position
-        return None
+        if self._positions is None:
+            self._positions = {c.id: n for n, c in enumerate(self.waitlist, start=1)}
+        return self._positions.get(candidate_id)
 
 
 def share_slots(units_total: int, percent: int) -> int:
@@ -203,10 +206,17 @@ def work_list(
     result = WorkList(units.left, fills)
     counted: set[int] = set()
 
-    # First those who already hold a unit, each on the first list that ranks them.
+    # First those who already hold a unit, each on the list that reached them (or, when that
+    # is not recorded, the first list that ranks them).
+    codes = {fill.code for fill in fills}
     for fill, ranking in zip(fills, rankings, strict=True):
         for candidate in ranking:
             if candidate.id in counted or candidate.status not in HOLDING:
+                continue
+            reached_by = general if candidate.list_code == WAITLIST else candidate.list_code
+            if reached_by not in codes:
+                reached_by = None
+            if reached_by is not None and reached_by != fill.code:
                 continue
             counted.add(candidate.id)
             fill.held += 1
@@ -218,6 +228,7 @@ def work_list(
     # Then the free units, list by list; what a list cannot fill rolls down.
     free_total = max(0, total - len(counted))
     carried = 0
+    passed_over = 0
     for index, (fill, ranking) in enumerate(zip(fills, rankings, strict=True)):
         is_general = index == len(fills) - 1
         room = free_total if is_general else max(0, fill.slots + carried - fill.held)
@@ -229,7 +240,8 @@ def work_list(
                 continue
             unit = units.take(candidate)
             if unit is None:
-                if is_general:
+                if is_general and passed_over < MOST_PASSED_OVER:
+                    passed_over += 1
                     result.placements.append(Placement(candidate, fill.code, Role.NO_UNIT, None))
                 continue
             counted.add(candidate.id)

@@ -11,7 +11,8 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ from housing.applications.services import local_date
 from housing.audit import services as audit
 from housing.db_types import AnySession
 from housing.leaseup.models import DocumentRequest, LeaseUpEntry, LeaseUpEvent, UnitReopening
-from housing.leaseup.order import Candidate, ShareRule, UnitGroup, WorkList, work_list
+from housing.leaseup.order import Candidate, Role, ShareRule, UnitGroup, WorkList, work_list
 from housing.leaseup.statuses import (
     ANNOUNCED,
     FUNNEL,
@@ -42,6 +43,7 @@ from housing.lottery.models import LotteryRank
 from housing.lottery.verify import GENERAL_LIST
 
 MAX_REASON = 2000
+HOUSEHOLD_BATCH = 500
 MAX_COMMENT = 4000
 
 
@@ -125,23 +127,44 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
             list_ranks=list_ranks,
             status=entries[application_id].status if application_id in entries else None,
             unit_key=entries[application_id].unit_id if application_id in entries else None,
+            list_code=entries[application_id].list_code or None
+            if application_id in entries
+            else None,
         )
         for application_id, master_rank, list_ranks in rows
     ]
     today = local_date(listing, today_of)
     households: dict[int, Household | None] = {}
+    in_rank_order = [c.id for c in sorted(candidates, key=lambda c: c.master_rank)]
+    place = {application_id: n for n, application_id in enumerate(in_rank_order)}
 
     def household(candidate: Candidate) -> Household | None:
         if candidate.id not in households:
-            application = session.get(Application, candidate.id)
-            assert application is not None  # noqa: S101 - ranked applications are kept
-            size, income = application.household_size, application.annual_income
-            found = household_of(application.submitted_answers or {}, today)
-            if found is None and size and income is not None:
-                # Answers incomplete (some paper applications): size and income as entered.
-                found = Household(size=size, annual_income=income)
-            households[candidate.id] = found
-        return households[candidate.id]
+            # Read in batches: this one and the next ones in the ranking.
+            start = place[candidate.id]
+            wanted = [
+                application_id
+                for application_id in in_rank_order[start : start + HOUSEHOLD_BATCH]
+                if application_id not in households
+            ]
+            rows = session.execute(
+                select(
+                    Application.id,
+                    Application.submitted_answers,
+                    Application.household_size,
+                    Application.annual_income,
+                ).where(Application.id.in_(wanted))
+            )
+            for row in rows:
+                application_id, answers, size, income = cast(
+                    "tuple[int, dict[str, Any] | None, int | None, Decimal | None]", tuple(row)
+                )
+                found = household_of(answers or {}, today)
+                if found is None and size and income is not None:
+                    # Answers incomplete (some paper applications): size and income as entered.
+                    found = Household(size=size, annual_income=income)
+                households[application_id] = found
+        return households.get(candidate.id)
 
     groups, reopened = _groups(session, listing)
     work = work_list(
@@ -155,15 +178,15 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
     shown = {p.candidate.id for p in work.placements} | {c.id for c in work.waitlist[:200]}
     applications = {
         application.id: application
-        for application in session.scalars(
-            select(Application).where(Application.id.in_(shown | set(entries)))
-        )
+        for application in session.scalars(select(Application).where(Application.id.in_(shown)))
     }
     return ListingWork(listing, work, {u.id: u for u in listing.units}, applications, entries)
 
 
 def _clean(text: str, limit: int) -> str:
-    return (text or "").strip()[:limit]
+    """Trimmed, cut to ``limit``, without the control characters a database refuses."""
+    kept = "".join(char for char in (text or "") if char in "\n\t" or char >= " ")
+    return kept.strip()[:limit]
 
 
 def _event(
@@ -238,10 +261,11 @@ def change_status(
         raise LeaseUpRefused("not_allowed", current=current.value if current else "", to=to.value)
     if to in NEEDS_REASON and not reason:
         raise LeaseUpRefused("reason_required", to=to.value)
-    if to in HOLDING and current not in HOLDING:
-        next_ids = [candidate.id for candidate in work.work.next_to_contact]
-        if application.id not in next_ids:
-            raise LeaseUpRefused("not_next")
+    placement = next((p for p in work.work.placements if p.candidate.id == application.id), None)
+    appeal = current is LeaseStatus.DISQUALIFIED and to is LeaseStatus.APPEALED
+    reached = placement is not None and placement.role is Role.NEXT
+    if to in HOLDING and current not in HOLDING and not appeal and not reached:
+        raise LeaseUpRefused("not_next")
     if unit_id is not None and unit_id not in work.units:
         raise LeaseUpRefused("unknown_unit")
     if entry is None:
@@ -252,14 +276,18 @@ def change_status(
             version=0,
         )
         session.add(entry)
-    entry.status = to
-    entry.reason = reason if to in NEEDS_REASON else ""
+    if to in HOLDING and current not in HOLDING:
+        # Reached now: the unit and the list it came through are the work list's.
+        entry.unit_id = placement.unit_key if placement else None
+        entry.list_code = placement.list_code if placement else ""
+    elif to not in HOLDING:
+        entry.unit_id, entry.list_code = None, ""
     if unit_id is not None:
         entry.unit_id = unit_id
-    elif entry.unit_id is None and to in HOLDING:
-        entry.unit_id = next(
-            (p.unit_key for p in work.work.placements if p.candidate.id == application.id), None
-        )
+    if current is LeaseStatus.INVITED and to is not LeaseStatus.INVITED:
+        _cancel_requests(session, application.id, now)
+    entry.status = to
+    entry.reason = reason if to in NEEDS_REASON else ""
     entry.version += 1
     entry.updated_at = now
     entry.updated_by = actor.id if actor else None
@@ -413,14 +441,7 @@ def request_documents(
             now=now,
             expected_version=expected_version,
         )
-    for earlier in session.scalars(
-        select(DocumentRequest).where(
-            DocumentRequest.application_id == application.id,
-            DocumentRequest.cancelled_at.is_(None),
-            DocumentRequest.responded_at.is_(None),
-        )
-    ):
-        earlier.cancelled_at = now
+    _cancel_requests(session, application.id, now)
     token = secrets.token_urlsafe(24)
     request = DocumentRequest(
         listing_id=application.listing_id,
@@ -448,6 +469,24 @@ def request_documents(
     return request, token
 
 
+def _closed_code(request: DocumentRequest) -> str:
+    if request.cancelled_at is not None:
+        return "cancelled"
+    return "declined" if (request.response or {}).get("declined") else "answered"
+
+
+def _cancel_requests(session: AnySession, application_id: int, now: datetime) -> None:
+    """Links not yet answered stop working: replaced, or the household has moved on."""
+    for earlier in session.scalars(
+        select(DocumentRequest).where(
+            DocumentRequest.application_id == application_id,
+            DocumentRequest.cancelled_at.is_(None),
+            DocumentRequest.responded_at.is_(None),
+        )
+    ):
+        earlier.cancelled_at = now
+
+
 def request_of_token(session: AnySession, token: str, now: datetime) -> DocumentRequest:
     """The open request a link names; ``LinkRefused`` says why it cannot be used."""
     request = session.scalars(
@@ -455,10 +494,8 @@ def request_of_token(session: AnySession, token: str, now: datetime) -> Document
     ).first()
     if request is None:
         raise LinkRefused("unknown")
-    if request.cancelled_at is not None:
-        raise LinkRefused("cancelled", request)
-    if request.responded_at is not None:
-        raise LinkRefused("answered", request)
+    if request.cancelled_at is not None or request.responded_at is not None:
+        raise LinkRefused(_closed_code(request), request)
     if now >= request.due_at:
         raise LinkRefused("past_due", request)
     return request
@@ -497,7 +534,7 @@ def decline(
         request,
         {"declined": True},
         "declined",
-        moves=frozenset(LeaseStatus),
+        moves=frozenset({LeaseStatus.INVITED}),
         to=LeaseStatus.DECLINED,
         user=user,
         now=now,
@@ -520,8 +557,8 @@ def _answer(
     locked = session.scalars(
         select(DocumentRequest).where(DocumentRequest.id == request.id).with_for_update()
     ).one()
-    if locked.responded_at is not None:
-        raise LinkRefused("answered", locked)
+    if locked.responded_at is not None or locked.cancelled_at is not None:
+        raise LinkRefused(_closed_code(locked), locked)
     locked.responded_at = now
     locked.response = response
     application = locked.application
@@ -572,6 +609,11 @@ def reopen_unit(
         raise LeaseUpRefused("reason_required", to="")
     if unit_id not in {unit.id for unit in listing.units}:
         raise LeaseUpRefused("unknown_unit")
+    # A household that withdraws or is disqualified frees its unit by itself; a unit comes
+    # free again only once every unit is held (a household moved out after signing).
+    work = compute(session, listing, now)
+    if not work.work.filled or work.work.next_to_contact:
+        raise LeaseUpRefused("reopen_early")
     reopening = UnitReopening(
         listing_id=listing.id,
         unit_id=unit_id,

@@ -3,7 +3,7 @@ the household's own page to send documents."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
 from housing.applications import services as applications
-from housing.applications.models import Application
+from housing.applications.models import Application, ApplicationDocument
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.leaseup import services
@@ -69,7 +69,10 @@ def lease_up_of(application: Application) -> dict[str, Any] | None:
         return None
     shown: dict[str, Any] = {"status": entry.status, "reason": entry.reason}
     if entry.status is LeaseStatus.WAITLISTED:
-        work = services.compute(db.session, application.listing, utcnow())
+        try:
+            work = services.compute(db.session, application.listing, utcnow())
+        except services.LeaseUpRefused:
+            return shown  # the results were withdrawn: no place to show until they are back
         shown["position"] = work.work.waitlist_position(application.id)
     return shown
 
@@ -94,6 +97,8 @@ def _work_or_refusal(listing: Listing) -> services.ListingWork | None:
 
 
 def _application_or_404(listing: Listing, public_id: str) -> Application:
+    if "\x00" in public_id or len(public_id) > 12:  # could never be an application number
+        abort(404)
     application = db.session.scalars(
         select(Application).where(
             Application.public_id == public_id, Application.listing_id == listing.id
@@ -148,7 +153,7 @@ def waitlist(listing_id: int) -> str:
     listing = _listing_or_404(listing_id)
     work = _work_or_refusal(listing)
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and int(page) > 0 else 1
+    number = max(1, _number(page) or 1)
     start = (number - 1) * WAITLIST_PAGE
     shown = work.work.waitlist[start : start + WAITLIST_PAGE] if work else []
     applications_shown = {
@@ -180,8 +185,9 @@ def bulk(listing_id: int) -> Response:
     versions: dict[int, int] = {}
     for value in request.form.getlist("chosen"):
         application_id, _sep, version = value.partition(":")
-        if application_id.isdigit() and version.isdigit():
-            versions[int(application_id)] = int(version)
+        found_id, found_version = _number(application_id), _number(version)
+        if found_id is not None and found_version is not None:
+            versions[found_id] = found_version
     try:
         target = LeaseStatus(form.status.data)
         changed = services.change_many(
@@ -252,7 +258,7 @@ def reopen(listing_id: int) -> Response:
             services.reopen_unit(
                 db.session,
                 listing,
-                int(unit) if unit.isdigit() else -1,
+                _number(unit) or -1,
                 form.reopen_reason.data or "",
                 actor=current_user,
                 now=utcnow(),
@@ -341,8 +347,14 @@ def _case(
     return listing, application, work
 
 
+def _number(text: str) -> int | None:
+    """A whole number typed in ASCII digits, within reason; None for anything else."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def _version(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else -1
+    found = _number(value or "")
+    return -1 if found is None else found
 
 
 @lease_up.post("/<int:listing_id>/lease-up/<public_id>/status")
@@ -370,7 +382,7 @@ def change_status(listing_id: int, public_id: str) -> Response | tuple[str, int]
             expected_version=_version(form.version.data),
             reason=form.reason.data or "",
             comment=form.comment.data or "",
-            unit_id=int(unit) if unit.isdigit() else None,
+            unit_id=_number(unit),
         )
     except services.LeaseUpRefused as refused:
         db.session.rollback()
@@ -435,13 +447,13 @@ def invite(listing_id: int, public_id: str) -> Response | tuple[str, int]:
 
 
 def _end_of_day(text: str, timezone: str) -> datetime | None:
+    """The last second of a day typed as YYYY-MM-DD, in the listing's time zone."""
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
         return None
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone)).astimezone(
-        UTC
-    )
+    last = datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(timezone))
+    return last.astimezone(UTC)
 
 
 @lease_up.post("/<int:listing_id>/lease-up/<public_id>/comment")
@@ -479,29 +491,30 @@ def _open_request(token: str) -> tuple[DocumentRequest | None, str]:
     return found, ""
 
 
+LINK_STATUS = {"past_due": 410, "unknown": 404, "someone_else": 403}
+
+
+def _link_refused(problem: str, found: DocumentRequest | None) -> tuple[str, int]:
+    return render_template(
+        "leaseup/link_refused.html", problem=link_text(problem), request=found
+    ), LINK_STATUS.get(problem, 409)
+
+
+def _actor() -> Any:
+    return current_user if current_user.is_authenticated else None
+
+
 @lease_up_public.route("/lease-up/documents/<token>", methods=["GET", "POST"])
-def respond(token: str) -> str | Response | tuple[str, int]:
+def respond(token: str) -> str | tuple[str, int]:
     found, problem = _open_request(token)
-    if problem:
-        status = (
-            410
-            if problem == "past_due"
-            else 404
-            if problem == "unknown"
-            else 403
-            if problem == "someone_else"
-            else 409
-        )
-        return render_template(
-            "leaseup/link_refused.html", problem=link_text(problem), request=found
-        ), status
-    assert found is not None  # noqa: S101 - no problem means a request was found
+    if problem or found is None:
+        return _link_refused(problem or "unknown", found)
     form = DetailedApplicationForm()
     if form.validate_on_submit():
-        stored, refused = _store_documents(form, found)
-        if not stored and not refused:
+        stored = _store_documents(form, found)
+        if stored is not None and not stored:
             form.documents.errors = [_("Send at least one document.")]
-        if stored and not refused:
+        elif stored:
             answers = {
                 "employer": form.employer.data or "",
                 "monthly_wages": str(form.monthly_wages.data),
@@ -511,17 +524,21 @@ def respond(token: str) -> str | Response | tuple[str, int]:
                 "household_members_working": form.household_members_working.data,
                 "changes": form.changes.data or "",
             }
-            services.respond(
-                db.session,
-                found,
-                answers,
-                stored,
-                user=current_user if current_user.is_authenticated else None,
-                now=utcnow(),
-            )
+            try:
+                services.respond(
+                    db.session,
+                    found,
+                    answers,
+                    [document.public_id for document in stored],
+                    user=_actor(),
+                    now=utcnow(),
+                )
+            except services.LinkRefused as refused:
+                # Answered meanwhile (a second click): the first answer stands.
+                _forget(stored)
+                return _link_refused(refused.code, refused.request)
             db.session.commit()
             return render_template("leaseup/responded.html", request=found)
-        db.session.rollback()
     status = 422 if form.errors else 200
     return render_template(
         "leaseup/respond.html",
@@ -535,35 +552,44 @@ def respond(token: str) -> str | Response | tuple[str, int]:
 
 def _store_documents(
     form: DetailedApplicationForm, found: DocumentRequest
-) -> tuple[list[str], bool]:
-    stored: list[str] = []
+) -> list[ApplicationDocument] | None:
+    """The uploaded files, stored; None (and nothing kept) when one of them is refused."""
+    stored: list[ApplicationDocument] = []
     storage = current_app.extensions["storage"]
     for file in form.documents.data or []:
         if not getattr(file, "filename", ""):
             continue
         try:
-            document = applications.store_proof(
-                db.session,
-                storage,
-                listing_id=found.listing_id,
-                application=found.application,
-                filename=file.filename,
-                stream=file.stream,
+            stored.append(
+                applications.store_proof(
+                    db.session,
+                    storage,
+                    listing_id=found.listing_id,
+                    application=found.application,
+                    filename=file.filename,
+                    stream=file.stream,
+                )
             )
         except RejectedUpload as error:
             form.documents.errors = [upload_problem_text(error.code)]
-            return stored, True
-        stored.append(document.public_id)
-    return stored, False
+            _forget(stored)
+            return None
+    return stored
+
+
+def _forget(stored: list[ApplicationDocument]) -> None:
+    """Undo what a refused answer stored: its rows and its files."""
+    db.session.rollback()
+    storage = current_app.extensions["storage"]
+    for document in stored:
+        storage.delete(document.storage_key)
 
 
 @lease_up_public.post("/lease-up/documents/<token>/decline")
 def decline(token: str) -> str | tuple[str, int]:
     found, problem = _open_request(token)
     if problem or found is None:
-        return render_template(
-            "leaseup/link_refused.html", problem=link_text(problem or "unknown"), request=found
-        ), 410 if problem == "past_due" else 404
+        return _link_refused(problem or "unknown", found)
     form = DeclineForm()
     if not form.validate_on_submit():
         return render_template(
@@ -574,11 +600,10 @@ def decline(token: str) -> str | tuple[str, int]:
             listing=found.application.listing,
             token=token,
         ), 422
-    services.decline(
-        db.session,
-        found,
-        user=current_user if current_user.is_authenticated else None,
-        now=utcnow(),
-    )
+    try:
+        services.decline(db.session, found, user=_actor(), now=utcnow())
+    except services.LinkRefused as refused:
+        db.session.rollback()
+        return _link_refused(refused.code, refused.request)
     db.session.commit()
     return render_template("leaseup/declined.html", request=found)

@@ -67,6 +67,10 @@ def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
         "none_chosen": lambda: _("Choose at least one household."),
         "comment_required": lambda: _("Write a comment."),
         "due_in_past": lambda: _("The deadline must be in the future."),
+        "reopen_early": lambda: _(
+            "Units are still being offered. A household that leaves before signing frees its "
+            "unit by itself; record a unit as free again only once every unit is held."
+        ),
         "units_not_filled": lambda: _(
             "Units are still free: offer them before forming the waitlist."
         ),
@@ -84,6 +88,9 @@ def link_text(code: str) -> str:
             "This link was replaced by a newer one. Use the link in the latest message we sent you."
         ),
         "answered": _l("Your documents were already received. Thank you."),
+        "declined": _l(
+            "You have already declined this offer. Contact the leasing office if this is a mistake."
+        ),
         "past_due": _l(
             "The deadline to send documents has passed. Contact the leasing office if you "
             "still want to be considered."

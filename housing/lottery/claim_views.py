@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from housing import jobs
@@ -19,6 +20,7 @@ from housing.applications.models import (
     Application,
     ApplicationDocument,
     ApplicationStatus,
+    PreferenceClaim,
     PreferenceDecision,
 )
 from housing.db_types import utcnow
@@ -52,56 +54,66 @@ def _listing_or_404(listing_id: int) -> Listing:
 
 
 def _claims(listing: Listing, after: int, undecided: bool) -> tuple[list[Claim], int | None]:
-    """A page of claims, by application, from the application after ``after``."""
+    """A page of claims, by application, from the application after ``after``; read from the
+    claims table with keyset paging, so a page costs the same at any depth."""
+    query = (
+        select(PreferenceClaim.application_id)
+        .join(Application, Application.id == PreferenceClaim.application_id)
+        .where(
+            PreferenceClaim.listing_id == listing.id,
+            Application.status == ApplicationStatus.SUBMITTED,
+            PreferenceClaim.application_id > after,
+        )
+        .group_by(PreferenceClaim.application_id)
+        .order_by(PreferenceClaim.application_id)
+        .limit(PAGE + 1)
+    )
+    if undecided:
+        decided = select(PreferenceDecision.id).where(
+            PreferenceDecision.application_id == PreferenceClaim.application_id,
+            PreferenceDecision.preference_code == PreferenceClaim.preference_code,
+        )
+        query = query.where(~decided.exists())
+    ids = list(db.session.scalars(query))
+    more = len(ids) > PAGE
+    ids = ids[:PAGE]
+    applications = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Application)
+            .where(Application.id.in_(ids))
+            .options(selectinload(Application.documents))
+        )
+    }
+    decisions = {
+        (d.application_id, d.preference_code): d
+        for d in db.session.scalars(
+            select(PreferenceDecision).where(PreferenceDecision.application_id.in_(ids))
+        )
+    }
     codes = [choice.preference.code for choice in listing.preferences]
     claims: list[Claim] = []
-    last: int | None = None
-    query = (
-        select(Application)
-        .where(
-            Application.listing_id == listing.id,
-            Application.status == ApplicationStatus.SUBMITTED,
-            Application.id > after,
-        )
-        .order_by(Application.id)
-        .execution_options(yield_per=200)
-    )
-    for application in db.session.scalars(query):
+    for application_id in ids:
+        application = applications[application_id]
         answers = (application.submitted_answers or {}).get("preferences") or {}
-        held = [
-            (code, answers[code])
-            for code in codes
-            if isinstance(answers.get(code), dict) and answers[code].get("claimed") is True
-        ]
-        if not held:
-            continue
-        decisions = {
-            d.preference_code: d
-            for d in db.session.scalars(
-                select(PreferenceDecision).where(
-                    PreferenceDecision.application_id == application.id
+        documents = {d.public_id: d for d in application.documents}
+        for code in codes:
+            claim = answers.get(code)
+            if not isinstance(claim, dict) or claim.get("claimed") is not True:
+                continue
+            decision = decisions.get((application_id, code))
+            if undecided and decision is not None:
+                continue
+            claims.append(
+                Claim(
+                    application,
+                    code,
+                    str(claim.get("proof_type") or ""),
+                    documents.get(str(claim.get("document") or "")),
+                    decision,
                 )
             )
-        }
-        documents = {d.public_id: d for d in application.documents}
-        rows = [
-            Claim(
-                application,
-                code,
-                str(claim.get("proof_type") or ""),
-                documents.get(str(claim.get("document") or "")),
-                decisions.get(code),
-            )
-            for code, claim in held
-            if not (undecided and code in decisions)
-        ]
-        if not rows:
-            continue
-        if len(claims) >= PAGE:
-            return claims, last
-        claims.extend(rows)
-        last = application.id
-    return claims, None
+    return claims, ids[-1] if more and ids else None
 
 
 @claim_review.get("/<int:listing_id>/claims")
@@ -110,7 +122,8 @@ def index(listing_id: int) -> str:
     listing = _listing_or_404(listing_id)
     after = request.args.get("after", "0")
     undecided = request.args.get("undecided") == "1"
-    claims, next_after = _claims(listing, int(after) if after.isdigit() else 0, undecided)
+    start = int(after) if after.isascii() and after.isdigit() and len(after) < 10 else 0
+    claims, next_after = _claims(listing, start, undecided)
     return render_template(
         "lottery/claims.html",
         listing=listing,
@@ -125,6 +138,10 @@ def index(listing_id: int) -> str:
 @require_roles(Role.PARTNER, Role.STAFF)
 def decide(listing_id: int) -> Response:
     listing = _listing_or_404(listing_id)
+    decision = request.form.get("decision")
+    if decision not in ("valid", "invalid"):
+        flash(_("Choose valid or invalid."), "error")
+        return _back(listing_id)
     try:
         lottery = services.decide_claim(
             db.session,
@@ -133,7 +150,7 @@ def decide(listing_id: int) -> Response:
             request.form.get("preference", ""),
             current_user,
             utcnow(),
-            valid=request.form.get("decision") == "valid",
+            valid=decision == "valid",
             reason=request.form.get("reason", ""),
         )
     except services.LotteryRefused as error:
@@ -146,6 +163,10 @@ def decide(listing_id: int) -> Response:
         flash(_("Decision saved. The household is told."), "success")
         if pending:
             jobs.enqueue("housing.lottery.tasks.revise_results", lottery_id)
+    return _back(listing_id)
+
+
+def _back(listing_id: int) -> Response:
     after = request.form.get("after", "0")
     undecided = "1" if request.form.get("undecided") == "1" else None
     return redirect(url_for(".index", listing_id=listing_id, after=after, undecided=undecided))

@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('processing', 'invited', 'documents_received', 'approved', 'lease_signed', 'appealed', 'waitlisted', 'withdrawn', 'declined', 'disqualified', 'removed', name='lease_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('list_code', sa.String(length=40), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

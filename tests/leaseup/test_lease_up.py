@@ -362,3 +362,109 @@ def test_lease_up_waits_for_published_results(client, db_session, lottery_listin
     page = agent.get(base_of(listing))
     assert page.status_code == 200
     assert "Lease-up starts once the lottery results are published." in page.text
+
+
+def _link_of(db_session) -> str:  # type: ignore[no-untyped-def]
+    message = db_session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.template == "documents_requested")
+        .order_by(OutboundMessage.id.desc())
+    ).first()
+    return "/" + re.search(r"https?://[^/]+/(lease-up/documents/\S+)", message.body_text).group(1)
+
+
+def test_the_message_names_the_day_chosen_and_a_household_moved_on_cannot_use_its_link(
+    client, db_session, published
+):
+    listing, agent = published
+    household = db_session.get(Application, work(db_session, listing).work.next_to_contact[0].id)
+    assert _invite(agent, db_session, listing, household, "2099-03-31").status_code == 302
+    db_session.expire_all()
+    message = db_session.scalars(
+        select(OutboundMessage).where(OutboundMessage.template == "documents_requested")
+    ).first()
+    assert "March 31, 2099" in message.subject
+    path = _link_of(db_session)
+    # The agent takes the documents on paper and approves: the link no longer declines.
+    assert set_status(agent, db_session, listing, household, "approved").status_code == 302
+    visitor = client.application.test_client()
+    refused = visitor.get(path)
+    assert refused.status_code == 409
+    db_session.expire_all()
+    assert services.entry_of(db_session, household.id).status is LeaseStatus.APPROVED
+
+
+def test_a_second_answer_is_refused_and_keeps_no_file_and_odd_numbers_are_refused(
+    client, db_session, published, storage
+):
+    listing, agent = published
+    household = db_session.get(Application, work(db_session, listing).work.next_to_contact[0].id)
+    _invite(agent, db_session, listing, household, "2099-01-31")
+    db_session.expire_all()
+    path = _link_of(db_session)
+    first, second = client.application.test_client(), client.application.test_client()
+    token_a = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', first.get(path).text).group(1)
+    token_b = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', second.get(path).text).group(1)
+    answer = {
+        "monthly_wages": "NaN",
+        "other_income": "0",
+        "assets": "0",
+        "household_members_working": "1",
+        "certify": "y",
+    }
+    odd = first.post(path, data={"csrf_token": token_a, **answer})
+    assert odd.status_code == 422 and "Enter an amount between 0 and 10,000,000." in odd.text
+    answer["monthly_wages"] = "1000"
+
+    def send(browser, token, name):  # type: ignore[no-untyped-def]
+        return browser.post(
+            path,
+            data={
+                "csrf_token": token,
+                **answer,
+                "documents": (io.BytesIO(pdf_document(name, ["x"])), f"{name}.pdf"),
+            },
+            content_type="multipart/form-data",
+        )
+
+    assert send(first, token_a, "first").status_code == 200
+    files_after_first = sorted(p.name for p in storage.root.rglob("*") if p.is_file())
+    again = send(second, token_b, "second")
+    assert again.status_code == 409 and "already received" in again.text
+    assert sorted(p.name for p in storage.root.rglob("*") if p.is_file()) == files_after_first
+    db_session.expire_all()
+    request = db_session.scalars(select(DocumentRequest)).one()
+    assert len(request.response["documents"]) == 1
+    # Odd numbers in links and forms are refused or ignored, never an error.
+    for url in (
+        f"{base_of(listing)}/waitlist?page=²",
+        f"{base_of(listing)}/waitlist?page={'9' * 5000}",
+    ):
+        assert agent.get(url).status_code == 200
+
+
+def test_an_appeal_follows_a_disqualification_and_a_unit_is_free_again_only_once_all_are_held(
+    db_session, published
+):
+    listing, agent = published
+    household = db_session.get(Application, work(db_session, listing).work.next_to_contact[0].id)
+    assert set_status(agent, db_session, listing, household, "processing").status_code == 302
+    assert (
+        set_status(
+            agent, db_session, listing, household, "disqualified", reason="Income too high"
+        ).status_code
+        == 302
+    )
+    assert set_status(agent, db_session, listing, household, "appealed").status_code == 302
+    db_session.expire_all()
+    assert services.entry_of(db_session, household.id).status is LeaseStatus.APPEALED
+    page = base_of(listing)
+    early = post_form(
+        agent,
+        f"{page}/reopen",
+        {"unit": str(listing.units[0].id), "reopen_reason": "Moved out"},
+        token_from=page,
+    )
+    assert early.status_code == 302
+    assert "only once every unit is held" in agent.get(page).text
+    assert work(db_session, listing).work.units_total == 5

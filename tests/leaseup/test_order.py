@@ -138,3 +138,17 @@ def test_nobody_is_counted_twice_and_units_are_never_over_given(units, share, pe
     # The waitlist keeps the general order.
     ranks = [c.master_rank for c in work.waitlist]
     assert ranks == sorted(ranks)
+
+
+def test_a_household_counts_on_the_list_that_reached_it():
+    # List A fills 2 of 10 units. Y is third on A but first overall: the general list reaches
+    # Y. Once Y is being processed, it must not take a place from Z, second on A.
+    x, z, y = candidate(2, {"A": 1}), candidate(50, {"A": 2}), candidate(1, {"A": 3})
+    others = [candidate(n) for n in range(3, 20)]
+    work = work_list([UnitGroup(1, ONE_BED, 10)], [ShareRule("A", 20)], [x, z, y, *others])
+    reached = {p.candidate.id: p.list_code for p in work.placements}
+    assert reached[2] == "A" and reached[50] == "A" and reached[1] == "general"
+    x = candidate(2, {"A": 1}, status=LeaseStatus.PROCESSING, list_code="A")
+    y = candidate(1, {"A": 3}, status=LeaseStatus.PROCESSING, list_code="general")
+    work = work_list([UnitGroup(1, ONE_BED, 10)], [ShareRule("A", 20)], [x, z, y, *others])
+    assert 50 in ids(work.next_to_contact)

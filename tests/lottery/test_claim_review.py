@@ -92,3 +92,14 @@ def test_a_claim_found_invalid_after_the_draw_writes_a_new_version(
     lottery = lottery_of(db_session, listing)
     runs = db_session.scalars(select(LotteryRun).where(LotteryRun.lottery_id == lottery.id)).all()
     assert len(runs) == 2 and not lottery.revision_pending
+
+
+def test_a_decision_must_be_chosen(client, db_session, lottery_listing):
+    listing = lottery_listing
+    agent = partner_of(client, db_session, listing)
+    page = f"/partner/listings/{listing.id}/claims"
+    holder = db_session.scalars(select(Application).order_by(Application.id)).first()
+    post_form(agent, page, {"application": holder.public_id, "preference": "NRHP", "reason": "x"})
+    assert "Choose valid or invalid." in agent.get(page).text
+    assert db_session.scalars(select(PreferenceDecision)).first() is None
+    assert agent.get(f"{page}?after=²").status_code == 200
