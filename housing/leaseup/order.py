@@ -43,7 +43,7 @@ class ShareRule:
     share_percent: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Candidate:
     """An entrant of the published results, with what lease-up has recorded about them."""
 

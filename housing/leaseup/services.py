@@ -115,23 +115,16 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
             select(LeaseUpEntry).where(LeaseUpEntry.listing_id == listing.id)
         )
     }
-    rows = session.execute(
-        select(LotteryRank.application_id, LotteryRank.master_rank, LotteryRank.list_ranks).where(
+    shares = _shares(listing.id, the_lottery.rules)
+    held = _places_on_lists(session, run.id, [rule.code for rule in shares])
+    ranks = session.execute(
+        select(LotteryRank.application_id, LotteryRank.master_rank).where(
             LotteryRank.run_id == run.id
         )
     ).all()
     candidates = [
-        Candidate(
-            id=application_id,
-            master_rank=master_rank,
-            list_ranks=list_ranks,
-            status=entries[application_id].status if application_id in entries else None,
-            unit_key=entries[application_id].unit_id if application_id in entries else None,
-            list_code=entries[application_id].list_code or None
-            if application_id in entries
-            else None,
-        )
-        for application_id, master_rank, list_ranks in rows
+        _candidate(int(row[0]), int(row[1]), held.get(int(row[0]), NO_LISTS), entries)
+        for row in ranks
     ]
     today = local_date(listing, today_of)
     households: dict[int, Household | None] = {}
@@ -169,7 +162,7 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
     groups, reopened = _groups(session, listing)
     work = work_list(
         groups,
-        _shares(listing.id, the_lottery.rules),
+        shares,
         candidates,
         general=GENERAL_LIST,
         household=household,
@@ -181,6 +174,47 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
         for application in session.scalars(select(Application).where(Application.id.in_(shown)))
     }
     return ListingWork(listing, work, {u.id: u for u in listing.units}, applications, entries)
+
+
+NO_LISTS: dict[str, int] = {}
+
+
+def _places_on_lists(
+    session: AnySession, run_id: int, codes: list[str]
+) -> dict[int, dict[str, int]]:
+    """Each entrant's place on each preference list it is on, read by the database from the
+    ranks' JSON (most entrants are on none, and decoding every row's JSON here would cost
+    seconds at 100,000)."""
+    held: dict[int, dict[str, int]] = {}
+    for code in codes:
+        place = LotteryRank.list_ranks[code].as_integer()
+        rows = session.execute(
+            select(LotteryRank.application_id, place).where(
+                LotteryRank.run_id == run_id, place.is_not(None)
+            )
+        ).all()
+        for row in rows:
+            held.setdefault(int(row[0]), {})[code] = int(row[1])
+    return held
+
+
+def _candidate(
+    application_id: int,
+    master_rank: int,
+    list_ranks: dict[str, int],
+    entries: dict[int, LeaseUpEntry],
+) -> Candidate:
+    entry = entries.get(application_id)
+    if entry is None:
+        return Candidate(application_id, master_rank, list_ranks)
+    return Candidate(
+        application_id,
+        master_rank,
+        list_ranks,
+        status=entry.status,
+        unit_key=entry.unit_id,
+        list_code=entry.list_code or None,
+    )
 
 
 def _clean(text: str, limit: int) -> str:
