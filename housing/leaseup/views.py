@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import HiddenField
 
 from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
@@ -347,6 +348,20 @@ def _case(
     return listing, application, work
 
 
+def _refused(
+    refused: services.LeaseUpRefused, version: HiddenField, application: Application
+) -> int:
+    """Undo a refused change and give the status to answer with. After a colleague's change
+    (409) the form carries the version now current, so the agent can redo theirs on the
+    household as it now is."""
+    db.session.rollback()
+    if refused.code != "changed_meanwhile":
+        return 422
+    entry = services.entry_of(db.session, application.id)
+    version.data = str(entry.version if entry else 0)
+    return 409
+
+
 def _number(text: str) -> int | None:
     """A whole number typed in ASCII digits, within reason; None for anything else."""
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
@@ -385,21 +400,11 @@ def change_status(listing_id: int, public_id: str) -> Response | tuple[str, int]
             unit_id=_number(unit),
         )
     except services.LeaseUpRefused as refused:
-        db.session.rollback()
         # The agent's typing stays in the form; the page shows the household as it is now.
-        problem = refusal_text(refused.code, refused.detail)
         field = form.reason if refused.code == "reason_required" else form.status
-        field.errors = [problem]
-        if refused.code == "changed_meanwhile":
-            form.version.data = str(
-                getattr(services.entry_of(db.session, application.id), "version", 0)
-            )
-        return _entry_page(
-            listing,
-            application,
-            status_form=form,
-            code=409 if refused.code == "changed_meanwhile" else 422,
-        )
+        field.errors = [refusal_text(refused.code, refused.detail)]
+        code = _refused(refused, form.version, application)
+        return _entry_page(listing, application, status_form=form, code=code)
     db.session.commit()
     _send()
     flash(_("Saved: %(status)s.", status=status_text(target)), "success")
@@ -432,14 +437,9 @@ def invite(listing_id: int, public_id: str) -> Response | tuple[str, int]:
             expected_version=_version(form.version.data),
         )
     except services.LeaseUpRefused as refused:
-        db.session.rollback()
         form.due_on.errors = [refusal_text(refused.code, refused.detail)]
-        return _entry_page(
-            listing,
-            application,
-            invite_form=form,
-            code=409 if refused.code == "changed_meanwhile" else 422,
-        )
+        code = _refused(refused, form.version, application)
+        return _entry_page(listing, application, invite_form=form, code=code)
     db.session.commit()
     _send()
     flash(_("Invitation sent."), "success")
