@@ -453,7 +453,10 @@ def _end_of_day(text: str, timezone: str) -> datetime | None:
     except ValueError:
         return None
     last = datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(timezone))
-    return last.astimezone(UTC)
+    try:
+        return last.astimezone(UTC)
+    except OverflowError:  # the last day of year 9999, west of Greenwich
+        return None
 
 
 @lease_up.post("/<int:listing_id>/lease-up/<public_id>/comment")

@@ -188,8 +188,9 @@ def test_an_invited_household_sends_documents_at_its_link_once_and_only_before_t
     household = db_session.get(Application, work(db_session, listing).work.next_to_contact[0].id)
     refused = _invite(agent, db_session, listing, household, "2020-01-01")
     assert refused.status_code == 422 and "must be in the future" in refused.text
-    garbled = _invite(agent, db_session, listing, household, "next week")
-    assert garbled.status_code == 422 and "year-month-day" in garbled.text
+    for typed in ("next week", "9999-12-31", "\uff12\uff10\uff19\uff19-01-01"):
+        garbled = _invite(agent, db_session, listing, household, typed)
+        assert garbled.status_code == 422 and "year-month-day" in garbled.text, typed
     due = (utcnow() + timedelta(days=10)).date().isoformat()
     assert _invite(agent, db_session, listing, household, due).status_code == 302
     db_session.expire_all()
