@@ -76,9 +76,11 @@ def application_json(application: Application) -> dict[str, Any]:
 
 
 def _submitted(submission: services.Submission) -> tuple[Response, int]:
+    # Read before the commit, which would otherwise have the answer read the row again.
+    body = application_json(submission.application)
     db.session.commit()
     send_after_commit()
-    return jsonify(application_json(submission.application)), 201
+    return jsonify(body), 201
 
 
 @api.post("/listings/<int:listing_id>/applications")

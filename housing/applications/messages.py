@@ -74,6 +74,7 @@ def _queue(
     channels: frozenset[Channel] = frozenset(Channel),
     key: str | None = None,
     state: MessageState = MessageState.PENDING,
+    render_now: bool = True,
     **extra: object,
 ) -> list[OutboundMessage]:
     """One message per channel the applicant hears on, in their language."""
@@ -91,6 +92,7 @@ def _queue(
             application_id=application.id,
             key=f"{key}-{channel.value}" if key else None,
             state=state,
+            render_now=render_now,
         )
         for channel, address in contacts(_answers(application), letter=letter)
         if channel in channels
@@ -100,7 +102,8 @@ def _queue(
 def queue_submitted(
     session: AnySession, application: Application, *, updated: bool
 ) -> list[OutboundMessage]:
-    return _queue(session, application, "application_submitted", updated=updated)
+    # Written when sent: a deadline rush submits thousands a minute, and the worker has time.
+    return _queue(session, application, "application_submitted", updated=updated, render_now=False)
 
 
 def queue_withdrawn(session: AnySession, application: Application) -> list[OutboundMessage]:

@@ -17,7 +17,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from housing import uploads
 from housing.accounts.models import User
@@ -139,9 +139,10 @@ def _listing(session: AnySession, listing_id: int) -> Listing:
     listing = session.get(
         Listing,
         listing_id,
+        # One statement: a listing has a handful of units and preferences.
         options=[
-            selectinload(Listing.units).joinedload(Unit.ami_chart),
-            selectinload(Listing.preferences).joinedload(ListingPreference.preference),
+            joinedload(Listing.units).joinedload(Unit.ami_chart),
+            joinedload(Listing.preferences).joinedload(ListingPreference.preference),
         ],
     )
     if listing is None:
@@ -441,9 +442,12 @@ def _submit(
     application.status = ApplicationStatus.SUBMITTED
     application.submitted_at = application.submitted_at or now
     application.withdrawn_at = None
-    if application.lottery_number is None:
-        application.lottery_number = _new_lottery_number(session, listing.id)
     _copy_columns(application, answers)
+    if application.lottery_number is None:
+        with session.no_autoflush:
+            application.lottery_number = _new_lottery_number(session, listing.id)
+    # The application's row in one statement, then everything that refers to it in one flush.
+    session.flush()
     _record_version(session, application, action, actor, now, first=first_time)
     _refresh_duplicate_keys(session, application, first=first_time)
     _refresh_preference_claims(session, application, first=first_time)
@@ -502,7 +506,6 @@ def submit_answers(
         request_digest=digest if idempotency_key else None,
     )
     session.add(application)
-    session.flush()
     return _submit(session, application, now, None)
 
 

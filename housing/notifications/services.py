@@ -155,9 +155,15 @@ def queue(
     application_id: int | None = None,
     key: str | None = None,
     state: MessageState = MessageState.PENDING,
+    render_now: bool = True,
 ) -> OutboundMessage:
-    """Record a message for delivery once the caller's transaction commits."""
-    content = render(session, channel, template, language, context)
+    """Record a message for delivery once the caller's transaction commits. Rendered here,
+    or (``render_now=False``, for the busiest requests) from its context when it is sent."""
+    content = (
+        render(session, channel, template, language, context)
+        if render_now
+        else Rendered("", "", "")
+    )
     message = OutboundMessage(
         idempotency_key=key or secrets.token_hex(16),
         channel=channel,
