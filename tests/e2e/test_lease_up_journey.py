@@ -15,7 +15,7 @@ from housing.demo_files import pdf_document
 from housing.extensions import db
 from housing.listings.models import Listing
 from tests.conftest import make_config
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import plain_text, screenshot, sign_in, wait_for_mail
 from tests.e2e.test_lottery_journey import violations
 
 pytestmark = pytest.mark.postgresql_only
@@ -65,12 +65,9 @@ def test_an_agent_leases_every_unit_and_the_rest_form_the_waitlist(
     assert violations(page) == []
     screenshot(page, "lease-up-02-invited")
 
-    invitation = next(
-        m for m in reversed(mailbox.messages) if number in str(m.get_body(("plain",)).get_content())
-    )
-    link = re.search(
-        r"https?://\S+/lease-up/documents/\S+", invitation.get_body(("plain",)).get_content()
-    ).group(0)
+    # The worker delivers the invitation.
+    invitation = wait_for_mail(mailbox, site, lambda message: number in plain_text(message))
+    link = re.search(r"https?://\S+/lease-up/documents/\S+", plain_text(invitation)).group(0)
 
     # The household answers at its link, without an account, on a phone-sized screen.
     household = browser.new_page(viewport={"width": 360, "height": 780})

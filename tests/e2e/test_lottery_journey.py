@@ -1,15 +1,22 @@
-"""Staff freeze, seed, draw and publish a lottery in the browser and watch it happen; then a
-resident looks up their result, with no account. axe-core on each page."""
+"""Staff freeze, seed, draw and publish a lottery in the browser and watch the worker do it
+on the progress pages; then a resident looks up their result, with no account. axe-core on
+each page."""
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from housing import create_app
 from housing.extensions import db
 from tests.conftest import make_config
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import axe_violations, screenshot, sign_in
 from tests.lottery.synthetic import seed_lottery
 
 pytestmark = pytest.mark.postgresql_only
@@ -27,15 +34,35 @@ def registered_lottery(site, folder) -> int:  # type: ignore[no-untyped-def]
 
 
 def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
-    results = Axe().run(page)
-    return [
-        violation["id"]
-        for violation in results.response["violations"]
-        if violation["impact"] in ("moderate", "serious", "critical")
-    ]
+    return [name for name, _targets in axe_violations(page)]
 
 
-def test_staff_run_a_lottery_and_a_resident_looks_up_the_result(page, live_site, tmp_path):
+@contextmanager
+def worker_paused(site) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The worker takes no job meanwhile, as when it is busy with others: what staff see
+    while a job waits, then how the page follows it once the worker goes on."""
+    os.kill(site.worker.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(site.worker.pid, signal.SIGCONT)
+
+
+def message_counts(page) -> dict[tuple[str, str], dict[str, int]]:  # type: ignore[no-untyped-def]
+    """The messages page's progress table: (message, sent by) -> state -> count."""
+    table = page.locator("section[aria-labelledby=progress-title] table")
+    states = table.locator("thead th").all_inner_texts()[2:]
+    counts = {}
+    for row in table.locator("tbody tr").all():
+        cells = row.locator("th, td").all_inner_texts()
+        counts[(cells[0], cells[1])] = {
+            state: int(count.replace(",", ""))
+            for state, count in zip(states, cells[2:], strict=True)
+        }
+    return counts
+
+
+def test_staff_run_a_lottery_and_a_resident_looks_up_the_result(page, live_site, mailbox, tmp_path):
     site = live_site
     listing_id = registered_lottery(site, tmp_path)
     sign_in(page, site, site.staff)
@@ -55,27 +82,70 @@ def test_staff_run_a_lottery_and_a_resident_looks_up_the_result(page, live_site,
     page.get_by_role("button", name="Start the draw").wait_for()
     screenshot(page, "lottery-02-frozen-and-seeded")
 
-    page.get_by_role("button", name="Start the draw").click()
-    page.get_by_text("Status: Drawn, not yet published").wait_for()
-    assert f"Entrants read: {ENTRANTS}" in page.content()
-    assert "Lists written: 3" in page.content()
+    # The draw is the worker's job: until it takes it, the page says so and follows it.
+    progress = page.locator("#progress")
+    with worker_paused(site):
+        page.get_by_role("button", name="Start the draw").click()
+        page.get_by_text("Status: Drawing").wait_for()
+        assert progress.get_attribute("aria-live") == "polite"
+        assert progress.locator("li").all_inner_texts() == [
+            "Entrants read: 0",
+            "Tickets computed: 0",
+            "Lists written: 0",
+        ]
+        page.get_by_text("This page refreshes itself every few seconds.").wait_for()
+        assert page.get_by_role("button", name="Publish the results").count() == 0
+        assert violations(page) == []  # no meta refresh (WCAG 2.2.1)
+        screenshot(page, "lottery-03-drawing")
+        page.evaluate("window.sameDocument = true")
+
+    # Nobody reloads: the page follows the worker in place until it has drawn.
+    page.get_by_text("Status: Drawn, not yet published").wait_for(timeout=30_000)
+    assert page.evaluate("window.sameDocument") is True
+    assert progress.locator("li").all_inner_texts() == [
+        f"Entrants read: {ENTRANTS}",
+        f"Tickets computed: {ENTRANTS}",
+        "Lists written: 3",
+    ]
+    assert "refreshes itself" not in progress.inner_text()
     assert "Passed: rank does not depend on when or how people applied." in page.content()
     assert violations(page) == []
-    screenshot(page, "lottery-03-drawn")
+    screenshot(page, "lottery-04-drawn")
 
     page.get_by_role("button", name="Publish the results").click()
     page.get_by_text("Status: Results published").wait_for()
-    screenshot(page, "lottery-04-published")
+    screenshot(page, "lottery-05-published")
 
+    # The worker writes a message to every entrant and sends it; the messages page follows.
     page.get_by_role("link", name="Messages to applicants").click()
     page.get_by_role("heading", name="Messages for Worker Court").wait_for()
-    assert "Lottery results" in page.content()
+    page.get_by_text(f"Lottery results: all {ENTRANTS} messages written.").wait_for(timeout=30_000)
+    deadline = time.monotonic() + 30
+    while (counts := message_counts(page))[("Lottery results", "Email")]["Sent"] < ENTRANTS:
+        assert time.monotonic() < deadline, counts
+        time.sleep(0.2)
+        page.reload()
+    assert counts == {
+        ("Lottery results", "Email"): {
+            "Waiting": 0,
+            "Sending": 0,
+            "Sent": ENTRANTS,
+            "Failed": 0,
+            "Not sent (the applicant opted out)": 0,
+        }
+    }
+    announced = {
+        str(message["To"])
+        for message in list(mailbox.messages)
+        if re.fullmatch(r"w\d+@example\.org", str(message["To"]))
+    }
+    assert announced == {f"w{number}@example.org" for number in range(ENTRANTS)}
     assert violations(page) == []
-    screenshot(page, "lottery-05-messages")
+    screenshot(page, "lottery-06-messages-sent")
     page.goto(f"{site.url}/staff/messages/templates/results_published/letter/ar")
     page.get_by_role("heading", name="Lottery results · Letter · ar").wait_for()
     assert violations(page) == []
-    screenshot(page, "lottery-06-letter-preview-ar")
+    screenshot(page, "lottery-07-letter-preview-ar")
     page.get_by_role("button", name="Sign out").click()
 
     page.goto(f"{site.url}/listings/{listing_id}/lottery")
@@ -84,7 +154,7 @@ def test_staff_run_a_lottery_and_a_resident_looks_up_the_result(page, live_site,
     page.get_by_text(f"of {ENTRANTS}").wait_for()
     assert "Lottery number 10000007: rank" in page.content()
     assert violations(page) == []
-    screenshot(page, "lottery-07-resident-lookup")
+    screenshot(page, "lottery-08-resident-lookup")
 
     page.goto(f"{site.url}/listings/{listing_id}/lottery/results")
     assert page.locator("ol.results-numbers li").count() > ENTRANTS

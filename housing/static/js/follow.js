@@ -1,0 +1,57 @@
+/* A page that follows a background job (a draw, messages being written) marks the region that
+   shows the job's progress with data-follow-seconds. Reloading the whole page on a timer, as a
+   meta refresh does, moves a screen reader back to the top every few seconds and fails WCAG
+   2.2.1; instead the region is fetched again and updated in place (it is a live region) until
+   the server stops marking it, and then the main content is replaced once, to show what can be
+   done next. Without JavaScript the page shows the progress as it was when it was loaded. */
+(function () {
+  "use strict";
+  var region = document.querySelector("[data-follow-seconds]");
+  if (!region || !region.id || !window.fetch || !window.DOMParser) {
+    return;
+  }
+  var delay = 1000 * (Number(region.getAttribute("data-follow-seconds")) || 3);
+
+  function showNotes() {
+    // Sentences such as "This page refreshes itself" are true only while this script runs.
+    var notes = region.querySelectorAll("[data-follow-note]");
+    for (var index = 0; index < notes.length; index += 1) {
+      notes[index].hidden = false;
+    }
+  }
+
+  function follow(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    var next = fresh.getElementById(region.id);
+    if (next && next.hasAttribute("data-follow-seconds")) {
+      region.innerHTML = next.innerHTML;
+      showNotes();
+      window.setTimeout(poll, delay);
+      return;
+    }
+    var main = document.querySelector("main");
+    var freshMain = fresh.querySelector("main");
+    if (main && freshMain) {
+      main.innerHTML = freshMain.innerHTML;
+      document.title = fresh.title;
+    }
+  }
+
+  function poll() {
+    window
+      .fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(follow)
+      .catch(function () {
+        window.setTimeout(poll, 2 * delay);
+      });
+  }
+
+  showNotes();
+  window.setTimeout(poll, delay);
+})();
