@@ -79,13 +79,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 1) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
             "-w",
             str(workers),
+            "--threads",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",

@@ -17,48 +17,14 @@ import os
 import sys
 import tempfile
 import time
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from common import ROOT, flask, gunicorn, machine, postgres_database, wrk
 
-REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13")
+sys.path.insert(0, str(ROOT))
+from tests.load.harness import APPLICATION, create_listing
 
-APPLICATION = {
-    "language": "es",
-    "applicant": {
-        "first_name": "Bench",
-        "last_name": "NAME",
-        "date_of_birth": "1985-04-23",
-        "email": "EMAIL",
-        "no_email": False,
-        "phone": "555-234-5678",
-        "phone_type": "cell",
-        "address": {
-            "street": "STREET",
-            "city": "Port Alder",
-            "state": "CA",
-            "postal_code": "94999",
-        },
-        "mailing_address": None,
-        "works_in_city": True,
-    },
-    "alternate_contact": {"kind": "none"},
-    "household": [
-        {
-            "first_name": "Ana",
-            "last_name": "NAME",
-            "date_of_birth": "2012-06-01",
-            "relationship": "child",
-        }
-    ],
-    "accessibility": {"mobility": False, "vision": False, "hearing": False},
-    "income": {"has_voucher": False, "amount": "5500", "period": "month"},
-    "preferences": {},
-    "demographics": {},
-    "terms_accepted": True,
-}
+REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13")
 
 # Each request gets its own name, email and street, so duplicate keys do not pile onto one.
 LUA = """
@@ -73,48 +39,6 @@ request = function()
   return wrk.format("POST", "PATH", {["Content-Type"] = "application/json"}, body)
 end
 """
-
-
-def create_listing(database_url: str) -> int:
-    sys.path.insert(0, str(ROOT))
-    from sqlalchemy import create_engine, select
-    from sqlalchemy.orm import Session
-
-    from housing.db_types import utcnow
-    from housing.listings.eligibility import UnitType
-    from housing.models import AmiChart, Listing, Unit
-
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
-    with Session(engine) as session:
-        chart = session.scalars(select(AmiChart)).first()
-        listing = Listing(
-            name="Bench Court",
-            street_address="1 Bench Street",
-            city="Port Alder",
-            state="CA",
-            postal_code="94999",
-            neighborhood="Harbor Flats",
-            developer="Bench Housing",
-            tenure="rental",
-            status="open",
-            application_open_at=utcnow() - timedelta(days=1),
-            application_due_at=utcnow() + timedelta(days=10),
-        )
-        listing.units = [
-            Unit(
-                unit_type=UnitType.ONE_BEDROOM,
-                unit_count=20,
-                monthly_rent=Decimal("2102"),
-                rent_multiple=Decimal("2.5"),
-                ami_chart=chart,
-                ami_percent=80,
-            )
-        ]
-        session.add(listing)
-        session.commit()
-        listing_id = listing.id
-    engine.dispose()
-    return listing_id
 
 
 def count_applications(database_url: str, listing_id: int) -> tuple[int, int]:
@@ -133,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
@@ -155,7 +80,7 @@ def main() -> None:
         script = Path(folder) / "submit.lua"
         body = json.dumps(APPLICATION).replace("]]", "] ]")
         script.write_text(LUA.replace("BODY", body).replace("PATH", path))
-        with gunicorn(env) as base:
+        with gunicorn(env, threads=args.threads) as base:
             warm = wrk(base + path, connections=4, seconds=2, script=str(script))
             before, _numbers = count_applications(database_url, listing_id)
             started = time.monotonic()

@@ -10,6 +10,7 @@ from housing.config import Config
 def create_app(config: Config | None = None) -> Flask:
     """Build the application. No side effects: no migrations, no data, no environment reads."""
     from housing import (
+        admission,
         cli,
         errors,
         i18n,
@@ -65,6 +66,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["storage"] = LocalStorage(config.storage_folder)
     app.extensions["page_cache"] = PageCache()
 
+    admission.init_app(app, config.admission)
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from housing.admission import AdmissionConfig
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
@@ -67,6 +69,7 @@ class Config:
     rate_limits_enabled: bool = True
     # A drand-style HTTP beacon (GET {url}/public/{round}); unset: staff enter values by hand.
     beacon_url: str | None = None
+    admission: AdmissionConfig = field(default_factory=AdmissionConfig)
 
     @property
     def jobs_in_process(self) -> bool:
@@ -117,6 +120,13 @@ class Config:
             page_cache_seconds=int(env.get("PAGE_CACHE_SECONDS", "20")),
             rate_limits_enabled=env.get("RATE_LIMITS", "on").lower() not in {"off", "0", "false"},
             beacon_url=(env.get("BEACON_URL") or "").rstrip("/") or None,
+            admission=AdmissionConfig(
+                active=int(env.get("ADMISSION_ACTIVE", str(AdmissionConfig.active))),
+                wait_seconds=float(
+                    env.get("ADMISSION_WAIT_SECONDS", str(AdmissionConfig.wait_seconds))
+                ),
+                max_waiting=int(env.get("ADMISSION_MAX_WAITING", str(AdmissionConfig.max_waiting))),
+            ),
         )
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -53,8 +61,16 @@ def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
     status = error.code or 500
     title, message = _messages().get(status, (error.name, error.description or ""))
     if wants_json():
-        return json_error(status, _code_name(status), message)
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+        response, status = json_error(status, _code_name(status), message)
+    else:
+        response = make_response(
+            render_template("errors/error.html", status=status, title=title, message=message)
+        )
+    if status == 503:
+        # Turned away while the server is behind: say when trying again is worthwhile.
+        seconds = current_app.config["HOUSING"].admission.retry_after_seconds
+        response.headers["Retry-After"] = str(seconds)
+    return response, status
 
 
 def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
