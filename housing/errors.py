@@ -112,7 +112,19 @@ def handle_database_unavailable(error: DBAPIError) -> tuple[Response | str, int]
     return response, status
 
 
+def end_session(_error: BaseException | None) -> None:
+    """Before the session is put away: a connection the database dropped after the answer was
+    made (a restart) cannot even roll back; let it go instead of turning the answer into 500."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        log.warning("Database connection lost at the end of a request")
+        db.session().invalidate()
+
+
 def init_app(app: Flask) -> None:
+    # Registered after the database's own teardown, so it runs first.
+    app.teardown_appcontext(end_session)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
