@@ -269,7 +269,11 @@ def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 def axe_violations(page) -> list[tuple[str, list[object]]]:  # type: ignore[no-untyped-def]
     """axe-core's moderate, serious and critical violations on the page (stricter than the
-    target of no serious or critical one), each with up to three of its elements."""
+    target of no serious or critical one), each with up to three of its elements.
+
+    A click that navigates returns once the new page has begun to arrive, when its document
+    may still be empty; axe-core waits for the whole page, or it reads a document not there."""
+    page.wait_for_load_state("load")
     results = Axe().run(page)
     return [
         (violation["id"], [node["target"] for node in violation["nodes"]][:3])
