@@ -19,11 +19,14 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import update
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from housing import create_app
 from housing.config import PROJECT_ROOT, Config, MailConfig, SmsConfig
 from housing.extensions import db, limiter
+from housing.notifications.models import MessageState, OutboundMessage
+from housing.notifications.services import OUTBOX_KEY
 from tests import factories
 
 ADMIN_URL = os.environ.get("HOUSING_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -194,3 +197,14 @@ def project_root() -> Path:
 @pytest.fixture
 def runner(app: Flask, db_session: Session) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+def set_aside_messages(session: Session) -> None:
+    """Count the messages a test's setup wrote as sent, so that the next delivery (which sends
+    every message due) carries only what the test itself causes."""
+    session.info.pop(OUTBOX_KEY, None)
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.state == MessageState.PENDING)
+        .values(state=MessageState.SENT)
+    )

@@ -28,6 +28,8 @@ from housing.notifications.models import (
 
 # Ids written in the current transaction, for ``tasks.send_after_commit`` to hand out.
 OUTBOX_KEY = "outbox_messages"
+# Ids of messages tried again in the current transaction (a broadcast's among them).
+RESENT_KEY = "resent_messages"
 BROADCASTS_KEY = "outbox_broadcasts"
 
 
@@ -321,7 +323,7 @@ def _send_again(session: AnySession, messages: list[OutboundMessage], actor: Use
         message.next_attempt_at = now
         log_event(session, message.id, "resend", actor=actor, at=now)
     session.flush()
-    session.info.setdefault(OUTBOX_KEY, []).extend(message.id for message in messages)
+    session.info.setdefault(RESENT_KEY, []).extend(message.id for message in messages)
 
 
 def listing_messages(

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import datetime, timedelta
 from types import TracebackType
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import and_, or_, select, update
 
 from housing import jobs
@@ -37,6 +39,7 @@ from housing.notifications.models import (
 from housing.notifications.services import (
     BROADCASTS_KEY,
     OUTBOX_KEY,
+    RESENT_KEY,
     Rendered,
     Shared,
     as_email,
@@ -61,6 +64,12 @@ SWEEP_GRACE = timedelta(minutes=5)
 # (about 3,000 rows a second).
 DELIVERY_TIMEOUT = 15 * 60
 BROADCAST_TIMEOUT = 60 * 60
+# Requests that write messages wake one drain job between them (see ``wake``); a drain that
+# waits longer than this in the queue (behind a broadcast's batches) is woken again.
+WAKE_KEY = "delivery-awake"
+WAKE_SECONDS = 60
+# Batches one drain job delivers before it hands the rest to a fresh job.
+DRAIN_BATCHES = 50
 
 
 def mailer() -> Mailer:
@@ -253,17 +262,72 @@ def send(message_ids: list[int]) -> bool:
     return handed
 
 
-def send_after_commit(message_ids: list[int] | None = None) -> None:
-    """Deliver what the transaction just committed: the given messages, or else every message
-    and broadcast the session wrote since the last call."""
-    session = db.session
-    broadcast_ids: list[int] = []
-    if message_ids is None:
-        message_ids = session.info.pop(OUTBOX_KEY, [])
-        broadcast_ids = session.info.pop(BROADCASTS_KEY, [])
-    send(message_ids)
-    for broadcast_id in broadcast_ids:
+def send_after_commit() -> None:
+    """Deliver what the transaction just committed: every message and broadcast the session
+    wrote, and every message it tried again, since the last call."""
+    info = db.session.info
+    if info.pop(OUTBOX_KEY, []):
+        wake()
+    send(info.pop(RESENT_KEY, []))
+    for broadcast_id in info.pop(BROADCASTS_KEY, []):
         _write_later(broadcast_id)
+
+
+def _wake_key() -> str:
+    return f"{current_app.config['HOUSING'].queue_prefix}{WAKE_KEY}"
+
+
+def wake() -> bool:
+    """Have the messages now due delivered by a drain job, of which at most one waits in the
+    queue: in a deadline rush a thousand confirmations go out over a few connections, not a
+    job each. False when Redis did not answer (the sweep hands the messages out later)."""
+    connection = jobs.redis_connection()
+    if connection is not None:
+        try:
+            if not connection.set(_wake_key(), "1", nx=True, ex=WAKE_SECONDS):
+                return True  # a drain is waiting and will find them
+        except RedisError:
+            log.warning("Redis unavailable; due messages left for the sweep")
+            return False
+    if jobs.enqueue(DRAIN, queue_name=jobs.NOTIFICATIONS_QUEUE, timeout=DELIVERY_TIMEOUT):
+        return True
+    if connection is not None:
+        with suppress(RedisError):
+            connection.delete(_wake_key())
+    return False
+
+
+def deliver_due() -> None:
+    """The drain: deliver the messages due that no broadcast's batch job carries, oldest first,
+    a batch at a time."""
+    connection = jobs.redis_connection()
+    if connection is not None:
+        # From here on, a request that writes a message wakes another drain, since this one
+        # may have looked already. Left set (Redis away), it expires after WAKE_SECONDS.
+        with suppress(RedisError):
+            connection.delete(_wake_key())
+    session = db.session
+    for _ in range(DRAIN_BATCHES):
+        due = session.scalars(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.broadcast_id.is_(None),
+                OutboundMessage.state == MessageState.PENDING,
+                OutboundMessage.channel != Channel.LETTER,
+                OutboundMessage.next_attempt_at <= utcnow(),
+            )
+            .order_by(OutboundMessage.id)
+            .limit(BATCH)
+        ).all()
+        session.commit()
+        if due:
+            deliver_batch(list(due))
+        if len(due) < BATCH:
+            return
+    wake()
+
+
+DRAIN = f"{__name__}.deliver_due"
 
 
 def _write_later(broadcast_id: int) -> None:

@@ -20,9 +20,9 @@ from housing.leaseup import services
 from housing.leaseup.models import DocumentRequest, LeaseUpEntry, LeaseUpEvent
 from housing.leaseup.statuses import LeaseStatus
 from housing.notifications.models import OutboundMessage
-from housing.notifications.services import OUTBOX_KEY
 from tests import factories
 from tests.accounts.helpers import post_form, sign_in_as
+from tests.conftest import set_aside_messages
 from tests.lottery.conftest import (  # noqa: F401 - fixtures
     every_published_bundle_verifies,
     lottery_listing,
@@ -45,7 +45,7 @@ def published(client, db_session, lottery_listing, staff, mailbox):  # type: ign
     db_session.flush()
     fresh = client.application.test_client()
     sign_in_as(fresh, partner)
-    db_session.info.pop(OUTBOX_KEY, None)
+    set_aside_messages(db_session)
     mailbox.messages.clear()
     return listing, fresh
 

@@ -17,9 +17,9 @@ from housing.notifications.models import (
     MessageState,
     OutboundMessage,
 )
-from housing.notifications.services import OUTBOX_KEY
 from housing.notifications.sms import FolderSmsProvider
 from tests.accounts.helpers import post_form
+from tests.conftest import set_aside_messages
 from tests.lottery.conftest import lottery_of, record_beacon
 
 
@@ -53,7 +53,7 @@ def test_published_results_reach_every_entrant_by_their_channel_in_their_languag
     app, client, db_session, lottery_listing, staff, mailbox
 ):
     listing = lottery_listing
-    db_session.info.pop(OUTBOX_KEY, None)  # the setup's confirmations are not this test's
+    set_aside_messages(db_session)  # the setup's confirmations are not this test's
     spanish, arabic, texter, by_post, both = db_session.scalars(
         select(Application).order_by(Application.id).limit(5)
     ).all()
@@ -161,7 +161,7 @@ def test_a_claim_decision_reaches_the_applicant_with_its_reason(
     holder = db_session.scalars(select(Application).order_by(Application.id)).first()
     holder.language = "vi"
     db_session.flush()
-    db_session.info.pop(OUTBOX_KEY, None)
+    set_aside_messages(db_session)
     mailbox.messages.clear()
     base = f"/staff/lottery/{listing.id}"
     reason = "The utility bill is for another address"
@@ -234,6 +234,7 @@ def test_a_preference_name_is_escaped_in_the_html_of_a_claim_decision(
     preference.name = "<b>Neighborhood</b> & more"
     holder = db_session.scalars(select(Application).order_by(Application.id)).first()
     db_session.flush()
+    set_aside_messages(db_session)
     mailbox.messages.clear()
     base = f"/staff/lottery/{listing.id}"
     post_form(
