@@ -4,11 +4,13 @@ real rq worker beside it, driven by real Chromium."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -300,3 +302,14 @@ def plain_text(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert body is not None
     return str(body.get_content())  # type: ignore[attr-defined]
+
+
+@contextmanager
+def worker_paused(site: LiveSite) -> Iterator[None]:
+    """The worker takes no job meanwhile, as when it is busy with others: what staff see
+    while a job waits, then how the page follows it once the worker goes on."""
+    os.kill(site.worker.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(site.worker.pid, signal.SIGCONT)

@@ -48,8 +48,15 @@ def translated(language: str, message: str, **values: object) -> str:
     return translations(language).gettext(message) % values
 
 
+def follow(page, target) -> None:  # type: ignore[no-untyped-def]
+    """Click a link or button that leads to another page, and wait for all of that page: the
+    click returns once the page begins to arrive, when its document may still be empty."""
+    (page.locator(target).first if isinstance(target, str) else target).click()
+    page.wait_for_load_state("load")
+
+
 def continue_(page) -> None:  # type: ignore[no-untyped-def]
-    page.click('button[name="action"][value="continue"]')
+    follow(page, 'button[name="action"][value="continue"]')
 
 
 def fill_you(page, first_name: str, email: str, *, works_in_city: bool = True) -> None:  # type: ignore[no-untyped-def]
@@ -149,21 +156,21 @@ def test_a_resident_finds_a_listing_applies_and_looks_up_a_lottery_result(
     page.goto(f"{site.url}/listings")
     assert page.get_attribute("html", "dir") == direction
     step(page, "directory")
-    page.click('header a[href="/eligibility"]')
+    follow(page, 'header a[href="/eligibility"]')
     step(page, "estimator")
     page.fill("#household_size", "2")
     page.fill("#income", "5500")
     page.check("#income_period-0")  # a month
-    page.click('form[action="/eligibility"] button[type=submit]')
+    follow(page, 'form[action="/eligibility"] button[type=submit]')
     card = page.locator("article.card", has=page.locator(f'a[href="{HARBOR_FLATS}"]'))
     assert "verdict-match" in card.locator(".verdict").get_attribute("class")
     assert page.locator(".verdict-nomatch").count() > 0  # the estimate tells listings apart
     step(page, "estimate")
-    card.locator(f'a[href="{HARBOR_FLATS}"]').click()
+    follow(page, card.locator(f'a[href="{HARBOR_FLATS}"]'))
     step(page, "listing")
-    page.click(f'a[href="{HARBOR_FLATS}/apply"]')
+    follow(page, f'a[href="{HARBOR_FLATS}/apply"]')
     step(page, "start")
-    page.click("form[action$='/apply'] button[type=submit]")
+    follow(page, "form[action$='/apply'] button[type=submit]")
     assert re.search(r"/applications/[A-Z0-9]+/you$", page.url)
     step(page, "you")
 
@@ -195,7 +202,7 @@ def test_a_resident_finds_a_listing_applies_and_looks_up_a_lottery_result(
     page.check("#kind-0")
 
     # Leaves, and comes back from the emailed link in another browser.
-    page.click('button[name="action"][value="save_exit"]')
+    follow(page, 'button[name="action"][value="save_exit"]')
     assert email in page.locator("main").inner_text()
     step(page, "saved")
     message = wait_for_mail(
@@ -215,7 +222,7 @@ def test_a_resident_finds_a_listing_applies_and_looks_up_a_lottery_result(
     assert page.url.endswith("/review")
     assert "Maria" in page.locator("main").inner_text()
     step(page, "resumed")
-    page.click('nav.steps a[href$="/household"]')
+    follow(page, 'nav.steps a[href$="/household"]')
 
     step(page, "household")
     page.fill("#members-0-first_name", "Ana")
@@ -247,10 +254,10 @@ def test_a_resident_finds_a_listing_applies_and_looks_up_a_lottery_result(
     assert page.url.endswith("/review")
     assert page.locator("#error-summary").count() == 0
     step(page, "review")
-    page.click("a.button[href$='/terms']")
+    follow(page, "a.button[href$='/terms']")
     step(page, "terms")
     page.check("#terms_accepted")
-    page.click('button[name="action"][value="submit"]')
+    follow(page, 'button[name="action"][value="submit"]')
 
     assert page.url.endswith("/confirmation")
     found = re.search(r"\b\d{8}\b", page.locator(".big-number").nth(1).inner_text())
@@ -268,12 +275,12 @@ def test_a_resident_finds_a_listing_applies_and_looks_up_a_lottery_result(
     offset = ["en", "es", "ar"].index(language) * 7 + 3
     listing_id, lottery_number, rank, entrants = published_entry(site.database_url, offset)
     page.goto(f"{site.url}/listings/{listing_id}")
-    page.locator(f'main a[href="/listings/{listing_id}/lottery"]').first.click()
+    follow(page, page.locator(f'main a[href="/listings/{listing_id}/lottery"]').first)
     step(page, "lottery")
     # In Arabic, typed with Arabic-Indic digits, as a phone keyboard may give them.
     typed = lottery_number.translate(ARABIC_INDIC_DIGITS) if language == "ar" else lottery_number
     page.fill("#number", typed)
-    page.click('form[action$="/lottery/lookup"] button[type=submit]')
+    follow(page, 'form[action$="/lottery/lookup"] button[type=submit]')
     result = page.locator(".verdict-match")
     assert result.locator(".verdict-title").inner_text() == translated(
         language,

@@ -51,6 +51,7 @@ def focus_shown(page, selector: str | None = None) -> dict:  # type: ignore[no-u
 
 def tab_through(page) -> list[str]:  # type: ignore[no-untyped-def]
     """Tab from the top of the page to its end, checking the focus indicator of each stop."""
+    page.wait_for_load_state("load")  # a click that navigated returns before the page is whole
     stops = []
     for _ in range(200):
         page.keyboard.press("Tab")

@@ -4,19 +4,15 @@ each page."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from housing import create_app
 from housing.extensions import db
 from tests.conftest import make_config
-from tests.e2e.conftest import axe_violations, screenshot, sign_in
+from tests.e2e.conftest import axe_violations, screenshot, sign_in, worker_paused
 from tests.lottery.synthetic import seed_lottery
 
 pytestmark = pytest.mark.postgresql_only
@@ -35,17 +31,6 @@ def registered_lottery(site, folder) -> int:  # type: ignore[no-untyped-def]
 
 def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     return [name for name, _targets in axe_violations(page)]
-
-
-@contextmanager
-def worker_paused(site) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """The worker takes no job meanwhile, as when it is busy with others: what staff see
-    while a job waits, then how the page follows it once the worker goes on."""
-    os.kill(site.worker.pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.kill(site.worker.pid, signal.SIGCONT)
 
 
 def message_counts(page) -> dict[tuple[str, str], dict[str, int]]:  # type: ignore[no-untyped-def]

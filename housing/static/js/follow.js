@@ -3,7 +3,9 @@
    meta refresh does, moves a screen reader back to the top every few seconds and fails WCAG
    2.2.1; instead the region is fetched again and updated in place (it is a live region) until
    the server stops marking it, and then the main content is replaced once, to show what can be
-   done next. Without JavaScript the page shows the progress as it was when it was loaded. */
+   done next (only the region, when it is marked data-follow-keeps-page: the rest of the page
+   may hold a form being filled in). Without JavaScript the page shows the progress as it was
+   when it was loaded. */
 (function () {
   "use strict";
   var region = document.querySelector("[data-follow-seconds]");
@@ -27,6 +29,10 @@
       region.innerHTML = next.innerHTML;
       showNotes();
       window.setTimeout(poll, delay);
+      return;
+    }
+    if (next && region.hasAttribute("data-follow-keeps-page")) {
+      region.innerHTML = next.innerHTML;
       return;
     }
     var main = document.querySelector("main");
