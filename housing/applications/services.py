@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -87,7 +88,32 @@ class Submission:
     created: bool = True
 
 
+# Each listing's rules, kept per process: in a deadline rush every submission needs them, and
+# reading a listing's units and preferences was a fifth of a submission's work. The key holds
+# the listing's version, which every change to the listing, its units and its preferences
+# raises (``management.record_change``), so such a change applies at once; the creation time
+# tells apart a deleted listing's id used again. A change to the preference catalogue's proof
+# types applies within RULES_SECONDS.
+RULES_SECONDS = 5.0
+_CACHED_RULES = 500
+_RULES: dict[tuple[int, datetime | None, int], tuple[float, ListingRules]] = {}
+
+
 def listing_rules(listing: Listing) -> ListingRules:
+    key = (listing.id, listing.created_at, listing.version)
+    now = time.monotonic()
+    kept = _RULES.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    rules = read_listing_rules(listing)
+    if listing.id is not None and listing.version is not None:
+        if len(_RULES) >= _CACHED_RULES:
+            _RULES.clear()
+        _RULES[key] = (now + RULES_SECONDS, rules)
+    return rules
+
+
+def read_listing_rules(listing: Listing) -> ListingRules:
     return ListingRules(
         units=tuple(unit_terms(unit) for unit in listing.units),
         senior=senior_requirement(listing),
@@ -135,16 +161,18 @@ def new_public_id() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(10))
 
 
-def _listing(session: AnySession, listing_id: int) -> Listing:
-    listing = session.get(
-        Listing,
-        listing_id,
-        # One statement: a listing has a handful of units and preferences.
-        options=[
+def _listing(session: AnySession, listing_id: int, *, whole: bool = True) -> Listing:
+    """The listing; ``whole``, with its units and preferences in the same statement (a
+    submission reads only the row: its rules are kept per process)."""
+    options = (
+        [
             joinedload(Listing.units).joinedload(Unit.ami_chart),
             joinedload(Listing.preferences).joinedload(ListingPreference.preference),
-        ],
+        ]
+        if whole
+        else []
     )
+    listing = session.get(Listing, listing_id, options=options)
     if listing is None:
         raise ListingUnavailable("not_published")
     return listing
@@ -492,7 +520,7 @@ def submit_answers(
         existing = find_by_idempotency_key(session, listing_id, idempotency_key, digest)
         if existing is not None and existing.is_submitted:
             return Submission(existing, created=False)
-    listing = _listing(session, listing_id)
+    listing = _listing(session, listing_id, whole=False)
     if not listing.is_public(now):
         raise ListingUnavailable("not_published")
     language = answers.get("language")

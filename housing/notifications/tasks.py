@@ -10,6 +10,7 @@ Message-ID, so the recipient's mail program can tell it is the same message.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -64,12 +65,13 @@ SWEEP_GRACE = timedelta(minutes=5)
 # (about 3,000 rows a second).
 DELIVERY_TIMEOUT = 15 * 60
 BROADCAST_TIMEOUT = 60 * 60
-# Requests that write messages wake one drain job between them (see ``wake``); a drain that
-# waits longer than this in the queue (behind a broadcast's batches) is woken again.
+# Requests that write messages wake one drain job between them (see ``wake``). The flag lasts
+# this long, so one that outlives its drain (a worker killed as it took the job, a reply lost)
+# holds messages back for seconds, not until the sweep.
 WAKE_KEY = "delivery-awake"
-WAKE_SECONDS = 60
-# Batches one drain job delivers before it hands the rest to a fresh job.
-DRAIN_BATCHES = 50
+WAKE_SECONDS = 15
+# Seconds a drain delivers before it hands the rest to a fresh job, well inside its timeout.
+DRAIN_SECONDS = DELIVERY_TIMEOUT // 3
 
 
 def mailer() -> Mailer:
@@ -266,8 +268,11 @@ def send_after_commit() -> None:
     """Deliver what the transaction just committed: every message and broadcast the session
     wrote, and every message it tried again, since the last call."""
     info = db.session.info
-    if info.pop(OUTBOX_KEY, []):
+    written = info.pop(OUTBOX_KEY, [])
+    if written and jobs.redis_connection() is not None:
         wake()
+    else:  # without Redis each request delivers its own messages, here and now
+        send(written)
     send(info.pop(RESENT_KEY, []))
     for broadcast_id in info.pop(BROADCASTS_KEY, []):
         _write_later(broadcast_id)
@@ -299,7 +304,7 @@ def wake() -> bool:
 
 def deliver_due() -> None:
     """The drain: deliver the messages due that no broadcast's batch job carries, oldest first,
-    a batch at a time."""
+    a batch at a time, for DRAIN_SECONDS; then hand what is left to a fresh drain."""
     connection = jobs.redis_connection()
     if connection is not None:
         # From here on, a request that writes a message wakes another drain, since this one
@@ -307,7 +312,8 @@ def deliver_due() -> None:
         with suppress(RedisError):
             connection.delete(_wake_key())
     session = db.session
-    for _ in range(DRAIN_BATCHES):
+    stop = time.monotonic() + DRAIN_SECONDS
+    while True:
         due = session.scalars(
             select(OutboundMessage.id)
             .where(
@@ -324,6 +330,8 @@ def deliver_due() -> None:
             deliver_batch(list(due))
         if len(due) < BATCH:
             return
+        if time.monotonic() >= stop:
+            break
     wake()
 
 

@@ -197,9 +197,7 @@ def test_a_bad_request_changes_nothing_and_says_why(client, db_session, world):
     assert latest(db_session) is None
 
 
-def test_the_page_follows_and_shows_progress_while_an_export_runs(
-    client, db_session, world
-):
+def test_the_page_follows_and_shows_progress_while_an_export_runs(client, db_session, world):
     sign_in_as(client, world.partner)
     ask(client, world.listing.id, kind="applications", file_format="csv")
     export = latest(db_session)

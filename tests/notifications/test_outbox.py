@@ -20,7 +20,13 @@ from housing.extensions import db
 from housing.i18n import LOCALE_CODES
 from housing.notifications import services, tasks
 from housing.notifications.contacts import contacts
-from housing.notifications.models import Channel, MessageEvent, MessageState, OutboundMessage
+from housing.notifications.models import (
+    Broadcast,
+    Channel,
+    MessageEvent,
+    MessageState,
+    OutboundMessage,
+)
 from housing.notifications.sms import FolderSmsProvider
 from tests import factories
 from tests.accounts.helpers import post_form, sign_in_as
@@ -326,3 +332,31 @@ def test_a_batch_stops_trying_a_mail_server_that_keeps_failing(app, db_session, 
     assert all("not tried" not in m.failure_reason for m in messages[:3])
     assert all("not tried" in m.failure_reason for m in messages[3:])
     assert all(m.next_attempt_at > utcnow() for m in messages)
+
+
+def test_a_drain_delivers_every_message_due_a_batch_at_a_time(
+    app, db_session, mailbox, monkeypatch
+):
+    monkeypatch.setattr(tasks, "BATCH", 2)
+    monkeypatch.setattr(tasks, "DRAIN_SECONDS", 0)  # each drain hands on after one batch
+    handed_on: list[int] = []
+    wake = tasks.wake
+    monkeypatch.setattr(tasks, "wake", lambda: handed_on.append(1) or wake())
+    listing = open_listing()
+    with app.test_request_context():
+        due = [_pending_email(db_session, f"due{n}@example.org") for n in range(7)]
+        later = _pending_email(db_session, "later@example.org")
+        later.next_attempt_at = utcnow() + timedelta(minutes=4)
+        results = Broadcast(key="drain-test", listing_id=listing.id, template="results_published")
+        db_session.add(results)
+        db_session.flush()
+        broadcast = _pending_email(db_session, "broadcast@example.org")
+        broadcast.broadcast_id = results.id  # its broadcast's batch jobs carry it
+        db_session.flush()
+        tasks.deliver_due()
+    assert sorted(m["To"] for m in mailbox.messages) == sorted(m.recipient for m in due)
+    assert len(handed_on) == 3  # 2, 2 and 2 handed on; the last 1 ends the drain
+    db_session.expire_all()
+    assert {db_session.get(OutboundMessage, m.id).state for m in due} == {MessageState.SENT}
+    assert db_session.get(OutboundMessage, later.id).state is MessageState.PENDING
+    assert db_session.get(OutboundMessage, broadcast.id).state is MessageState.PENDING

@@ -41,7 +41,7 @@ from housing.lottery.services import publish
 from housing.lottery.tasks import run_draw
 from housing.notifications.broadcasts import CHUNK
 from housing.notifications.models import Broadcast, MessageEvent, MessageState, OutboundMessage
-from housing.notifications.services import queue_email
+from housing.notifications.services import OUTBOX_KEY, queue_email, resend
 from housing.notifications.tasks import (
     BATCH,
     STALE_SENDING,
@@ -422,6 +422,38 @@ def test_with_redis_stopped_submissions_lose_no_notification(own_database, sink)
         assert set(states_of([row.id for row in confirmations]).values()) == {
             (MessageState.SENT, 1)
         }
+
+
+def test_a_message_tried_again_goes_to_a_batch_job_at_once(own_database):
+    """Even a broadcast's message, which the drain leaves to its broadcast's batch jobs."""
+    with own_database.app.app_context():
+        factories.use_session(db.session)
+        try:
+            staff = factories.UserFactory(staff=True)
+            listing_id = open_listing().id
+            db.session.commit()
+        finally:
+            factories.use_session(None)
+        results = Broadcast(key="resend-test", listing_id=listing_id, template="results_published")
+        db.session.add(results)
+        db.session.flush()
+        message = queue_email(
+            db.session,
+            to="again@example.org",
+            template="confirm_email",
+            language="en",
+            context={"name": "A", "link": "https://example.org/a"},
+        )
+        message.broadcast_id = results.id
+        message.state = MessageState.FAILED
+        db.session.info.pop(OUTBOX_KEY, None)  # as if it had been written and had failed
+        db.session.commit()
+
+        message_id = message.id
+        resend(db.session, message_id, staff)
+        db.session.commit()
+        send_after_commit()
+    assert queued(own_database.app) == [[DELIVER_BATCH, [message_id]]]
 
 
 MESSAGES = 300

@@ -25,13 +25,16 @@
   function follow(html) {
     var fresh = new DOMParser().parseFromString(html, "text/html");
     var next = fresh.getElementById(region.id);
-    if (next && next.hasAttribute("data-follow-seconds")) {
+    if (!next) {
+      return; // not the page followed (the sign-in page, after the session ended): stop here
+    }
+    if (next.hasAttribute("data-follow-seconds")) {
       region.innerHTML = next.innerHTML;
       showNotes();
       window.setTimeout(poll, delay);
       return;
     }
-    if (next && region.hasAttribute("data-follow-keeps-page")) {
+    if (region.hasAttribute("data-follow-keeps-page")) {
       region.innerHTML = next.innerHTML;
       return;
     }
