@@ -456,6 +456,36 @@ def test_a_message_tried_again_goes_to_a_batch_job_at_once(own_database):
     assert queued(own_database.app) == [[DELIVER_BATCH, [message_id]]]
 
 
+def test_confirmations_written_while_redis_was_away_go_with_the_next_wake_up(own_database, sink):
+    """Without waiting for the sweep: the first submission after Redis is back wakes a drain,
+    and the drain sends everything due, the earlier confirmations too."""
+    with own_database.app.app_context():
+        factories.use_session(db.session)
+        try:
+            listing_id = open_listing().id
+            db.session.commit()
+        finally:
+            factories.use_session(None)
+
+    def submit(client, email: str) -> None:  # type: ignore[no-untyped-def]
+        answers = valid_answers()
+        answers["applicant"].update(email=email)
+        response = client.post(f"/api/v1/listings/{listing_id}/applications", json=answers)
+        assert response.status_code == 201, response.text
+
+    with another_app(own_database, STOPPED_REDIS_URL) as stopped:
+        for number in range(3):
+            submit(stopped.test_client(), f"away-{number}@example.org")
+    assert queued(own_database.app) == []
+
+    submit(own_database.app.test_client(), "back@example.org")
+    assert queued(own_database.app) == [[DRAIN]]
+    run_worker(own_database, sink.port)
+
+    expected = [f"away-{number}@example.org" for number in range(3)] + ["back@example.org"]
+    assert sink.recipients() == Counter(dict.fromkeys(expected, 1))
+
+
 MESSAGES = 300
 HELD = 120
 
