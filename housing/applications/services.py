@@ -538,8 +538,8 @@ def submit_answers(
 ) -> Submission:
     """Submit a whole application in one call (the API). With an Idempotency-Key, a retry
     returns the application the first call made instead of making another."""
-    digest = request_digest(answers)
-    if idempotency_key:
+    digest = request_digest(answers) if idempotency_key else None
+    if idempotency_key and digest:
         existing = find_by_idempotency_key(session, listing_id, idempotency_key, digest)
         if existing is not None and existing.is_submitted:
             return Submission(existing, created=False)
@@ -554,7 +554,7 @@ def submit_answers(
         language=_clean_language(language if isinstance(language, str) else None),
         answers=copy.deepcopy(dict(answers)),
         idempotency_key=idempotency_key or None,
-        request_digest=digest if idempotency_key else None,
+        request_digest=digest,
     )
     session.add(application)
     return _submit(session, application, now, None)
