@@ -31,48 +31,28 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg
+
+from tests.applications.helpers import valid_answers
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON = sys.executable
 # Longer than any answer should take: a request still unanswered by then counts as a timeout.
 CLIENT_TIMEOUT = 15.0
 
-APPLICATION = {
-    "language": "es",
-    "applicant": {
-        "first_name": "Rush",
-        "last_name": "NAME",
-        "date_of_birth": "1985-04-23",
-        "email": "EMAIL",
-        "no_email": False,
-        "phone": "555-234-5678",
-        "phone_type": "cell",
-        "address": {
-            "street": "STREET",
-            "city": "Port Alder",
-            "state": "CA",
-            "postal_code": "94999",
-        },
-        "mailing_address": None,
-        "works_in_city": True,
-    },
-    "alternate_contact": {"kind": "none"},
-    "household": [
-        {
-            "first_name": "Ana",
-            "last_name": "NAME",
-            "date_of_birth": "2012-06-01",
-            "relationship": "child",
-        }
-    ],
-    "accessibility": {"mobility": False, "vision": False, "hearing": False},
-    "income": {"has_voucher": False, "amount": "5500", "period": "month"},
-    "preferences": {},
-    "demographics": {},
-    "terms_accepted": True,
-}
+
+def _template() -> dict[str, Any]:
+    """The tests' complete answers, in Spanish, with places for a name, email and street."""
+    answers = valid_answers(language="es")
+    answers["applicant"].update(first_name="Rush", last_name="NAME", email="EMAIL")
+    answers["applicant"]["address"]["street"] = "STREET"
+    answers["household"][0]["last_name"] = "NAME"
+    return answers
+
+
+APPLICATION = _template()
 
 
 def application_for(tag: str) -> dict[str, object]:

@@ -374,17 +374,23 @@ def test_results_for_many_applicants_go_out_in_batches_once_each(own_database, s
     assert sink.connections == len(batches)
 
 
+def listing_in(own: OwnDatabase) -> int:
+    """An open listing in the test's own database."""
+    with own.app.app_context():
+        factories.use_session(db.session)
+        try:
+            listing_id = int(open_listing().id)
+            db.session.commit()
+        finally:
+            factories.use_session(None)
+    return listing_id
+
+
 SUBMITTERS = ("en", "es", "zh_Hant", "ar")
 
 
 def test_with_redis_stopped_submissions_lose_no_notification(own_database, sink):
-    with own_database.app.app_context():
-        factories.use_session(db.session)
-        try:
-            listing_id = open_listing().id
-            db.session.commit()
-        finally:
-            factories.use_session(None)
+    listing_id = listing_in(own_database)
 
     numbers: dict[str, str] = {}
     with another_app(own_database, STOPPED_REDIS_URL) as stopped:
@@ -459,13 +465,7 @@ def test_a_message_tried_again_goes_to_a_batch_job_at_once(own_database):
 def test_confirmations_written_while_redis_was_away_go_with_the_next_wake_up(own_database, sink):
     """Without waiting for the sweep: the first submission after Redis is back wakes a drain,
     and the drain sends everything due, the earlier confirmations too."""
-    with own_database.app.app_context():
-        factories.use_session(db.session)
-        try:
-            listing_id = open_listing().id
-            db.session.commit()
-        finally:
-            factories.use_session(None)
+    listing_id = listing_in(own_database)
 
     def submit(client, email: str) -> None:  # type: ignore[no-untyped-def]
         answers = valid_answers()
