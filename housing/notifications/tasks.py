@@ -1,4 +1,5 @@
-"""Delivery jobs. Each takes ids and is safe to run twice.
+"""Delivery jobs. Each takes ids (the drain takes none: it finds what is due) and is safe to
+run twice.
 
 A message is claimed (pending → sending, committed) before it is handed to its channel and
 marked sent right after, so a job that runs twice, or two workers given the same batch, send it
