@@ -34,10 +34,14 @@ def test_the_exports_page_follows_an_export_to_its_download(page, live_site, tmp
         # Marks this very document, and starts on another export's choices meanwhile.
         page.evaluate("window.notReloaded = true")
         page.get_by_label("Lottery results", exact=True).check()
+        # A keyboard user reading the list of exports as it changes.
+        recent.locator(".table-scroll").focus()
 
     recent.get_by_role("link", name="Download").wait_for(timeout=30_000)
     assert page.evaluate("window.notReloaded === true")
     assert page.get_by_label("Lottery results", exact=True).is_checked()
+    # The focus stayed on the list through every update.
+    assert page.evaluate("document.activeElement.matches('#recent .table-scroll')")
     assert "Ready" in recent.inner_text()
     assert recent.get_by_text("This page refreshes itself").count() == 0
     screenshot(page, "exports-02-ready")

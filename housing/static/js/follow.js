@@ -22,6 +22,26 @@
     }
   }
 
+  var FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+
+  function replaceRegion(next) {
+    // Whoever is on a link or the table inside the region stays on its counterpart: replacing
+    // the region's contents would otherwise drop the keyboard focus to the top of the page.
+    var focused = document.activeElement;
+    var place = -1;
+    if (focused && focused !== region && region.contains(focused)) {
+      place = Array.prototype.indexOf.call(region.querySelectorAll(FOCUSABLE), focused);
+    }
+    region.innerHTML = next.innerHTML;
+    if (place >= 0) {
+      var counterparts = region.querySelectorAll(FOCUSABLE);
+      var counterpart = counterparts[Math.min(place, counterparts.length - 1)];
+      if (counterpart) {
+        counterpart.focus({ preventScroll: true });
+      }
+    }
+  }
+
   function follow(html) {
     var fresh = new DOMParser().parseFromString(html, "text/html");
     var next = fresh.getElementById(region.id);
@@ -29,13 +49,13 @@
       return; // not the page followed (the sign-in page, after the session ended): stop here
     }
     if (next.hasAttribute("data-follow-seconds")) {
-      region.innerHTML = next.innerHTML;
+      replaceRegion(next);
       showNotes();
       window.setTimeout(poll, delay);
       return;
     }
     if (region.hasAttribute("data-follow-keeps-page")) {
-      region.innerHTML = next.innerHTML;
+      replaceRegion(next);
       return;
     }
     var main = document.querySelector("main");
