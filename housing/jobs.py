@@ -64,9 +64,11 @@ def enqueue(
     queue_name: str = DEFAULT_QUEUE,
     job_id: str | None = None,
     timeout: int | None = None,
+    first: bool = False,
 ) -> bool:
     """Run ``path(*args)`` in the background; True when it was handed over or done.
-    ``timeout`` (seconds) replaces rq's default of three minutes for long jobs.
+    ``timeout`` (seconds) replaces rq's default of three minutes for long jobs; ``first`` puts
+    the job ahead of those already waiting.
 
     Without Redis the job runs here and now. With Redis down the job is not lost: what it
     would do is still recorded in the database, and the periodic sweep enqueues it again.
@@ -76,7 +78,14 @@ def enqueue(
         resolve(path)(*args)
         return True
     try:
-        target.enqueue("housing.worker.run", path, *args, job_id=job_id, job_timeout=timeout)
+        target.enqueue(
+            "housing.worker.run",
+            path,
+            *args,
+            job_id=job_id,
+            job_timeout=timeout,
+            at_front=first,
+        )
     except RedisError:
         log.warning("Redis unavailable; %s%r left for the sweep", path, args)
         return False

@@ -295,7 +295,11 @@ def wake() -> bool:
         except RedisError:
             log.warning("Redis unavailable; due messages left for the sweep")
             return False
-    if jobs.enqueue(DRAIN, queue_name=jobs.NOTIFICATIONS_QUEUE, timeout=DELIVERY_TIMEOUT):
+    # Ahead of a broadcast's batch jobs: a confirmation should not wait for a listing's results
+    # to reach every applicant.
+    if jobs.enqueue(
+        DRAIN, queue_name=jobs.NOTIFICATIONS_QUEUE, timeout=DELIVERY_TIMEOUT, first=True
+    ):
         return True
     if connection is not None:
         with suppress(RedisError):

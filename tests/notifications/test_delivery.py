@@ -114,6 +114,23 @@ def test_a_real_worker_delivers_once_even_when_the_job_runs_twice(
         assert notifications.count == 1
 
 
+def test_a_confirmation_does_not_wait_behind_a_broadcasts_batches(queued_app):
+    with queued_app.app_context():
+        notifications = jobs.queue(jobs.NOTIFICATIONS_QUEUE)
+        for batch in range(3):  # a listing's results on their way to every applicant
+            assert jobs.enqueue(
+                "housing.notifications.tasks.deliver_batch",
+                [batch],
+                queue_name=jobs.NOTIFICATIONS_QUEUE,
+            )
+        new_message("first@example.org")
+        send_after_commit()
+        assert [job.args[0] for job in notifications.jobs][:2] == [
+            tasks.DRAIN,
+            "housing.notifications.tasks.deliver_batch",
+        ]
+
+
 def test_with_redis_down_nothing_is_lost_and_the_sweep_sends_it_later(
     queued_app, database_url, mailbox, smtp_server, monkeypatch
 ):
