@@ -538,8 +538,9 @@ def submit_answers(
 ) -> Submission:
     """Submit a whole application in one call (the API). With an Idempotency-Key, a retry
     returns the application the first call made instead of making another."""
-    digest = request_digest(answers) if idempotency_key else None
-    if idempotency_key and digest:
+    digest = None
+    if idempotency_key:
+        digest = request_digest(answers)
         existing = find_by_idempotency_key(session, listing_id, idempotency_key, digest)
         if existing is not None and existing.is_submitted:
             return Submission(existing, created=False)
