@@ -58,8 +58,8 @@ def _seed(count: int) -> tuple[int, float]:
 
     from housing.db_types import utcnow
     from housing.extensions import db
-    from housing.lottery import services
     from housing.lottery.models import Lottery
+    from housing.lottery.publish import publish
     from housing.lottery.tasks import run_draw
     from tests.lottery.synthetic import seed_lottery
 
@@ -68,7 +68,7 @@ def _seed(count: int) -> tuple[int, float]:
     run_draw(lottery_id)
     listing_id = db.session.get(Lottery, lottery_id).listing_id
     db.session.commit()
-    services.publish(db.session, listing_id, None, utcnow())
+    publish(db.session, listing_id, None, utcnow())
     db.session.commit()
     statements = [
         # Spread by a hash of the id, so no column follows another or the preference claims.
@@ -129,9 +129,9 @@ def _cursor_at(listing_id: int, sort: str, position: int) -> str:
     from housing.applications import table
     from housing.applications.models import Application
     from housing.extensions import db
-    from housing.lottery import services
+    from housing.lottery.lookup import published_run
 
-    run = services.published_run(db.session, listing_id)
+    run = published_run(db.session, listing_id)
     if sort == "rank":
         from housing.lottery.models import LotteryRank
 

@@ -57,7 +57,7 @@ def seed(url: str, folder: str, count: int) -> tuple[int, int]:
     from housing.db_types import utcnow
     from housing.extensions import db
     from housing.lottery.models import Lottery
-    from housing.lottery.services import publish
+    from housing.lottery.publish import publish
     from housing.lottery.tasks import run_draw
     from tests.applications.helpers import valid_answers
     from tests.lottery.synthetic import seed_lottery

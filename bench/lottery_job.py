@@ -90,7 +90,8 @@ def correction(app, lottery_id: int) -> None:  # type: ignore[no-untyped-def]
     """One preference claim found invalid after the draw: a new version of the results."""
     from housing.db_types import utcnow
     from housing.extensions import db
-    from housing.lottery import services
+    from housing.lottery.claims import decide_claim
+    from housing.lottery.corrections import revise
     from housing.lottery.models import Lottery
 
     with app.app_context():
@@ -99,7 +100,7 @@ def correction(app, lottery_id: int) -> None:  # type: ignore[no-untyped-def]
         listing_id = lottery.listing_id
         db.session.commit()
         started = time.perf_counter()
-        services.decide_claim(
+        decide_claim(
             db.session,
             listing_id,
             holder["id"],
@@ -110,7 +111,7 @@ def correction(app, lottery_id: int) -> None:  # type: ignore[no-untyped-def]
             reason="benchmark",
         )
         db.session.commit()
-        services.revise(db.session, lottery_id, utcnow())  # the job the decision starts
+        revise(db.session, lottery_id, utcnow())  # the job the decision starts
         db.session.commit()
         took = time.perf_counter() - started
         db.session.remove()

@@ -289,8 +289,8 @@ def one_run(count: int, workers: int) -> bool:
         from housing import jobs
         from housing.db_types import utcnow
         from housing.extensions import db
-        from housing.lottery import services
         from housing.lottery.models import Lottery
+        from housing.lottery.publish import publish
         from housing.lottery.tasks import run_draw
         from housing.notifications.models import Broadcast, OutboundMessage
         from housing.notifications.tasks import send_after_commit
@@ -309,7 +309,7 @@ def one_run(count: int, workers: int) -> bool:
                 listing_id = db.session.get(Lottery, lottery_id).listing_id
                 db.session.commit()
                 before_publish = time.perf_counter()
-                services.publish(db.session, listing_id, None, utcnow())
+                publish(db.session, listing_id, None, utcnow())
                 db.session.commit()
                 published = time.perf_counter()
                 send_after_commit()

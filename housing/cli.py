@@ -27,27 +27,31 @@ DRAW_STEPS = {
 
 
 def _lottery_step(action: str, listing_id: int, **options: str) -> None:
-    from housing.lottery import services
+    from housing.lottery.access import LotteryRefused, get_lottery
+    from housing.lottery.draw import request_draw
+    from housing.lottery.freeze import freeze
+    from housing.lottery.models import LotteryStatus
+    from housing.lottery.publish import publish
     from housing.lottery.tasks import run_draw
     from housing.lottery.wording import refusal_text
     from housing.notifications.tasks import send_after_commit
 
     try:
         if action == "freeze":
-            services.freeze(db.session, listing_id, None, utcnow(), **options)
+            freeze(db.session, listing_id, None, utcnow(), **options)
         elif action == "publish":
-            services.publish(db.session, listing_id, None, utcnow())
+            publish(db.session, listing_id, None, utcnow())
         else:
-            lottery = services.get_lottery(db.session, listing_id)
-            if lottery.status is not services.LotteryStatus.DRAWING:
-                lottery = services.request_draw(db.session, listing_id, None, utcnow(), **options)
+            lottery = get_lottery(db.session, listing_id)
+            if lottery.status is not LotteryStatus.DRAWING:
+                lottery = request_draw(db.session, listing_id, None, utcnow(), **options)
             lottery_id = lottery.id
             db.session.commit()
             with click.progressbar(
                 length=len(DRAW_STEPS), label="Drawing", item_show_func=lambda step: step
             ) as bar:
                 run_draw(lottery_id, report=lambda step: bar.update(1, DRAW_STEPS[step]))
-    except services.LotteryRefused as error:
+    except LotteryRefused as error:
         if error.logged:
             db.session.commit()  # the refusal wrote its own log entry
         else:
@@ -56,7 +60,7 @@ def _lottery_step(action: str, listing_id: int, **options: str) -> None:
         sys.exit(1)
     db.session.commit()
     send_after_commit()
-    lottery = services.get_lottery(db.session, listing_id)
+    lottery = get_lottery(db.session, listing_id)
     click.echo(f"Listing {listing_id}: lottery {lottery.status.value}.")
 
 

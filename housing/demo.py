@@ -435,7 +435,7 @@ def load_demo(session: AnySession, storage: Storage, now: datetime) -> dict[str,
             added["listings"] += 1
         _set_dates(listing, demo, now)
     session.flush()
-    from housing.lottery.services import preregister
+    from housing.lottery.registration import preregister
 
     for listing in session.scalars(
         select(Listing).where(Listing.name.in_([d.name for d in LISTINGS]))
@@ -458,9 +458,12 @@ def _demo_lottery(session: AnySession, now: datetime) -> None:
     as staff would (with a made-up beacon value), so the results, the results file, the PDF and
     the look-up can be tried. Deterministic, and done once."""
     from housing.applications.models import Application, ApplicationChannel, ApplicationStatus
-    from housing.lottery import services
     from housing.lottery.bundle import build_bundle
+    from housing.lottery.draw import EntrantFacts, draw_inputs, record_run, request_draw, self_check
+    from housing.lottery.freeze import freeze
     from housing.lottery.models import Lottery, LotteryStatus
+    from housing.lottery.publish import publish
+    from housing.lottery.seed import beacon_round_of, set_seed_inputs
 
     listing = session.scalar(select(Listing).where(Listing.name == DEMO_LOTTERY))
     lottery = session.scalar(
@@ -506,25 +509,23 @@ def _demo_lottery(session: AnySession, now: datetime) -> None:
             )
         )
     session.flush()
-    lottery = services.freeze(session, listing.id, None, now)
-    services.set_seed_inputs(
+    lottery = freeze(session, listing.id, None, now)
+    set_seed_inputs(
         session,
         listing.id,
         None,
         now,
         beacon_source="demo beacon (a made-up value, not a real beacon round)",
-        beacon_round=str(services.beacon_round_of(lottery) or 1),
+        beacon_round=str(beacon_round_of(lottery) or 1),
         beacon_value=hashlib.sha256(b"demo beacon value").hexdigest(),
         reveals={},
     )
-    lottery = services.request_draw(session, listing.id, None, now)
+    lottery = request_draw(session, listing.id, None, now)
     assert lottery.manifest is not None and lottery.beacon is not None  # noqa: S101 - just set
-    bundle = build_bundle(entrants=lottery.manifest, **services.draw_inputs(session, lottery))
-    facts = services.EntrantFacts(session, listing.id)
-    services.record_run(
-        session, lottery, bundle, services.self_check(facts, bundle["ranking"]), now, facts
-    )
-    services.publish(session, listing.id, None, now)
+    bundle = build_bundle(entrants=lottery.manifest, **draw_inputs(session, lottery))
+    facts = EntrantFacts(session, listing.id)
+    record_run(session, lottery, bundle, self_check(facts, bundle["ranking"]), now, facts)
+    publish(session, listing.id, None, now)
 
 
 def _set_dates(listing: Listing, demo: DemoListing, now: datetime) -> None:

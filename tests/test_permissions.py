@@ -24,7 +24,7 @@ from housing.listings.models import (
     ListingEvent,
     ListingStatus,
 )
-from housing.lottery.services import preregister
+from housing.lottery.registration import preregister
 from housing.notifications.models import Channel, MessageState, OutboundMessage
 from tests.accounts.helpers import sign_in_as
 from tests.exports.helpers import make_export
@@ -330,6 +330,8 @@ MATRIX: list[Row] = [
         NOBODY,
     ),
     Row("lottery_public.lookup", "GET", lambda w: f"/listings/{w.public}/lottery/lookup", NOBODY),
+    Row("lottery_public.audit_log", "GET", lambda w: "/lottery/audit-log", EVERYONE),
+    Row("lottery_public.audit_log_json", "GET", lambda w: "/lottery/audit-log.json", EVERYONE),
     Row("lottery_staff.manage", "GET", lambda w: f"/staff/lottery/{w.public}", STAFF_ONLY),
     Row(
         "lottery_staff.commit",

@@ -37,7 +37,7 @@ from housing.extensions import db
 from housing.i18n import format_money
 from housing.listings import management
 from housing.listings.models import Listing
-from housing.lottery import services as lottery_services
+from housing.lottery import access, duplicate_decisions, lookup, publish
 from housing.lottery.wording import list_name, refusal_text
 
 partner_applications = Blueprint(
@@ -133,7 +133,7 @@ def _listing_or_404(listing_id: int) -> Listing:
 @require_roles(*MANAGERS)
 def index(listing_id: int) -> str:
     listing = _listing_or_404(listing_id)
-    run = lottery_services.published_run(db.session, listing_id)
+    run = lookup.published_run(db.session, listing_id)
     choices = table.table_choices(listing, run.id if run else None)
     query, problems = table.parse_query(request.args, choices)
     page = table.applications_page(db.session, listing, query, choices)
@@ -152,7 +152,7 @@ def index(listing_id: int) -> str:
         page=page,
         page_url=page_url,
         problems=[_table_problem_text(code) for code in [*problems, *page.problems]],
-        preference_names=lottery_services.preference_names(listing, _language()),
+        preference_names=publish.preference_names(listing, _language()),
         sort_text=_sort_text,
         band_text=_band_text,
         sizes=range(1, table.LARGEST_SIZE_CHOICE + 1),
@@ -169,7 +169,7 @@ def index(listing_id: int) -> str:
 @require_roles(*MANAGERS)
 def application(listing_id: int, public_id: str) -> str:
     listing = _listing_or_404(listing_id)
-    run = lottery_services.published_run(db.session, listing_id)
+    run = lookup.published_run(db.session, listing_id)
     try:
         found = casefile.get_case_file(
             db.session,
@@ -180,7 +180,7 @@ def application(listing_id: int, public_id: str) -> str:
         )
     except services.ApplicationNotFound:
         abort(404)
-    names = lottery_services.preference_names(listing, _language())
+    names = publish.preference_names(listing, _language())
     return render_template(
         "partner/application.html",
         listing=listing,
@@ -248,7 +248,7 @@ def duplicates(listing_id: int) -> str:
     return render_template(
         "partner/duplicates.html",
         listing=listing,
-        groups=lottery_services.duplicate_groups(db.session, listing_id),
+        groups=duplicate_decisions.duplicate_groups(db.session, listing_id),
     )
 
 
@@ -259,7 +259,7 @@ def decide_duplicates(listing_id: int) -> Response:
     stays in the lottery. CSRF is checked by the app-wide protection."""
     _listing_or_404(listing_id)
     try:
-        lottery_services.decide_duplicates(
+        duplicate_decisions.decide_duplicates(
             db.session,
             listing_id,
             request.form.get("rule", ""),
@@ -269,7 +269,7 @@ def decide_duplicates(listing_id: int) -> Response:
             kept=request.form.get("kept", ""),
             reason=request.form.get("reason", ""),
         )
-    except lottery_services.LotteryRefused as error:
+    except access.LotteryRefused as error:
         db.session.rollback()
         flash(refusal_text(error.code, error.detail), "error")
     else:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, and_, delete, func, insert, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from housing import uploads
@@ -628,9 +628,10 @@ class FlaggedSet:
     applications: list[Application]
 
 
-def flagged_sets(session: AnySession, listing_id: int) -> list[FlaggedSet]:
-    """Groups of submitted applications to a listing that share a duplicate key."""
-    shared = (
+def shared_duplicate_keys(listing_id: int) -> Select[DuplicateRule, str]:
+    """The (rule, key) pairs that two or more submitted applications to a listing share: the
+    one definition of a group of possible duplicates."""
+    return (
         select(DuplicateKey.rule, DuplicateKey.match_key)
         .join(Application, Application.id == DuplicateKey.application_id)
         .where(
@@ -639,22 +640,36 @@ def flagged_sets(session: AnySession, listing_id: int) -> list[FlaggedSet]:
         )
         .group_by(DuplicateKey.rule, DuplicateKey.match_key)
         .having(func.count() > 1)
-        .order_by(DuplicateKey.rule, DuplicateKey.match_key)
     )
-    sets = []
-    for rule, key in session.execute(shared).all():
-        members = session.scalars(
-            select(Application)
-            .join(DuplicateKey, DuplicateKey.application_id == Application.id)
-            .where(
-                DuplicateKey.listing_id == listing_id,
-                DuplicateKey.rule == rule,
-                DuplicateKey.match_key == key,
-                Application.status == ApplicationStatus.SUBMITTED,
-            )
-            .order_by(Application.submitted_at, Application.id)
-        ).all()
-        sets.append(FlaggedSet(rule, key, list(members)))
+
+
+def flagged_sets(session: AnySession, listing_id: int) -> list[FlaggedSet]:
+    """Groups of submitted applications to a listing that share a duplicate key, each with its
+    members in submission order; read in one statement, whatever the number of groups."""
+    shared = shared_duplicate_keys(listing_id).subquery()
+    rows = session.execute(
+        select(DuplicateKey.rule, DuplicateKey.match_key, Application)
+        .join(Application, Application.id == DuplicateKey.application_id)
+        .join(
+            shared,
+            and_(shared.c.rule == DuplicateKey.rule, shared.c.match_key == DuplicateKey.match_key),
+        )
+        .where(
+            DuplicateKey.listing_id == listing_id,
+            Application.status == ApplicationStatus.SUBMITTED,
+        )
+        .order_by(
+            DuplicateKey.rule,
+            DuplicateKey.match_key,
+            Application.submitted_at,
+            Application.id,
+        )
+    ).all()
+    sets: list[FlaggedSet] = []
+    for rule, key, application in rows:
+        if not sets or (sets[-1].rule, sets[-1].key) != (rule, key):
+            sets.append(FlaggedSet(rule, key, []))
+        sets[-1].applications.append(application)
     return sets
 
 

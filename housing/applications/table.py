@@ -40,6 +40,7 @@ from housing.applications.models import (
     DuplicateKey,
     PreferenceClaim,
 )
+from housing.applications.services import shared_duplicate_keys
 from housing.db_types import AnySession
 from housing.listings.eligibility import MissingIncomeLimit, annual_income_limit
 from housing.listings.models import Listing
@@ -609,15 +610,5 @@ def _decorate(
 
 def flagged_group_count(session: AnySession, listing_id: int) -> int:
     """How many groups of submitted applications share a duplicate key."""
-    groups = (
-        select(DuplicateKey.rule, DuplicateKey.match_key)
-        .join(Application, Application.id == DuplicateKey.application_id)
-        .where(
-            DuplicateKey.listing_id == listing_id,
-            Application.status == ApplicationStatus.SUBMITTED,
-        )
-        .group_by(DuplicateKey.rule, DuplicateKey.match_key)
-        .having(func.count() > 1)
-        .subquery()
-    )
+    groups = shared_duplicate_keys(listing_id).subquery()
     return session.scalar(select(func.count()).select_from(groups)) or 0

@@ -30,7 +30,7 @@ from housing.listings import management
 from housing.listings.ami import AmiChart
 from housing.listings.eligibility import MissingIncomeLimit, annual_income_limit
 from housing.listings.models import PUBLIC_STATUSES, Listing, Unit
-from housing.lottery.services import left_out_as_duplicates
+from housing.lottery.duplicate_decisions import left_out_as_duplicates
 
 READERS = frozenset({Role.STAFF, Role.AUDITOR, Role.PARTNER})
 # A listing open longer than this shows its last this-many days; earlier ones are summed.

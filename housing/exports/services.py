@@ -15,7 +15,7 @@ from housing.audit.services import record
 from housing.db_types import AnySession
 from housing.exports.models import Export, ExportFormat, ExportKind, ExportState
 from housing.listings.management import get_manageable_listing
-from housing.lottery.services import published_run
+from housing.lottery.lookup import published_run
 
 # How long a finished export can be downloaded; the sweep deletes its file afterwards.
 KEEP_FOR = timedelta(hours=24)

@@ -27,8 +27,9 @@ from housing.exports.services import KEEP_FOR
 from housing.exports.writers import TableWriter, table_writer
 from housing.extensions import db
 from housing.listings.models import Listing
+from housing.lottery.lookup import published_run
 from housing.lottery.models import LotteryRank
-from housing.lottery.services import preference_names, published_run
+from housing.lottery.publish import preference_names
 from housing.lottery.verify import GENERAL_LIST
 from housing.lottery.wording import list_name
 

@@ -38,7 +38,8 @@ from housing.leaseup.statuses import (
 from housing.listings.eligibility import Household
 from housing.listings.models import Listing, Unit, UnitStatus
 from housing.listings.services import unit_terms
-from housing.lottery import services as lottery
+from housing.lottery.access import get_lottery
+from housing.lottery.lookup import published_run
 from housing.lottery.models import LotteryRank
 from housing.lottery.verify import GENERAL_LIST
 
@@ -105,10 +106,10 @@ def _shares(listing_id: int, rules: Mapping[str, Any]) -> list[ShareRule]:
 
 def compute(session: AnySession, listing: Listing, today_of: datetime) -> ListingWork:
     """The work list as it stands, from the published results, the units and the statuses."""
-    run = lottery.published_run(session, listing.id)
+    run = published_run(session, listing.id)
     if run is None:
         raise LeaseUpRefused("no_results")
-    the_lottery = lottery.get_lottery(session, listing.id)
+    the_lottery = get_lottery(session, listing.id)
     entries = {
         entry.application_id: entry
         for entry in session.scalars(

@@ -41,7 +41,7 @@ from housing.listings import management
 from housing.listings.models import Listing
 from housing.listings.presenters import unit_type_label
 from housing.listings.wording import upload_problem_text
-from housing.lottery.services import preference_names
+from housing.lottery.publish import preference_names
 from housing.lottery.verify import GENERAL_LIST
 from housing.uploads import RejectedUpload
 

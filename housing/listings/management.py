@@ -296,7 +296,7 @@ def approve_listing(
         raise WrongStatus(listing.status)
     listing.status = ListingStatus.APPROVED
     listing.publish_at = publish_at
-    from housing.lottery.services import preregister
+    from housing.lottery.registration import preregister
 
     preregister(session, listing, utcnow(), actor)
     record_change(

@@ -27,7 +27,9 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.listings import management
 from housing.listings.models import Listing
-from housing.lottery import services
+from housing.lottery.access import LotteryRefused
+from housing.lottery.claims import decide_claim
+from housing.lottery.publish import preference_names
 from housing.lottery.wording import refusal_text
 from housing.notifications.tasks import send_after_commit
 
@@ -130,7 +132,7 @@ def index(listing_id: int) -> str:
         claims=claims,
         next_after=next_after,
         undecided=undecided,
-        names=services.preference_names(listing, str(get_locale() or "en")),
+        names=preference_names(listing, str(get_locale() or "en")),
     )
 
 
@@ -143,7 +145,7 @@ def decide(listing_id: int) -> Response:
         flash(_("Choose valid or invalid."), "error")
         return _back(listing_id)
     try:
-        lottery = services.decide_claim(
+        lottery = decide_claim(
             db.session,
             listing.id,
             request.form.get("application", ""),
@@ -153,7 +155,7 @@ def decide(listing_id: int) -> Response:
             valid=decision == "valid",
             reason=request.form.get("reason", ""),
         )
-    except services.LotteryRefused as error:
+    except LotteryRefused as error:
         db.session.rollback()
         flash(refusal_text(error.code, error.detail), "error")
     else:

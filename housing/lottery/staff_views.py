@@ -25,7 +25,11 @@ from housing.accounts.permissions import require_roles
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.forms import options
-from housing.lottery import services
+from housing.lottery import access, corrections, registration, seed
+from housing.lottery import claims as claim_decisions
+from housing.lottery import draw as drawing
+from housing.lottery import freeze as freezing
+from housing.lottery import publish as publishing
 from housing.lottery.beacon import BeaconUnavailable, fetch_round
 from housing.lottery.forms import (
     ActionForm,
@@ -55,8 +59,8 @@ lottery_staff = Blueprint(
 
 def _lottery_or_404(listing_id: int) -> Lottery:
     try:
-        return services.get_lottery(db.session, listing_id)
-    except services.LotteryRefused:
+        return access.get_lottery(db.session, listing_id)
+    except access.LotteryRefused:
         abort(404)
 
 
@@ -64,7 +68,7 @@ def _back(listing_id: int) -> Response:
     return redirect(url_for(".manage", listing_id=listing_id))
 
 
-def _refused(error: services.LotteryRefused) -> None:
+def _refused(error: access.LotteryRefused) -> None:
     if error.logged:
         db.session.commit()  # keeps the refusal's own log entry
     else:
@@ -76,7 +80,7 @@ def _attempt(listing_id: int, action: Callable[[], object]) -> Response:
     """Run one lottery operation and commit it, or say why it was refused; back to the page."""
     try:
         action()
-    except services.LotteryRefused as error:
+    except access.LotteryRefused as error:
         _refused(error)
     else:
         db.session.commit()
@@ -91,7 +95,7 @@ def manage(listing_id: int) -> str:
 
 
 def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") -> str:
-    beacon_round = services.beacon_round_of(lottery)
+    beacon_round = seed.beacon_round_of(lottery)
     if beacon_round is not None and not seed_form.beacon_round.data:
         seed_form.beacon_round.data = str(beacon_round)
     names = {c.preference.code: c.preference.name for c in lottery.listing.preferences}
@@ -119,7 +123,7 @@ def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") 
         "check_name": check_name,
         "list_name": lambda code: list_name(code, names),
         "drawing": lottery.status is LotteryStatus.DRAWING,
-        "drawn_since_freeze": services.drawn_since_freeze(lottery),
+        "drawn_since_freeze": access.drawn_since_freeze(lottery),
     }
     return render_template("lottery/manage.html", **context)
 
@@ -133,7 +137,7 @@ def commit(listing_id: int) -> Response:
     name, digest = form.name.data or "", form.commitment.data or ""
     return _attempt(
         listing_id,
-        lambda: services.add_commitment(
+        lambda: registration.add_commitment(
             db.session, listing_id, name, digest, current_user, utcnow()
         ),
     )
@@ -148,7 +152,7 @@ def freeze(listing_id: int) -> Response:
     reason = form.override_reason.data or ""
     return _attempt(
         listing_id,
-        lambda: services.freeze(
+        lambda: freezing.freeze(
             db.session, listing_id, current_user, utcnow(), override_reason=reason
         ),
     )
@@ -168,7 +172,7 @@ def seed_inputs(listing_id: int) -> Response | str:
         }
         return _attempt(
             listing_id,
-            lambda: services.set_seed_inputs(
+            lambda: seed.set_seed_inputs(
                 db.session,
                 listing_id,
                 current_user,
@@ -214,7 +218,7 @@ def refreeze(listing_id: int) -> Response:
     reason = form.refreeze_reason.data or ""
     return _attempt(
         listing_id,
-        lambda: services.refreeze(db.session, listing_id, current_user, utcnow(), reason=reason),
+        lambda: freezing.refreeze(db.session, listing_id, current_user, utcnow(), reason=reason),
     )
 
 
@@ -227,7 +231,7 @@ def retract(listing_id: int) -> Response:
     reason = form.retract_reason.data or ""
     return _attempt(
         listing_id,
-        lambda: services.retract(db.session, listing_id, current_user, utcnow(), reason=reason),
+        lambda: corrections.retract(db.session, listing_id, current_user, utcnow(), reason=reason),
     )
 
 
@@ -238,7 +242,7 @@ def decide_claim(listing_id: int) -> Response:
     if not form.validate():
         abort(400)
     try:
-        lottery = services.decide_claim(
+        lottery = claim_decisions.decide_claim(
             db.session,
             listing_id,
             form.application_number.data or "",
@@ -248,7 +252,7 @@ def decide_claim(listing_id: int) -> Response:
             valid=form.decision.data == "valid",
             reason=form.reason.data or "",
         )
-    except services.LotteryRefused as error:
+    except access.LotteryRefused as error:
         _refused(error)
         return _back(listing_id)
     pending, lottery_id = lottery.revision_pending, lottery.id
@@ -272,17 +276,17 @@ def draw(listing_id: int) -> Response:
         flash(refusal_text("queue_down"), "error")
         return _back(listing_id)
     try:
-        lottery = services.request_draw(
+        lottery = drawing.request_draw(
             db.session, listing_id, current_user, utcnow(), reason=form.draw_reason.data or ""
         )
-    except services.LotteryRefused as error:
+    except access.LotteryRefused as error:
         _refused(error)
         return _back(listing_id)
     lottery_id = lottery.id
     db.session.commit()
     if not jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id):
         # Redis went away between the check and now: put the lottery back as it was.
-        services.cancel_draw_request(db.session, listing_id)
+        drawing.cancel_draw_request(db.session, listing_id)
         db.session.commit()
         flash(refusal_text("queue_down"), "error")
     return _back(listing_id)
@@ -294,5 +298,5 @@ def publish(listing_id: int) -> Response:
     if not ActionForm().validate():
         abort(400)
     return _attempt(
-        listing_id, lambda: services.publish(db.session, listing_id, current_user, utcnow())
+        listing_id, lambda: publishing.publish(db.session, listing_id, current_user, utcnow())
     )

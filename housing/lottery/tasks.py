@@ -12,8 +12,10 @@ from sqlalchemy import select
 from housing import jobs
 from housing.db_types import utcnow
 from housing.extensions import db
-from housing.lottery import services
+from housing.lottery.access import locked_lottery
 from housing.lottery.bundle import build_bundle
+from housing.lottery.corrections import revise
+from housing.lottery.draw import EntrantFacts, draw_inputs, record_run, self_check
 from housing.lottery.models import Lottery, LotteryStatus
 
 
@@ -27,7 +29,7 @@ def _progress(lottery_id: int, **steps: int) -> None:
 
 def revise_results(lottery_id: int) -> None:
     """The job that writes a new version of the results after claims were decided."""
-    services.revise(db.session, lottery_id, utcnow())
+    revise(db.session, lottery_id, utcnow())
     db.session.commit()
 
 
@@ -65,7 +67,7 @@ def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> No
     assert lottery.manifest is not None and lottery.beacon is not None  # noqa: S101 - request_draw checked both
     listing_id = lottery.listing_id
     manifest = lottery.manifest
-    inputs = services.draw_inputs(db.session, lottery)
+    inputs = draw_inputs(db.session, lottery)
     _progress(lottery_id, entrants_read=len(manifest))  # the session lets go of the manifest
     done("entrants_read")
     # Millions of small objects and none of them cyclic: the collector would only rescan them.
@@ -76,8 +78,8 @@ def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> No
         del manifest
         _progress(lottery_id, tickets_computed=len(bundle["ranking"]))
         done("tickets_computed")
-        facts = services.EntrantFacts(db.session, listing_id)
-        check = services.self_check(facts, bundle["ranking"])
+        facts = EntrantFacts(db.session, listing_id)
+        check = self_check(facts, bundle["ranking"])
         done("self_check")
         _record(lottery_id, bundle, check, facts)
     finally:
@@ -87,13 +89,13 @@ def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> No
 
 
 def _record(
-    lottery_id: int, bundle: dict[str, Any], check: dict[str, Any], facts: services.EntrantFacts
+    lottery_id: int, bundle: dict[str, Any], check: dict[str, Any], facts: EntrantFacts
 ) -> None:
     """Write the run in one transaction, unless another worker wrote it first."""
-    locked = services.locked_lottery(db.session, Lottery.id == lottery_id)
+    locked = locked_lottery(db.session, Lottery.id == lottery_id)
     if locked is None or locked.status is not LotteryStatus.DRAWING:
         db.session.rollback()
         return
-    services.record_run(db.session, locked, bundle, check, utcnow(), facts)
+    record_run(db.session, locked, bundle, check, utcnow(), facts)
     locked.progress = {**(locked.progress or {}), "lists_written": len(bundle["lists"])}
     db.session.commit()

@@ -27,8 +27,8 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.i18n import format_local_datetime
 from housing.listings.models import Listing
-from housing.lottery import services
 from housing.lottery.forms import LookupForm
+from housing.lottery.lookup import look_up, published_run, published_runs
 from housing.lottery.models import Lottery, LotteryRun
 from housing.lottery.printable import (
     FontChoice,
@@ -38,6 +38,7 @@ from housing.lottery.printable import (
     font_for,
     results_pdf,
 )
+from housing.lottery.publish import kept_file
 from housing.lottery.verify import GENERAL_LIST
 from housing.lottery.wording import described_rule, list_name, run_kind_text, status_text
 from housing.storage import Storage
@@ -72,11 +73,11 @@ def overview(listing_id: int) -> str:
         "lottery/overview.html",
         lottery=lottery,
         listing=lottery.listing,
-        run=services.published_run(db.session, listing_id),
+        run=published_run(db.session, listing_id),
         form=LookupForm(formdata=None),
         status_text=status_text,
         run_kind_text=run_kind_text,
-        published=services.published_runs(db.session, listing_id),
+        published=published_runs(db.session, listing_id),
         list_name=lambda code: list_name(code, names),
     )
 
@@ -84,10 +85,10 @@ def overview(listing_id: int) -> str:
 def _version_or_404(listing_id: int) -> LotteryRun:
     version = request.args.get("version", type=int)
     if version is None:
-        run = services.published_run(db.session, listing_id)
+        run = published_run(db.session, listing_id)
     else:
         run = next(
-            (r for r in services.published_runs(db.session, listing_id) if r.number == version),
+            (r for r in published_runs(db.session, listing_id) if r.number == version),
             None,
         )
     if run is None:
@@ -108,9 +109,7 @@ def _kept_file(
     run: LotteryRun, name: str, mimetype: str, download_name: str, make: Callable[[], bytes]
 ) -> Response:
     storage: Storage = current_app.extensions["storage"]
-    stream = services.kept_file(
-        db.session, storage, run, name, make, suffix=PurePath(download_name).suffix
-    )
+    stream = kept_file(db.session, storage, run, name, make, suffix=PurePath(download_name).suffix)
     db.session.commit()
     return send_file(stream, mimetype=mimetype, download_name=download_name)
 
@@ -137,7 +136,7 @@ RESULTS_PER_PAGE = 5000
 @lottery_public.get("/listings/<int:listing_id>/lottery/results")
 def results(listing_id: int) -> str:
     lottery = _lottery_or_404(listing_id)
-    run = services.published_run(db.session, listing_id)
+    run = published_run(db.session, listing_id)
     if run is None:
         abort(404)
     names = _names(lottery)
@@ -234,7 +233,7 @@ def _render_pdf(lottery: Lottery, run: LotteryRun, font: FontChoice | None) -> b
 @lottery_public.get("/listings/<int:listing_id>/lottery/lookup")
 def lookup(listing_id: int) -> tuple[str, int]:
     lottery = _lottery_or_404(listing_id)
-    run = services.published_run(db.session, listing_id)
+    run = published_run(db.session, listing_id)
     form = LookupForm(request.args)
     number = _western_digits((form.number.data or "").strip())
     found: Any = None
@@ -242,7 +241,7 @@ def lookup(listing_id: int) -> tuple[str, int]:
     if run is None:
         status = 404
     elif number:
-        found = services.look_up(db.session, run, number) if number.isdecimal() else None
+        found = look_up(db.session, run, number) if number.isdecimal() else None
         status = 200 if found else 404
     names = _names(lottery)
     return render_template(

@@ -90,7 +90,7 @@ def status_text(status: str) -> str:
 def described_rule(registered: str) -> str:
     """The registered rule (English, as it was fixed) told in the reader's language, where it
     is one of the portal's own; empty for a rule worded otherwise."""
-    from housing.lottery.services import DUPLICATE_RULE, RANDOMNESS_RULE
+    from housing.lottery.registration import DUPLICATE_RULE, RANDOMNESS_RULE
 
     return {
         DUPLICATE_RULE: lambda: _(

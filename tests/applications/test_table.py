@@ -35,7 +35,11 @@ from housing.applications.services import (
 from housing.db_types import utcnow
 from housing.demo_files import pdf_document
 from housing.extensions import db
-from housing.lottery import services as lottery_services
+from housing.lottery.draw import request_draw
+from housing.lottery.freeze import freeze
+from housing.lottery.publish import publish
+from housing.lottery.registration import preregister
+from housing.lottery.seed import beacon_round_of, set_seed_inputs
 from housing.lottery.tasks import run_draw
 from tests import factories
 from tests.accounts.helpers import sign_in_as
@@ -486,7 +490,7 @@ def test_changes_name_each_field_that_differs():
 def test_ranks_from_the_published_results_sort_the_table_and_show_on_the_page(
     app, client, db_session, listing
 ):
-    lottery_services.preregister(db_session, listing, utcnow())
+    preregister(db_session, listing, utcnow())
     with app.test_request_context():
         for number in range(12):
             answers = valid_answers()
@@ -506,22 +510,22 @@ def test_ranks_from_the_published_results_sort_the_table_and_show_on_the_page(
     listing.application_due_at = utcnow() - timedelta(minutes=5)
     db_session.flush()
     staff = factories.UserFactory(staff=True, with_two_factor=True)
-    lottery = lottery_services.freeze(db_session, listing.id, staff, utcnow())
-    lottery_services.set_seed_inputs(
+    lottery = freeze(db_session, listing.id, staff, utcnow())
+    set_seed_inputs(
         db_session,
         listing.id,
         staff,
         utcnow(),
         beacon_source="drand",
-        beacon_round=str(lottery_services.beacon_round_of(lottery)),
+        beacon_round=str(beacon_round_of(lottery)),
         beacon_value="ab",
         reveals={},
     )
-    lottery = lottery_services.request_draw(db_session, listing.id, staff, utcnow())
+    lottery = request_draw(db_session, listing.id, staff, utcnow())
     with app.app_context():
         run_draw(lottery.id)
     db_session.expire_all()
-    lottery_services.publish(db_session, listing.id, staff, utcnow())
+    publish(db_session, listing.id, staff, utcnow())
     db_session.flush()
 
     sign_in_as(client, staff)

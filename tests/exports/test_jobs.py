@@ -15,7 +15,7 @@ from housing.exports import services, tasks
 from housing.exports.models import Export, ExportFormat, ExportKind, ExportState
 from housing.extensions import db
 from housing.lottery.models import Lottery, LotteryRank
-from housing.lottery.services import publish
+from housing.lottery.publish import publish
 from housing.lottery.tasks import run_draw
 from housing.notifications.tasks import sweep
 from tests.accounts.helpers import csrf_token, sign_in_as

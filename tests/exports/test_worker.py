@@ -13,7 +13,7 @@ from housing.exports import services, tasks
 from housing.exports.models import Export, ExportFormat, ExportKind, ExportState
 from housing.extensions import db
 from housing.lottery.models import Lottery
-from housing.lottery.services import publish
+from housing.lottery.publish import publish
 from housing.lottery.tasks import run_draw
 from tests import factories
 from tests.conftest import PROJECT_ROOT

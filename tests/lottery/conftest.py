@@ -12,8 +12,9 @@ from sqlalchemy import select
 from housing.applications.services import store_proof, submit_answers
 from housing.db_types import utcnow
 from housing.demo_files import pdf_document
-from housing.lottery import services
 from housing.lottery.models import Lottery, LotteryRun
+from housing.lottery.registration import preregister
+from housing.lottery.seed import beacon_round_of, set_seed_inputs
 from housing.lottery.verify import verify_bundle
 from tests import factories
 from tests.accounts.helpers import sign_in_as
@@ -74,7 +75,7 @@ def lottery_listing(app, db_session, storage):  # type: ignore[no-untyped-def]
             veterans_first=code == "NRHP",
         )
     db_session.flush()
-    services.preregister(db_session, listing, utcnow())
+    preregister(db_session, listing, utcnow())
     with app.test_request_context():  # confirmation emails link to the site
         for number in range(40):
             codes = ["NRHP"] * (number % 3 == 0) + ["LW"] * (number % 2 == 0)
@@ -119,13 +120,13 @@ def flash_of(client, listing) -> str:  # type: ignore[no-untyped-def]
 
 def record_beacon(db_session, listing, staff) -> None:  # type: ignore[no-untyped-def]
     """Seed inputs as staff record them: the round the rule names and its value, no secrets."""
-    services.set_seed_inputs(
+    set_seed_inputs(
         db_session,
         listing.id,
         staff,
         utcnow(),
         beacon_source="drand",
-        beacon_round=str(services.beacon_round_of(lottery_of(db_session, listing))),
+        beacon_round=str(beacon_round_of(lottery_of(db_session, listing))),
         beacon_value="ff",
         reveals={},
     )

@@ -14,7 +14,10 @@ from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.eligibility import UnitType
 from housing.listings.models import Listing, ListingStatus, Unit
 from housing.listings.preferences import ListingPreference, Preference
-from housing.lottery import services
+from housing.lottery.draw import request_draw
+from housing.lottery.freeze import freeze
+from housing.lottery.registration import preregister
+from housing.lottery.seed import beacon_round_of, set_seed_inputs
 
 
 def seed_lottery(
@@ -70,7 +73,7 @@ def seed_lottery(
         )
     session.add(listing)
     session.flush()
-    services.preregister(session, listing, now)
+    preregister(session, listing, now)
     rows = []
     for number in range(entrants):
         claims = {
@@ -115,17 +118,17 @@ def seed_lottery(
     if until == "registered":  # past its deadline, for staff to freeze and draw
         session.commit()
         return listing.id
-    lottery = services.freeze(session, listing.id, None, now)
-    services.set_seed_inputs(
+    lottery = freeze(session, listing.id, None, now)
+    set_seed_inputs(
         session,
         listing.id,
         None,
         now,
         beacon_source="drand mainnet",
-        beacon_round=str(services.beacon_round_of(lottery)),
+        beacon_round=str(beacon_round_of(lottery)),
         beacon_value="c0ffee",
         reveals={},
     )
-    lottery = services.request_draw(session, listing.id, None, now)
+    lottery = request_draw(session, listing.id, None, now)
     session.commit()
     return lottery.id

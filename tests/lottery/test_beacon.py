@@ -11,8 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from housing.db_types import utcnow
-from housing.lottery import services
 from housing.lottery.beacon import BeaconUnavailable, fetch_round
+from housing.lottery.freeze import freeze
+from housing.lottery.seed import beacon_round_of
 from tests.accounts.helpers import post_form
 from tests.lottery.conftest import lottery_of
 
@@ -57,8 +58,8 @@ def test_staff_fetch_a_round_check_it_and_save_it(
     app, client, db_session, lottery_listing, staff, beacon_url, monkeypatch
 ):
     listing = lottery_listing
-    frozen = services.freeze(db_session, listing.id, staff, utcnow())
-    wanted = str(services.beacon_round_of(frozen))
+    frozen = freeze(db_session, listing.id, staff, utcnow())
+    wanted = str(beacon_round_of(frozen))
     base = f"/staff/lottery/{listing.id}"
     page = client.get(base).text
     assert "Fetch this round" not in page  # no beacon configured
@@ -83,7 +84,7 @@ def test_a_wrong_or_missing_round_says_so_and_changes_nothing(
     app, client, db_session, lottery_listing, staff, beacon_url, monkeypatch, round_number
 ):
     listing = lottery_listing
-    services.freeze(db_session, listing.id, staff, utcnow())
+    freeze(db_session, listing.id, staff, utcnow())
     config = dataclasses.replace(app.config["HOUSING"], beacon_url=beacon_url)
     monkeypatch.setitem(app.config, "HOUSING", config)
     base = f"/staff/lottery/{listing.id}"
@@ -102,7 +103,7 @@ def test_an_unreachable_beacon_says_so(
     app, client, db_session, lottery_listing, staff, monkeypatch
 ):
     listing = lottery_listing
-    services.freeze(db_session, listing.id, staff, utcnow())
+    freeze(db_session, listing.id, staff, utcnow())
     config = dataclasses.replace(app.config["HOUSING"], beacon_url="http://127.0.0.1:1")
     monkeypatch.setitem(app.config, "HOUSING", config)
     base = f"/staff/lottery/{listing.id}"

@@ -20,9 +20,10 @@ from housing.applications.services import (
 )
 from housing.db_types import utcnow
 from housing.listings import management
-from housing.lottery import services
+from housing.lottery.freeze import entrants_of
 from housing.lottery.log import first_broken_link
 from housing.lottery.models import LotteryLogEntry, LotteryStatus, RunKind
+from housing.lottery.seed import beacon_round_of
 from housing.lottery.verify import verify_bundle
 from tests.accounts.helpers import post_form
 from tests.lottery.conftest import flash_of, household, lottery_of
@@ -32,7 +33,7 @@ def beacon_for(db_session, listing) -> dict[str, str]:  # type: ignore[no-untype
     """The seed form as staff fill it: the round the registered rule names, and its value."""
     return {
         "beacon_source": "drand mainnet",
-        "beacon_round": str(services.beacon_round_of(lottery_of(db_session, listing))),
+        "beacon_round": str(beacon_round_of(lottery_of(db_session, listing))),
         "beacon_value": "ab" * 32,
     }
 
@@ -289,7 +290,7 @@ def test_the_listing_page_shows_the_registered_rules_and_a_veteran_counts(
         made = submit_answers(db_session, listing.id, veteran, utcnow()).application
         listing.application_due_at = utcnow() - timedelta(minutes=1)
     db_session.flush()
-    manifest = services.entrants_of(db_session, listing.id)
+    manifest = entrants_of(db_session, listing.id)
     assert next(e for e in manifest if e["id"] == made.public_id)["veteran"] is True
     assert sum(e["veteran"] for e in manifest) == 11  # the fixture's ten and this one
 

@@ -10,7 +10,14 @@ from sqlalchemy import select
 
 from housing.applications.services import submit_answers
 from housing.db_types import utcnow
-from housing.lottery import services
+from housing.lottery.access import LotteryRefused
+from housing.lottery.draw import request_draw
+from housing.lottery.duplicate_decisions import (
+    decide_duplicates,
+    duplicate_groups,
+    left_out_as_duplicates,
+)
+from housing.lottery.freeze import freeze
 from housing.lottery.models import LotteryLogEntry, LotteryStatus
 from tests.accounts.helpers import post_form
 from tests.lottery.conftest import household, lottery_of, record_beacon
@@ -26,7 +33,7 @@ def add_duplicate_of_applicant_0(client, db_session, listing) -> str:  # type: i
 
 
 def decide(db_session, listing, group, staff, *, kept: str, reason: str) -> None:  # type: ignore[no-untyped-def]
-    services.decide_duplicates(
+    decide_duplicates(
         db_session,
         listing.id,
         group.flagged.rule.value,
@@ -43,7 +50,7 @@ def test_each_group_is_decided_with_a_reason_and_one_household_keeps_one_entry(
 ):
     listing = lottery_listing
     duplicate = add_duplicate_of_applicant_0(client, db_session, listing)
-    groups = services.duplicate_groups(db_session, listing.id)
+    groups = duplicate_groups(db_session, listing.id)
     assert groups and all(duplicate in group.members for group in groups)
     original = next(member for member in groups[0].members if member != duplicate)
     page = f"/partner/listings/{listing.id}/duplicates"
@@ -58,13 +65,13 @@ def test_each_group_is_decided_with_a_reason_and_one_household_keeps_one_entry(
     assert "Give a reason" in client.get(page).text
     post_form(client, page, {**first, "kept": "NOTAMEMBER", "reason": "x"}, token_from=page)
     assert "Choose one of the applications in the group" in client.get(page).text
-    assert services.duplicate_groups(db_session, listing.id)[0].decision is None
+    assert duplicate_groups(db_session, listing.id)[0].decision is None
 
     # Different households at first; then, after a phone call, one household after all.
     for group in groups:
         decision = {"rule": group.flagged.rule.value, "key": group.flagged.key}
         post_form(client, page, {**decision, "kept": "", "reason": "Two families"}, token_from=page)
-    assert services.left_out_as_duplicates(db_session, listing.id) == set()
+    assert left_out_as_duplicates(db_session, listing.id) == set()
     for group in groups:
         decision = {"rule": group.flagged.rule.value, "key": group.flagged.key}
         post_form(
@@ -73,7 +80,7 @@ def test_each_group_is_decided_with_a_reason_and_one_household_keeps_one_entry(
             {**decision, "kept": original, "reason": "Same family applied twice (called)"},
             token_from=page,
         )
-    assert services.left_out_as_duplicates(db_session, listing.id) == {duplicate}
+    assert left_out_as_duplicates(db_session, listing.id) == {duplicate}
     assert "stays in the lottery; the others are left out" in client.get(page).text
 
     post_form(client, f"{lottery_page}/freeze", {}, token_from=lottery_page)
@@ -93,18 +100,18 @@ def test_a_new_duplicate_reopens_a_decided_group_and_decisions_stop_at_the_draw(
 ):
     listing = lottery_listing
     add_duplicate_of_applicant_0(client, db_session, listing)
-    for group in services.duplicate_groups(db_session, listing.id):
+    for group in duplicate_groups(db_session, listing.id):
         decide(db_session, listing, group, staff, kept="", reason="Two families")
-    assert all(g.decision for g in services.duplicate_groups(db_session, listing.id))
+    assert all(g.decision for g in duplicate_groups(db_session, listing.id))
     third = add_duplicate_of_applicant_0(client, db_session, listing)
-    reopened = services.duplicate_groups(db_session, listing.id)
+    reopened = duplicate_groups(db_session, listing.id)
     assert all(group.decision is None and third in group.members for group in reopened)
 
-    services.freeze(db_session, listing.id, staff, utcnow(), override_reason="Checked later")
+    freeze(db_session, listing.id, staff, utcnow(), override_reason="Checked later")
     record_beacon(db_session, listing, staff)
-    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
+    lottery = request_draw(db_session, listing.id, staff, utcnow())
     group = reopened[0]
-    with pytest.raises(services.LotteryRefused, match="retract_first"):
+    with pytest.raises(LotteryRefused, match="retract_first"):
         decide(db_session, listing, group, staff, kept="", reason="Too late")
     assert lottery.status is LotteryStatus.DRAWING
 
@@ -114,13 +121,13 @@ def test_groups_sharing_an_application_must_agree_on_who_stays(
 ):
     listing = lottery_listing
     duplicate = add_duplicate_of_applicant_0(client, db_session, listing)
-    groups = services.duplicate_groups(db_session, listing.id)
+    groups = duplicate_groups(db_session, listing.id)
     assert len(groups) >= 2  # same email and same address, at least
     original = next(member for member in groups[0].members if member != duplicate)
     first, second = groups[0], groups[1]
     decide(db_session, listing, first, staff, kept=original, reason="Same family")
-    with pytest.raises(services.LotteryRefused, match="conflicting_decision"):
+    with pytest.raises(LotteryRefused, match="conflicting_decision"):
         decide(
             db_session, listing, second, staff, kept=duplicate, reason="Same family, the other one"
         )
-    assert services.left_out_as_duplicates(db_session, listing.id) == {duplicate}
+    assert left_out_as_duplicates(db_session, listing.id) == {duplicate}

@@ -14,9 +14,15 @@ from housing.applications.services import submit_answers
 from housing.db_types import utcnow
 from housing.listings import management
 from housing.listings.models import ListingStatus
-from housing.lottery import services
+from housing.lottery import draw as draw_step
+from housing.lottery.access import LotteryRefused
+from housing.lottery.draw import request_draw
+from housing.lottery.freeze import freeze
 from housing.lottery.log import first_broken_link
 from housing.lottery.models import LotteryLogEntry, LotteryRun, LotteryStatus
+from housing.lottery.publish import publish
+from housing.lottery.registration import preregister
+from housing.lottery.seed import beacon_round_of
 from housing.lottery.tasks import run_draw
 from housing.lottery.verify import commitment, verify_bundle
 from tests import factories
@@ -62,7 +68,7 @@ def test_a_lottery_from_freeze_to_published_results(client, db_session, lottery_
 
     beacon = {
         "beacon_source": "drand mainnet",
-        "beacon_round": str(services.beacon_round_of(frozen)),
+        "beacon_round": str(beacon_round_of(frozen)),
         "beacon_value": "ab" * 32,
     }
     later = {**beacon, "beacon_round": str(int(beacon["beacon_round"]) + 1), "reveal-0": SECRET}
@@ -161,38 +167,38 @@ def test_freezing_waits_for_the_deadline_and_for_duplicates_unless_a_reason_is_g
 def test_draws_are_refused_before_the_freeze_and_while_one_runs(app, db_session, lottery_listing):
     listing = lottery_listing
     staff = factories.UserFactory(staff=True)
-    with pytest.raises(services.LotteryRefused, match="not_frozen"):
-        services.request_draw(db_session, listing.id, staff, utcnow())
-    services.freeze(db_session, listing.id, staff, utcnow())
-    with pytest.raises(services.LotteryRefused, match="no_seed_inputs"):
-        services.request_draw(db_session, listing.id, staff, utcnow())
+    with pytest.raises(LotteryRefused, match="not_frozen"):
+        request_draw(db_session, listing.id, staff, utcnow())
+    freeze(db_session, listing.id, staff, utcnow())
+    with pytest.raises(LotteryRefused, match="no_seed_inputs"):
+        request_draw(db_session, listing.id, staff, utcnow())
     record_beacon(db_session, listing, staff)
-    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
-    with pytest.raises(services.LotteryRefused, match="already_drawing"):
-        services.request_draw(db_session, listing.id, staff, utcnow())
+    lottery = request_draw(db_session, listing.id, staff, utcnow())
+    with pytest.raises(LotteryRefused, match="already_drawing"):
+        request_draw(db_session, listing.id, staff, utcnow())
     with app.app_context():
         run_draw(lottery.id)
         run_draw(lottery.id)  # a retried or duplicated job
     assert db_session.scalar(select(func.count()).select_from(LotteryRun)) == 1
-    with pytest.raises(services.LotteryRefused, match="already_drawn"):
-        services.request_draw(db_session, listing.id, staff, utcnow())
+    with pytest.raises(LotteryRefused, match="already_drawn"):
+        request_draw(db_session, listing.id, staff, utcnow())
 
 
 def test_an_open_listing_cannot_be_frozen_or_drawn(db_session):
     listing = open_listing()
-    services.preregister(db_session, listing, utcnow())
+    preregister(db_session, listing, utcnow())
     staff = factories.UserFactory(staff=True)
-    with pytest.raises(services.LotteryRefused, match="still_open"):
-        services.freeze(db_session, listing.id, staff, utcnow())
-    with pytest.raises(services.LotteryRefused, match="not_frozen"):
-        services.request_draw(db_session, listing.id, staff, utcnow())
+    with pytest.raises(LotteryRefused, match="still_open"):
+        freeze(db_session, listing.id, staff, utcnow())
+    with pytest.raises(LotteryRefused, match="not_frozen"):
+        request_draw(db_session, listing.id, staff, utcnow())
 
 
 def test_with_redis_down_the_draw_is_not_started_and_nothing_changes(
     app, client, db_session, lottery_listing, staff, monkeypatch
 ):
     listing = lottery_listing
-    services.freeze(db_session, listing.id, staff, utcnow())
+    freeze(db_session, listing.id, staff, utcnow())
     record_beacon(db_session, listing, staff)
     dead = dataclasses.replace(app.config["HOUSING"], redis_url="redis://127.0.0.1:1/0")
     monkeypatch.setitem(app.config, "HOUSING", dead)
@@ -207,7 +213,7 @@ def test_a_queue_that_fails_after_the_draw_was_marked_puts_the_lottery_back(
     client, db_session, lottery_listing, staff, monkeypatch
 ):
     listing = lottery_listing
-    services.freeze(db_session, listing.id, staff, utcnow())
+    freeze(db_session, listing.id, staff, utcnow())
     record_beacon(db_session, listing, staff)
     monkeypatch.setattr(jobs, "redis_available", lambda: True)
     monkeypatch.setattr(jobs, "enqueue", lambda *args, **kwargs: False)
@@ -223,15 +229,15 @@ def test_a_failed_self_check_blocks_publishing_and_is_logged(
 ):
     listing = lottery_listing
     staff = factories.UserFactory(staff=True)
-    services.freeze(db_session, listing.id, staff, utcnow())
+    freeze(db_session, listing.id, staff, utcnow())
     record_beacon(db_session, listing, staff)
-    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
-    monkeypatch.setattr(services, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
+    lottery = request_draw(db_session, listing.id, staff, utcnow())
+    monkeypatch.setattr(draw_step, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
     with app.app_context():
         run_draw(lottery.id)
     assert lottery_of(db_session, listing).self_check["passed"] is False
-    with pytest.raises(services.LotteryRefused, match="self_check_failed"):
-        services.publish(db_session, listing.id, staff, utcnow())
+    with pytest.raises(LotteryRefused, match="self_check_failed"):
+        publish(db_session, listing.id, staff, utcnow())
     last = db_session.scalars(select(LotteryLogEntry).order_by(LotteryLogEntry.id.desc())).first()
     assert last.action == "publish" and last.detail["refused"] == "self_check_failed"
     assert lottery_of(db_session, listing).status is LotteryStatus.DRAWN
@@ -260,9 +266,9 @@ def test_a_draw_left_unfinished_is_resumed_by_the_timer_and_only_when_old(
     runner, db_session, lottery_listing, staff
 ):
     listing = lottery_listing
-    services.freeze(db_session, listing.id, staff, utcnow())
+    freeze(db_session, listing.id, staff, utcnow())
     record_beacon(db_session, listing, staff)
-    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
+    lottery = request_draw(db_session, listing.id, staff, utcnow())
     recent = runner.invoke(args=["lottery", "resume"])
     assert "0 unfinished draw(s) or correction(s)" in recent.output
     assert lottery_of(db_session, listing).status is LotteryStatus.DRAWING
@@ -277,10 +283,10 @@ def test_the_publish_page_keeps_the_logged_refusal_of_a_failed_self_check(
     app, client, db_session, lottery_listing, staff, monkeypatch
 ):
     listing = lottery_listing
-    services.freeze(db_session, listing.id, staff, utcnow())
+    freeze(db_session, listing.id, staff, utcnow())
     record_beacon(db_session, listing, staff)
-    lottery = services.request_draw(db_session, listing.id, staff, utcnow())
-    monkeypatch.setattr(services, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
+    lottery = request_draw(db_session, listing.id, staff, utcnow())
+    monkeypatch.setattr(draw_step, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
     with app.app_context():
         run_draw(lottery.id)
     base = f"/staff/lottery/{listing.id}"

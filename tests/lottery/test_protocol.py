@@ -163,7 +163,7 @@ def test_ranks_are_uniform_over_many_seeds():
 def test_the_self_check_stops_a_ranking_that_follows_submission_time_or_channel():
     from types import SimpleNamespace
 
-    from housing.lottery.services import self_check
+    from housing.lottery.draw import self_check
 
     ids = [f"A{n:04d}" for n in range(300)]
     facts = SimpleNamespace(

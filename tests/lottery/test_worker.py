@@ -20,7 +20,8 @@ from housing import create_app, jobs
 from housing.config import PROJECT_ROOT
 from housing.db_types import utcnow
 from housing.extensions import db
-from housing.lottery import services
+from housing.lottery.access import LotteryRefused
+from housing.lottery.draw import request_draw
 from housing.lottery.models import Lottery, LotteryRun, LotteryStatus
 from housing.lottery.verify import verify_bundle
 from tests.conftest import create_postgres_database, drop_postgres_database, make_config
@@ -175,8 +176,8 @@ def test_two_draw_requests_at_once_start_one_draw(own_database):
         with app.app_context():
             barrier.wait()
             try:
-                services.request_draw(db.session, listing_id, None, utcnow())
-            except services.LotteryRefused as refused:
+                request_draw(db.session, listing_id, None, utcnow())
+            except LotteryRefused as refused:
                 db.session.rollback()
                 outcomes.append(refused.code)
                 return

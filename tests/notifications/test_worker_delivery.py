@@ -37,7 +37,7 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.i18n import LOCALE_CODES
 from housing.lottery.models import Lottery
-from housing.lottery.services import publish
+from housing.lottery.publish import publish
 from housing.lottery.tasks import run_draw
 from housing.notifications.broadcasts import CHUNK
 from housing.notifications.models import Broadcast, MessageEvent, MessageState, OutboundMessage
