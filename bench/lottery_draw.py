@@ -22,33 +22,36 @@ from pathlib import Path
 from common import ROOT, VERIFY_AND_MEASURE, machine, peak_memory_mb
 
 PREFERENCES = [
-    {"code": "COP", "unit_share_percent": 100, "veterans_first": True},
-    {"code": "DTHP", "unit_share_percent": 20, "veterans_first": True},
-    {"code": "NRHP", "unit_share_percent": 40, "veterans_first": True},
-    {"code": "LW", "unit_share_percent": None, "veterans_first": True},
+    {"code": "COP", "unit_share_percent": 100, "veteran_list": True},
+    {"code": "DTHP", "unit_share_percent": 20, "veteran_list": True},
+    {"code": "NRHP", "unit_share_percent": 40, "veteran_list": True},
+    {"code": "LW", "unit_share_percent": None, "veteran_list": True},
 ]
 
 
 def one_size(count: int, folder: str) -> None:
     sys.path.insert(0, str(ROOT))
-    from housing.lottery.bundle import build_bundle
+    from housing.lottery.bundle import build_bundle, published_bundle
 
     entrants = []
     for number in range(count):
         digest = hashlib.sha256(number.to_bytes(8, "big")).digest()
         held = [p["code"] for p, byte in zip(PREFERENCES, digest[1:5], strict=True) if byte < 64]
+        as_veteran = held if digest[6] < 16 else []
         entrants.append(
-            {"id": digest[:5].hex().upper(), "preferences": held, "veteran": digest[6] < 16}
+            {"id": digest[:5].hex().upper(), "preferences": held, "veteran_preferences": as_veteran}
         )
     gc.disable()  # as the draw job does: millions of small objects, none of them cyclic
     started = time.perf_counter()
-    bundle = build_bundle(
+    drawn_bundle = build_bundle(
         listing_id="1",
         listing_name="Bench",
         rules={"preferences": PREFERENCES, "duplicate_rule": "", "randomness_rule": ""},
         entrants=entrants,
         beacon={"source": "bench", "round": "1", "value": "ab" * 32},
+        frozen_at="2026-12-01T17:00:00+00:00",
     )
+    bundle = published_bundle(drawn_bundle, "cd" * 32, 1_000)
     drawn = time.perf_counter()
     path = Path(folder) / f"bundle-{count}.json"
     path.write_text(json.dumps(bundle, separators=(",", ":")))

@@ -20,6 +20,7 @@ from housing.listings.partner_views import partner_listings
 from housing.listings.preference_views import preference_catalogue
 from housing.listings.review_views import listing_reviews
 from housing.listings.views import listings
+from housing.lottery import log_views  # noqa: F401 - attaches its routes
 from housing.lottery.claim_views import claim_review
 from housing.lottery.staff_views import lottery_staff
 from housing.lottery.views import lottery_public

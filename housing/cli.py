@@ -103,13 +103,28 @@ def resume_command(minutes: int) -> None:
 
 
 @lottery.command("verify-log")
-def verify_log_command() -> None:
-    """Check that every entry of the lottery log follows from the one before it."""
-    from sqlalchemy import func, select
+@click.option(
+    "--expect",
+    metavar="HEAD[:LENGTH]",
+    default=None,
+    help="A published head (as a results bundle records it), with the number of entries the "
+    "log had then: fail unless the log still holds that entry, at that place.",
+)
+def verify_log_command(expect: str | None) -> None:
+    """Check that every entry of the lottery log follows from the one before it, and with
+    --expect that the log was not cut short since a head was published."""
+    from housing.lottery.log import (
+        HeadVerdict,
+        check_published_head,
+        first_broken_link,
+        head_and_length,
+        parse_published_head,
+    )
 
-    from housing.lottery.log import first_broken_link, head
-    from housing.lottery.models import LotteryLogEntry
-
+    try:
+        published = parse_published_head(expect) if expect is not None else None
+    except ValueError as error:
+        raise click.BadParameter(f"{expect!r}: {error}", param_hint="--expect") from None
     broken = first_broken_link(db.session)
     if broken is not None:
         click.echo(
@@ -119,8 +134,31 @@ def verify_log_command() -> None:
             err=True,
         )
         sys.exit(1)
-    count = db.session.scalar(select(func.count()).select_from(LotteryLogEntry))
-    click.echo(f"The lottery log is intact: {count} entries, head {head(db.session)}.")
+    head, count = head_and_length(db.session)
+    if published is not None:
+        check = check_published_head(db.session, published)
+        if check.verdict is HeadVerdict.MISSING:
+            click.echo(
+                f"The lottery log no longer holds the published head {published.hash}: entries "
+                f"were removed or rewritten since it was published (the log now has {count} "
+                f"entries, head {head}).",
+                err=True,
+            )
+            sys.exit(1)
+        if check.verdict is HeadVerdict.MOVED:
+            click.echo(
+                f"The published head {published.hash} is entry {check.position} of the lottery "
+                f"log, not entry {published.length} as published: entries before it were removed "
+                "or added.",
+                err=True,
+            )
+            sys.exit(1)
+        click.echo(
+            f"The lottery log is intact: {count} entries, head {head}; it holds the published "
+            f"head {published.hash} as entry {check.position}."
+        )
+        return
+    click.echo(f"The lottery log is intact: {count} entries, head {head}.")
 
 
 @accounts.command("create")

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from housing.admission import AdmissionConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,10 +48,17 @@ class Config:
 
     ``database_url`` and ``redis_url`` decide between the embedded mode (SQLite, jobs run
     in-process) and production (PostgreSQL, rq workers).
+
+    In production the application connects as a role that owns no table, so it cannot take
+    the lottery log's protection away; migrations connect as the owner
+    (``database_owner_url``) and grant the application's role what it needs.
     """
 
     secret_key: str
     database_url: str
+    database_owner_url: str | None = None
+    # Unset: the user named in database_url.
+    database_app_role: str | None = None
     redis_url: str | None = None
     storage_folder: Path = DEFAULT_INSTANCE / "storage"
     translations_folder: Path = PROJECT_ROOT / "translations"
@@ -79,19 +88,29 @@ class Config:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def migration_database_url(self) -> str:
+        """Where migrations connect: as the owner of the tables."""
+        return self.database_owner_url or self.database_url
+
+    @property
+    def app_role(self) -> str | None:
+        """The role the migrations grant the application's rights to; None on SQLite."""
+        if self.is_sqlite:
+            return None
+        return self.database_app_role or make_url(self.database_url).username
+
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
         env = os.environ if environ is None else environ
         instance = Path(env.get("HOUSING_INSTANCE_FOLDER", str(DEFAULT_INSTANCE)))
         database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'housing.sqlite3'}"
-        # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the driver spelled out.
-        if database_url.startswith("postgres://"):
-            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
-        elif database_url.startswith("postgresql://"):
-            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        owner_url = env.get("DATABASE_OWNER_URL")
         return cls(
             secret_key=env.get("SECRET_KEY") or _development_secret(instance),
-            database_url=database_url,
+            database_url=_with_driver(database_url),
+            database_owner_url=_with_driver(owner_url) if owner_url else None,
+            database_app_role=env.get("DATABASE_APP_ROLE") or None,
             redis_url=env.get("REDIS_URL") or None,
             storage_folder=Path(env.get("STORAGE_FOLDER", str(instance / "storage"))),
             default_timezone=env.get("HOUSING_TIMEZONE", "America/Los_Angeles"),
@@ -128,6 +147,15 @@ class Config:
                 max_waiting=int(env.get("ADMISSION_MAX_WAITING", str(AdmissionConfig.max_waiting))),
             ),
         )
+
+
+def _with_driver(url: str) -> str:
+    """Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the driver spelled out."""
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
 
 
 def _flag(env: os._Environ[str] | dict[str, str], name: str) -> bool:

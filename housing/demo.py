@@ -453,11 +453,22 @@ _LAST = ("Alvarez", "Brooks", "Chen", "Diallo", "Evans", "Flores", "Garcia", "Ho
 _ID_LETTERS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
+def _demo_claim(claimed: bool, as_veteran: bool) -> dict[str, Any]:
+    if not claimed:
+        return {"claimed": False}
+    return {"claimed": True, "veteran": as_veteran}
+
+
 def _demo_lottery(session: AnySession, now: datetime) -> None:
     """The closed demo listing gets 120 made-up applications and a published lottery, drawn
     as staff would (with a made-up beacon value), so the results, the results file, the PDF and
     the look-up can be tried. Deterministic, and done once."""
-    from housing.applications.models import Application, ApplicationChannel, ApplicationStatus
+    from housing.applications.models import (
+        Application,
+        ApplicationChannel,
+        ApplicationStatus,
+        PreferenceClaim,
+    )
     from housing.lottery.bundle import build_bundle
     from housing.lottery.draw import EntrantFacts, draw_inputs, record_run, request_draw, self_check
     from housing.lottery.freeze import freeze
@@ -472,6 +483,7 @@ def _demo_lottery(session: AnySession, now: datetime) -> None:
     if listing is None or lottery is None or lottery.status is not LotteryStatus.PREREGISTERED:
         return
     opened, due = listing.application_open_at, listing.application_due_at
+    made: list[tuple[Application, dict[str, Any]]] = []
     for number in range(120):
         digest = hashlib.sha256(f"demo application {number}".encode()).digest()
         public_id = "".join(_ID_LETTERS[byte % len(_ID_LETTERS)] for byte in digest[:10])
@@ -483,41 +495,59 @@ def _demo_lottery(session: AnySession, now: datetime) -> None:
                 "first_name": first,
                 "last_name": last,
                 "email": f"{first}.{last}.{number}@example.org".lower(),
-                "veteran": digest[12] % 12 == 0,
             },
+            # A veteran status is claimed per preference: some households claim one preference
+            # as veterans and another not.
             "preferences": {
-                "NRHP": {"claimed": digest[13] % 3 == 0},
-                "LW": {"claimed": digest[14] % 2 == 0},
+                "NRHP": _demo_claim(digest[13] % 3 == 0, digest[12] % 4 == 0),
+                "LW": _demo_claim(digest[14] % 2 == 0, digest[19] % 6 == 0),
             },
         }
-        session.add(
-            Application(
-                public_id=public_id,
-                listing=listing,
-                channel=ApplicationChannel.PAPER if number % 8 == 0 else ApplicationChannel.ONLINE,
-                status=ApplicationStatus.SUBMITTED,
-                language=language,
-                answers=answers,
-                submitted_answers=answers,
-                lottery_number=str(10_000_000 + int.from_bytes(digest[15:19]) % 90_000_000),
-                applicant_name=f"{first} {last}",
-                # Sizes and incomes for the dashboard and for matching units in lease-up.
-                household_size=1 + digest[16] % 4,
-                annual_income=Decimal(40_000 + digest[17] * 300),
-                contact_email=answers["applicant"]["email"],
-                submitted_at=opened + (due - opened) * (number + 0.5) / 120,
-            )
+        application = Application(
+            public_id=public_id,
+            listing=listing,
+            channel=ApplicationChannel.PAPER if number % 8 == 0 else ApplicationChannel.ONLINE,
+            status=ApplicationStatus.SUBMITTED,
+            language=language,
+            answers=answers,
+            submitted_answers=answers,
+            lottery_number=str(10_000_000 + int.from_bytes(digest[15:19]) % 90_000_000),
+            applicant_name=f"{first} {last}",
+            # Sizes and incomes for the dashboard and for matching units in lease-up.
+            household_size=1 + digest[16] % 4,
+            annual_income=Decimal(40_000 + digest[17] * 300),
+            contact_email=answers["applicant"]["email"],
+            submitted_at=opened + (due - opened) * (number + 0.5) / 120,
         )
+        session.add(application)
+        made.append((application, answers["preferences"]))
     session.flush()
-    lottery = freeze(session, listing.id, None, now)
+    # The claims table the freeze reads, as each submission writes it.
+    session.add_all(
+        PreferenceClaim(
+            application_id=application.id,
+            preference_code=code,
+            listing_id=listing.id,
+            veteran=claim.get("veteran") is True,
+        )
+        for application, claims in made
+        for code, claim in claims.items()
+        if claim["claimed"]
+    )
+    session.flush()
+    # Frozen two hours ago, so that the beacon round the rule names is out by now. The round's
+    # signature is made up (not drand's), its value the SHA-256 of it, as drand's are.
+    lottery = freeze(session, listing.id, None, now - timedelta(hours=2))
+    signature = b"".join(hashlib.sha256(b"demo beacon signature %d" % n).digest() for n in range(3))
     set_seed_inputs(
         session,
         listing.id,
         None,
         now,
-        beacon_source="demo beacon (a made-up value, not a real beacon round)",
+        beacon_source="",
         beacon_round=str(beacon_round_of(lottery) or 1),
-        beacon_value=hashlib.sha256(b"demo beacon value").hexdigest(),
+        beacon_value=hashlib.sha256(signature).hexdigest(),
+        beacon_signature=signature.hex(),
         reveals={},
     )
     lottery = request_draw(session, listing.id, None, now)

@@ -18,6 +18,8 @@ from rq import Queue
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "default"
+# Jobs a transaction asked for, enqueued once it has committed (``enqueue_committed``).
+AFTER_COMMIT_KEY = "jobs_after_commit"
 NOTIFICATIONS_QUEUE = "notifications"
 QUEUES = (NOTIFICATIONS_QUEUE, DEFAULT_QUEUE)
 
@@ -90,3 +92,16 @@ def enqueue(
         log.warning("Redis unavailable; %s%r left for the sweep", path, args)
         return False
     return True
+
+
+def enqueue_after_commit(session: Any, path: str, *args: Any, timeout: int | None = None) -> None:
+    """Have ``path(*args)`` enqueued when the session's transaction has committed: the
+    boundary that commits calls ``enqueue_committed`` (``send_after_commit`` does)."""
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append((path, args, timeout))
+
+
+def enqueue_committed(session: Any) -> None:
+    """Enqueue the jobs the committed transaction asked for. One Redis did not take is left
+    for the sweep, which finds its work in the database."""
+    for path, args, timeout in session.info.pop(AFTER_COMMIT_KEY, []):
+        enqueue(path, *args, timeout=timeout)

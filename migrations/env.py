@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import Connection, create_engine
+from sqlalchemy.pool import NullPool
 
+from housing.config import Config
 from housing.db_types import UTCDateTime
 
 database = current_app.extensions["migrate"].db
 target_metadata = database.metadata
+settings: Config = current_app.config["HOUSING"]
+# Revisions that grant the application's rights read the role's name from here.
+context.config.attributes.setdefault("app_role", settings.app_role)
 
 
 def render_item(kind: str, item: object, autogen_context: object) -> str | bool:
@@ -20,7 +26,7 @@ def render_item(kind: str, item: object, autogen_context: object) -> str | bool:
 
 def run_offline() -> None:
     context.configure(
-        url=database.engine.url.render_as_string(hide_password=False),
+        url=settings.migration_database_url,
         target_metadata=target_metadata,
         literal_binds=True,
         compare_type=True,
@@ -36,11 +42,20 @@ def run_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    with database.engine.connect() as connection:
-        _run(connection)
+    if settings.database_owner_url is None:
+        with database.engine.connect() as connection:
+            _run(connection)
+        return
+    # The tables' owner, not the application's role: only the owner may change the schema.
+    owner = create_engine(settings.database_owner_url, poolclass=NullPool)
+    try:
+        with owner.connect() as connection:
+            _run(connection)
+    finally:
+        owner.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -1,5 +1,8 @@
 """Fixtures: a throwaway database per run, built by the migrations; one rolled-back
-transaction per test; an app, a client and factories bound to that transaction."""
+transaction per test; an app, a client and factories bound to that transaction.
+
+On PostgreSQL the migrations run as the superuser, who owns every table, and the app connects
+as a login role of this run's own that owns nothing, as in production."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import os
 import secrets
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -19,7 +24,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import update
+from sqlalchemy import Engine, create_engine, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from housing import create_app
@@ -59,16 +65,51 @@ def drop_postgres_database(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def database_url(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if database_kind == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        return
-    name, url = create_postgres_database()
+@dataclass(frozen=True)
+class ThrowawayDatabase:
+    url: str  # the app's: on PostgreSQL a role that owns no table
+    owner_url: str  # the tables' owner's: migrations, and what only an owner may do
+
+    @property
+    def owner_url_if_other(self) -> str | None:
+        return self.owner_url if self.owner_url != self.url else None
+
+
+@contextmanager
+def postgres_database() -> Iterator[ThrowawayDatabase]:
+    """A database of its own and a login role of its own for the app, both dropped afterwards.
+
+    The role's name is the database's, unique to this run, so no other run's data is in reach.
+    """
+    name, owner_url = create_postgres_database()
+    role = f"{name}_app"
     try:
-        yield url
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        url = make_url(owner_url).set(username=role, password=None)
+        yield ThrowawayDatabase(url.render_as_string(hide_password=False), owner_url)
     finally:
-        drop_postgres_database(name)
+        drop_postgres_database(name)  # and with it every right the role was granted there
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+@pytest.fixture(scope="session")
+def throwaway_database(
+    database_kind: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ThrowawayDatabase]:
+    if database_kind == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield ThrowawayDatabase(url, url)
+        return
+    with postgres_database() as database:
+        yield database
+
+
+@pytest.fixture(scope="session")
+def database_url(throwaway_database: ThrowawayDatabase) -> str:
+    """Where the app connects."""
+    return throwaway_database.url
 
 
 def make_config(database_url: str, storage: Path, **overrides: object) -> Config:
@@ -129,14 +170,15 @@ def mailbox(smtp_server: tuple[RecordingHandler, int]) -> Iterator[RecordingHand
 
 @pytest.fixture(scope="session")
 def app(
-    database_url: str,
+    throwaway_database: ThrowawayDatabase,
     tmp_path_factory: pytest.TempPathFactory,
     smtp_server: tuple[RecordingHandler, int],
 ) -> Iterator[Flask]:
     application = create_app(
         make_config(
-            database_url,
+            throwaway_database.url,
             tmp_path_factory.mktemp("storage"),
+            database_owner_url=throwaway_database.owner_url_if_other,
             mail=MailConfig(host="127.0.0.1", port=smtp_server[1]),
         )
     )
@@ -147,16 +189,9 @@ def app(
         db.engine.dispose()
 
 
-@pytest.fixture
-def db_session(app: Flask) -> Iterator[Session]:
-    """Everything a test writes happens in one transaction that is rolled back afterwards.
-
-    The test's own session (used by the factories) and the sessions of the requests it makes
-    share one connection, so requests see what the test flushed. No application context stays
-    pushed, so each request gets its own, as in production.
-    """
-    with app.app_context():
-        connection = db.engine.connect()
+@contextmanager
+def _one_rolled_back_transaction(engine: Engine) -> Iterator[Session]:
+    connection = engine.connect()
     outer = connection.begin()
     original = db.session
     # A plain SQLAlchemy session: Flask-SQLAlchemy's own would pick the engine, not this
@@ -175,6 +210,42 @@ def db_session(app: Flask) -> Iterator[Session]:
         db.session = original
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """Everything a test writes happens in one transaction that is rolled back afterwards.
+
+    The test's own session (used by the factories) and the sessions of the requests it makes
+    share one connection, so requests see what the test flushed. No application context stays
+    pushed, so each request gets its own, as in production.
+    """
+    with app.app_context():
+        engine = db.engine
+    with _one_rolled_back_transaction(engine) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def owner_engine(app: Flask, throwaway_database: ThrowawayDatabase) -> Iterator[Engine]:
+    if throwaway_database.owner_url_if_other is None:
+        with app.app_context():
+            engine = db.engine  # SQLite: one role, and the engine set up for its transactions
+        yield engine
+        return
+    engine = create_engine(throwaway_database.owner_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def owner_db_session(owner_engine: Engine) -> Iterator[Session]:
+    """As ``db_session``, but the app and the factories act as the tables' owner: for tests
+    that do what only the owner (or a superuser) may, such as switching off the log's triggers."""
+    with _one_rolled_back_transaction(owner_engine) as session:
+        yield session
 
 
 @pytest.fixture

@@ -45,6 +45,36 @@ def test_config_reads_production_settings(tmp_path):
     assert (config.mail.host, config.mail.port, config.mail.use_tls) == ("smtp.internal", 587, True)
 
 
+def test_migrations_connect_as_the_owner_and_grant_the_app_role(tmp_path):
+    embedded = Config.from_env({"HOUSING_INSTANCE_FOLDER": str(tmp_path)})
+    assert embedded.migration_database_url == embedded.database_url
+    assert embedded.app_role is None
+
+    single = Config.from_env({"DATABASE_URL": "postgresql://housing@db/housing", "SECRET_KEY": "s"})
+    assert single.migration_database_url == "postgresql+psycopg://housing@db/housing"
+    assert single.app_role == "housing"  # the owner too: the migrations grant nothing
+
+    split = Config.from_env(
+        {
+            "DATABASE_URL": "postgresql://housing_app:pw@db/housing",
+            "DATABASE_OWNER_URL": "postgres://housing_owner:pw@db/housing",
+            "SECRET_KEY": "s",
+        }
+    )
+    assert split.database_url == "postgresql+psycopg://housing_app:pw@db/housing"
+    assert split.migration_database_url == "postgresql+psycopg://housing_owner:pw@db/housing"
+    assert split.app_role == "housing_app"
+    named = Config.from_env(
+        {
+            "DATABASE_URL": "postgresql:///housing",
+            "DATABASE_OWNER_URL": "postgresql://housing_owner@db/housing",
+            "DATABASE_APP_ROLE": "housing_app",
+            "SECRET_KEY": "s",
+        }
+    )
+    assert named.app_role == "housing_app"
+
+
 def test_start_refuses_a_relative_or_incomplete_translations_folder(tmp_path):
     url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     with pytest.raises(RuntimeError, match="absolute"):

@@ -24,6 +24,7 @@ from housing.applications.models import (
 from housing.applications.services import ApplicationNotFound
 from housing.db_types import AnySession
 from housing.lottery.models import LotteryRank, LotteryRun
+from housing.lottery.verify import list_codes
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ def ranks_of(session: AnySession, application: Application, run: LotteryRun | No
     rank = session.get(LotteryRank, (run.id, application.id))
     if rank is None:
         return None
-    order = [entry["code"] for entry in run.lottery.rules.get("preferences", [])]
+    # In the order the results publish them: veteran lists ahead of their preference's own.
+    order = list_codes(run.lottery.rules.get("preferences", []))[:-1]
     held = dict(rank.list_ranks or {})
     lists = [(code, held.pop(code)) for code in order if code in held]
     lists += sorted(held.items(), key=lambda item: (item[0] == "general", item[0]))

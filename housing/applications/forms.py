@@ -140,9 +140,6 @@ class YouForm(StepForm):
     works_in_city = RadioChoiceField(
         LABELS["works_in_city"], choices=options(list(YES_NO)), validate_choice=False
     )
-    veteran = RadioChoiceField(
-        LABELS["veteran"], choices=options(list(YES_NO)), validate_choice=False
-    )
     language = ChoiceField(LABELS["language"], validate_choice=False)
 
     paths: ClassVar[dict[str, str]] = {
@@ -159,11 +156,10 @@ class YouForm(StepForm):
         **_address_paths("", "applicant.address"),
         **_address_paths("mailing_", "applicant.mailing_address"),
         "works_in_city": "applicant.works_in_city",
-        "veteran": "applicant.veteran",
         "language": "language",
     }
     flags = frozenset({"no_email", "no_phone"})
-    yes_no = frozenset({"works_in_city", "veteran"})
+    yes_no = frozenset({"works_in_city"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -327,6 +323,10 @@ class PreferenceClaimForm(Form):
     member = ChoiceField(LABELS["member"], validate_choice=False)
     proof_type = ChoiceField(LABELS["proof_type"], validate_choice=False)
     document = FileField(LABELS["document"])
+    # Asked only where the preference has a veteran list.
+    veteran = RadioChoiceField(LABELS["veteran"], validate_choice=False)
+    veteran_proof_type = ChoiceField(LABELS["veteran_proof_type"], validate_choice=False)
+    veteran_document = FileField(LABELS["veteran_document"])
 
 
 class PreferencesForm(StepForm):
@@ -336,20 +336,29 @@ class PreferencesForm(StepForm):
 
     def setup(
         self,
-        preferences: Sequence[tuple[str, Sequence[str]]],
+        preferences: Sequence[tuple[str, Sequence[str], bool]],
         members: Sequence[tuple[int, str]],
     ) -> None:
-        """Give each group its choices: who in the household, and which proofs count."""
-        self.codes = [code for code, _proofs in preferences]
+        """Give each group its choices: who in the household, which proofs count, and, where
+        the preference has a veteran list, whether the claim is made as a veteran."""
+        self.codes = [code for code, _proofs, _veteran_list in preferences]
+        self.veteran_lists = {code for code, _proofs, veteran_list in preferences if veteran_list}
         while len(self.claims.entries) < len(preferences):
             self.claims.append_entry()
-        for entry, (_code, proofs) in zip(self.claims.entries, preferences, strict=False):
+        for entry, (_code, proofs, _veteran_list) in zip(
+            self.claims.entries, preferences, strict=False
+        ):
             claim = entry.form
             claim.claimed.choices = options(
                 [("yes", _l("Yes, I claim it")), ("no", _l("No, I do not claim it"))]
             )
             claim.member.choices = [("", _l("Choose…")), *[(str(i), n) for i, n in members]]
             claim.proof_type.choices = [("", _l("Choose…")), *[(p, p) for p in proofs]]
+            claim.veteran.choices = options(list(YES_NO))
+            claim.veteran_proof_type.choices = [
+                ("", _l("Choose…")),
+                *_choices("veteran_proof_type", rules.VETERAN_PROOF_TYPES),
+            ]
 
     def load(self, answers: Mapping[str, Any]) -> None:
         claims = answers.get("preferences")
@@ -364,11 +373,18 @@ class PreferencesForm(StepForm):
             member = claim.get("member")
             entry.form.member.data = str(member) if isinstance(member, int) else None
             entry.form.proof_type.data = claim.get("proof_type")
+            veteran = claim.get("veteran")
+            entry.form.veteran.data = (
+                ("yes" if veteran else "no") if isinstance(veteran, bool) else None
+            )
+            entry.form.veteran_proof_type.data = claim.get("veteran_proof_type")
 
     def dump_claims(
         self, previous: Mapping[str, Any], uploaded: Mapping[str, str]
     ) -> dict[str, Any]:
-        """The claims as answers; a new upload replaces the document, otherwise it is kept."""
+        """The claims as answers; a new upload replaces the document, otherwise it is kept.
+        ``uploaded`` is keyed by the code, or by ``veteran:`` and the code for the proof of
+        military service."""
         previous = previous if isinstance(previous, Mapping) else {}
         claims: dict[str, Any] = {}
         for entry, code in zip(self.claims.entries, self.codes, strict=False):
@@ -387,6 +403,14 @@ class PreferencesForm(StepForm):
                 "proof_type": _text(form.proof_type.data),
                 "document": uploaded.get(code) or (earlier or {}).get("document"),
             }
+            if code in self.veteran_lists:
+                veteran = _yes_no(form.veteran.data)
+                claims[code]["veteran"] = veteran
+                if veteran:
+                    claims[code]["veteran_proof_type"] = _text(form.veteran_proof_type.data)
+                    claims[code]["veteran_document"] = uploaded.get(f"veteran:{code}") or (
+                        earlier or {}
+                    ).get("veteran_document")
         return {"preferences": claims}
 
     def field_for(self, path: str) -> Field | None:

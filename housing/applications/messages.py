@@ -125,14 +125,17 @@ def queue_claim_decided(
     valid: bool,
     reason: str,
     decided_at: datetime,
+    veteran_status: bool = False,
 ) -> list[OutboundMessage]:
-    """The applicant hears whether a preference they claimed was accepted, and why not."""
+    """The applicant hears whether a preference they claimed (or the veteran status of that
+    claim) was accepted, and why not."""
     return _queue(
         session,
         application,
         "claim_decided",
         letter=True,
         preference=preference,
+        veteran_status=veteran_status,
         valid=valid,
         reason=reason,
         decided_on=decided_at.isoformat(),
@@ -157,6 +160,16 @@ def queue_documents_requested(
         due_on=due_at.isoformat(),
         note=note,
     )
+
+
+def queue_duplicate_entry(
+    session: AnySession, application: Application, *, entered: bool
+) -> list[OutboundMessage]:
+    """The household hears that this application is not entered in the lottery because another
+    application from the same household is, and whom to ask; or (``entered``) that a new freeze
+    has entered it after all. Nothing about the other application is said: staff may be wrong
+    about it being the same household."""
+    return _queue(session, application, "duplicate_entry", letter=True, entered=entered)
 
 
 def queue_lease_status(

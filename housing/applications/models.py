@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -184,6 +185,9 @@ class PreferenceClaim(db.Model):  # type: ignore[name-defined]
     )
     preference_code: Mapped[str] = mapped_column(String(40), primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    # The claim is made as a veteran (the preference has a veteran list; a household member
+    # served). Staff's decisions on it are kept under the veteran list's code ("V-COP").
+    veteran: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PreferenceDecision(db.Model):  # type: ignore[name-defined]

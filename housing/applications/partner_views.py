@@ -20,6 +20,7 @@ from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
 from housing.applications import casefile, rules, services, table
 from housing.applications.forms import StartPaperForm
+from housing.applications.models import ApplicationStatus
 from housing.applications.views import grant
 from housing.applications.wording import (
     CHOICES,
@@ -38,6 +39,7 @@ from housing.i18n import format_money
 from housing.listings import management
 from housing.listings.models import Listing
 from housing.lottery import access, duplicate_decisions, lookup, publish
+from housing.lottery.left_out import left_out_now
 from housing.lottery.wording import list_name, refusal_text
 
 partner_applications = Blueprint(
@@ -134,7 +136,9 @@ def _listing_or_404(listing_id: int) -> Listing:
 def index(listing_id: int) -> str:
     listing = _listing_or_404(listing_id)
     run = lookup.published_run(db.session, listing_id)
-    choices = table.table_choices(listing, run.id if run else None)
+    choices = table.table_choices(
+        listing, run.id if run else None, left_out_now(db.session, listing_id)
+    )
     query, problems = table.parse_query(request.args, choices)
     page = table.applications_page(db.session, listing, query, choices)
 
@@ -187,6 +191,8 @@ def application(listing_id: int, public_id: str) -> str:
         case=found,
         published=run is not None,
         application=found.application,
+        left_out=found.application.status is ApplicationStatus.SUBMITTED
+        and found.application.public_id in left_out_now(db.session, listing_id),
         answers=found.application.submitted_answers or found.application.answers,
         editable=False,
         problems=None,

@@ -37,6 +37,8 @@ class PreferenceRow:
     description: str
     proof_types: list[str]
     unit_share_percent: int | None
+    # A claim of it is asked whether it is made as a veteran.
+    veteran_list: bool = False
 
 
 def preference_rows(listing: Listing, locale: str) -> list[PreferenceRow]:
@@ -47,6 +49,7 @@ def preference_rows(listing: Listing, locale: str) -> list[PreferenceRow]:
             choice.preference.localized("description", locale),
             list(choice.preference.proof_types or []),
             choice.unit_share_percent,
+            bool(choice.veterans_first),
         )
         for choice in listing.preferences
     ]

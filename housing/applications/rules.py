@@ -88,6 +88,8 @@ RELATIONSHIPS = (
     "other",
 )
 INCOME_PERIODS = ("month", "year")
+# What proves that a household member served, where a claim is made as a veteran.
+VETERAN_PROOF_TYPES = ("dd214", "va_letter", "service_record")
 ACCESSIBILITY_NEEDS = ("mobility", "vision", "hearing")
 DEMOGRAPHIC_CHOICES: dict[str, tuple[str, ...]] = {
     "ethnicity": ("hispanic_latino", "not_hispanic_latino", "decline"),
@@ -200,6 +202,8 @@ class Problem:
 class PreferenceRule:
     code: str
     proof_types: tuple[str, ...]
+    # The preference has a veteran list: each claim of it says whether it is made as a veteran.
+    veteran_list: bool = False
 
 
 @dataclass(frozen=True)
@@ -386,8 +390,6 @@ def _check_you(checker: _Checker, today: date) -> date | None:
     if you.get("mailing_address") is not None:
         _check_address(checker, you.get("mailing_address"), "applicant.mailing_address", home=False)
     checker.flag(you, "works_in_city", "applicant.works_in_city", required=True)
-    # Optional: where a listing ranks veterans first within a preference, "yes" counts.
-    checker.flag(you, "veteran", "applicant.veteran", required=False)
     return born
 
 
@@ -501,6 +503,29 @@ def _check_preferences(checker: _Checker, rules: ListingRules, household_count: 
             claim, "proof_type", f"{path}.proof_type", preference.proof_types, required=True
         )
         checker.text(claim, "document", f"{path}.document", maximum=64)
+        _check_veteran_claim(checker, claim, path, preference)
+
+
+def _check_veteran_claim(
+    checker: _Checker, claim: Mapping[str, Any], path: str, preference: PreferenceRule
+) -> None:
+    """A claim made as a veteran (a household member served) places the household on the
+    preference's veteran list; it is asked only where the preference has one, and needs its
+    own proof. Left unanswered, the claim is not made as a veteran."""
+    as_veteran = checker.flag(claim, "veteran", f"{path}.veteran", required=False)
+    if not as_veteran:
+        return
+    if not preference.veteran_list:
+        checker.add(f"{path}.veteran", "no_veteran_list")
+        return
+    checker.choice(
+        claim,
+        "veteran_proof_type",
+        f"{path}.veteran_proof_type",
+        VETERAN_PROOF_TYPES,
+        required=True,
+    )
+    checker.text(claim, "veteran_document", f"{path}.veteran_document", maximum=64)
 
 
 def _check_demographics(checker: _Checker) -> None:

@@ -118,7 +118,11 @@ def read_listing_rules(listing: Listing) -> ListingRules:
         units=tuple(unit_terms(unit) for unit in listing.units),
         senior=senior_requirement(listing),
         preferences=tuple(
-            PreferenceRule(choice.preference.code, tuple(choice.preference.proof_types or ()))
+            PreferenceRule(
+                choice.preference.code,
+                tuple(choice.preference.proof_types or ()),
+                veteran_list=bool(choice.veterans_first),
+            )
             for choice in listing.preferences
         ),
     )
@@ -305,8 +309,9 @@ def all_problems(application: Application, now: datetime) -> list[Problem]:
 def _document_problems(
     session: AnySession, application: Application, answers: Mapping[str, Any]
 ) -> list[Problem]:
-    """Each claimed proof must be a file uploaded for this application (or, from the API,
-    uploaded to this listing and not yet claimed); claimed files are attached here."""
+    """Each claimed proof (of the preference, and of the military service of a claim made as a
+    veteran) must be a file uploaded for this application (or, from the API, uploaded to this
+    listing and not yet claimed); claimed files are attached here."""
     problems = []
     claims = answers.get("preferences")
     if not isinstance(claims, Mapping):
@@ -314,20 +319,25 @@ def _document_problems(
     for code, claim in claims.items():
         if not isinstance(claim, Mapping) or claim.get("claimed") is not True:
             continue
-        document_id = claim.get("document")
-        if not isinstance(document_id, str) or not document_id:
-            continue
-        document = session.scalars(
-            select(ApplicationDocument).where(ApplicationDocument.public_id == document_id)
-        ).first()
-        usable = document is not None and (
-            document.application_id == application.id
-            or (document.application_id is None and document.listing_id == application.listing_id)
-        )
-        if not usable:
-            problems.append(Problem(f"preferences.{code}.document", "unknown_document"))
-        elif document is not None and document.application_id is None:
-            document.application_id = application.id
+        proofs = ["document", "veteran_document"] if claim.get("veteran") is True else ["document"]
+        for name in proofs:
+            document_id = claim.get(name)
+            if not isinstance(document_id, str) or not document_id:
+                continue
+            document = session.scalars(
+                select(ApplicationDocument).where(ApplicationDocument.public_id == document_id)
+            ).first()
+            usable = document is not None and (
+                document.application_id == application.id
+                or (
+                    document.application_id is None
+                    and document.listing_id == application.listing_id
+                )
+            )
+            if not usable:
+                problems.append(Problem(f"preferences.{code}.{name}", "unknown_document"))
+            elif document is not None and document.application_id is None:
+                document.application_id = application.id
     return problems
 
 
@@ -434,6 +444,20 @@ def claimed_preferences(answers: Mapping[str, Any]) -> set[str]:
     }
 
 
+def veteran_claims(answers: Mapping[str, Any]) -> set[str]:
+    """The preference codes the answers claim as a veteran."""
+    claims = answers.get("preferences")
+    if not isinstance(claims, Mapping):
+        return set()
+    return {
+        str(code)[:40]
+        for code, claim in claims.items()
+        if isinstance(claim, Mapping)
+        and claim.get("claimed") is True
+        and claim.get("veteran") is True
+    }
+
+
 def _refresh_preference_claims(
     session: AnySession, application: Application, *, first: bool = False
 ) -> None:
@@ -441,6 +465,8 @@ def _refresh_preference_claims(
         session.execute(
             delete(PreferenceClaim).where(PreferenceClaim.application_id == application.id)
         )
+    answers = application.submitted_answers or {}
+    as_veteran = veteran_claims(answers)
     _insert(
         session,
         PreferenceClaim,
@@ -449,8 +475,9 @@ def _refresh_preference_claims(
                 "application_id": application.id,
                 "preference_code": code,
                 "listing_id": application.listing_id,
+                "veteran": code in as_veteran,
             }
-            for code in sorted(claimed_preferences(application.submitted_answers or {}))
+            for code in sorted(claimed_preferences(answers))
         ],
     )
 

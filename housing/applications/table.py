@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import itertools
 import json
 from collections.abc import Mapping, Sequence
@@ -45,6 +46,7 @@ from housing.db_types import AnySession
 from housing.listings.eligibility import MissingIncomeLimit, annual_income_limit
 from housing.listings.models import Listing
 from housing.lottery.models import LotteryRank
+from housing.lottery.verify import VETERAN_PREFIX, base_code, veteran_list_code
 
 PAGE_SIZE = 50
 # Counting every match would read every row; past this many, the page says "more than".
@@ -57,6 +59,15 @@ LARGEST_SIZE_CHOICE = 8
 NO_PREFERENCE = "none"
 NO_INCOME = "none"
 TABLE_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN)
+
+
+class TableStatus(enum.StrEnum):
+    """What the table's status filter chooses: a submitted application that staff left out of
+    the lottery as a duplicate of another from its household is not counted as submitted."""
+
+    SUBMITTED = "submitted"
+    LEFT_OUT = "left_out"
+    WITHDRAWN = "withdrawn"
 
 
 class BadCursor(ValueError):
@@ -101,7 +112,7 @@ class IncomeBand:
 @dataclass(frozen=True)
 class TableQuery:
     search: str = ""
-    status: ApplicationStatus | None = None
+    status: TableStatus | None = None
     preference: str | None = None
     household_size: int | None = None
     income_band: str | None = None
@@ -131,6 +142,8 @@ class TableChoices:
     preference_codes: tuple[str, ...]
     income_bands: tuple[IncomeBand, ...]
     ranks_run_id: int | None
+    # Application numbers staff left out of the lottery as duplicates.
+    left_out: frozenset[str] = frozenset()
 
     @property
     def sorts(self) -> list[str]:
@@ -142,6 +155,7 @@ class Row:
     application: Application
     rank: int | None
     flagged: bool
+    left_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,7 +181,7 @@ def parse_query(args: Mapping[str, str], choices: TableChoices) -> tuple[TableQu
     status = None
     raw_status = args.get("status", "")
     if raw_status:
-        status = next((s for s in TABLE_STATUSES if s.value == raw_status), None)
+        status = next((s for s in TableStatus if s.value == raw_status), None)
         if status is None:
             problems.append("status")
 
@@ -287,11 +301,23 @@ def decode_cursor(cursor: str, sort: str) -> tuple[bool, Any, int]:
 # Choices -------------------------------------------------------------------------------------
 
 
-def table_choices(listing: Listing, ranks_run_id: int | None) -> TableChoices:
+def table_choices(
+    listing: Listing, ranks_run_id: int | None, left_out: frozenset[str] = frozenset()
+) -> TableChoices:
     return TableChoices(
-        preference_codes=tuple(choice.preference.code for choice in listing.preferences),
+        # Each preference, and its veteran list's claims where it has one ("V-COP").
+        preference_codes=tuple(
+            code
+            for choice in listing.preferences
+            for code in (
+                (veteran_list_code(choice.preference.code), choice.preference.code)
+                if choice.veterans_first
+                else (choice.preference.code,)
+            )
+        ),
         income_bands=income_bands(listing),
         ranks_run_id=ranks_run_id,
+        left_out=left_out,
     )
 
 
@@ -420,10 +446,28 @@ def filter_conditions(
     ]
     if query.search:
         conditions.append(_search_condition(session, listing.id, query.search))
-    if query.status:
-        conditions.append(Application.status == query.status)
+    if query.status is TableStatus.WITHDRAWN:
+        conditions.append(Application.status == ApplicationStatus.WITHDRAWN)
+    elif query.status is TableStatus.SUBMITTED:
+        conditions.append(Application.status == ApplicationStatus.SUBMITTED)
+        if choices.left_out:
+            conditions.append(Application.public_id.not_in(sorted(choices.left_out)))
+    elif query.status is TableStatus.LEFT_OUT:
+        conditions.append(Application.status == ApplicationStatus.SUBMITTED)
+        conditions.append(
+            Application.public_id.in_(sorted(choices.left_out)) if choices.left_out else false()
+        )
     if query.preference == NO_PREFERENCE:
         conditions.append(~exists().where(PreferenceClaim.application_id == Application.id))
+    elif query.preference and query.preference.startswith(VETERAN_PREFIX):
+        # A veteran list: the claims of its preference made as a veteran.
+        conditions.append(
+            exists().where(
+                PreferenceClaim.application_id == Application.id,
+                PreferenceClaim.preference_code == base_code(query.preference),
+                PreferenceClaim.veteran.is_(True),
+            )
+        )
     elif query.preference:
         conditions.append(
             exists().where(
@@ -573,7 +617,7 @@ def applications_page(
     total = session.scalar(select(func.count()).select_from(matches)) or 0
     applications = [row.Application for row in rows]
     return Page(
-        rows=_decorate(session, applications, choices.ranks_run_id),
+        rows=_decorate(session, applications, choices.ranks_run_id, choices.left_out),
         total=total,
         next_cursor=_cursor_of(sort, rows[-1]) if rows and has_next else None,
         previous_cursor=_cursor_of(sort, rows[0]) if rows and has_previous else None,
@@ -582,9 +626,13 @@ def applications_page(
 
 
 def _decorate(
-    session: AnySession, applications: Sequence[Application], run_id: int | None
+    session: AnySession,
+    applications: Sequence[Application],
+    run_id: int | None,
+    left_out: frozenset[str] = frozenset(),
 ) -> list[Row]:
-    """Each row's rank and duplicate flag, read for the page's rows only."""
+    """Each row's rank, duplicate flag and whether it is left out as a duplicate, read for
+    the page's rows only."""
     ids = [application.id for application in applications]
     ranks: dict[int, int] = {}
     if run_id is not None and ids:
@@ -603,7 +651,12 @@ def _decorate(
             )
         )
     return [
-        Row(application, ranks.get(application.id), application.id in flagged)
+        Row(
+            application,
+            ranks.get(application.id),
+            application.id in flagged,
+            application.status is ApplicationStatus.SUBMITTED and application.public_id in left_out,
+        )
         for application in applications
     ]
 

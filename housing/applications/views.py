@@ -203,7 +203,10 @@ def _form_for(step: str, application: Application, *, formdata: bool) -> StepFor
     if isinstance(form, PreferencesForm):
         listing = application.listing
         form.setup(
-            [(c.preference.code, c.preference.proof_types or []) for c in listing.preferences],
+            [
+                (c.preference.code, c.preference.proof_types or [], bool(c.veterans_first))
+                for c in listing.preferences
+            ],
             member_choices(application.answers),
         )
     if not formdata:
@@ -273,28 +276,33 @@ def _render_step(
 
 
 def _store_uploads(form: PreferencesForm, application: Application) -> tuple[dict[str, str], bool]:
-    """Save each new proof file; a refused one gets its reason and the rest is still kept."""
+    """Save each new proof file; a refused one gets its reason and the rest is still kept.
+    The proof of military service of a claim made as a veteran is keyed ``veteran:CODE``."""
     uploaded: dict[str, str] = {}
     refused = False
     storage = current_app.extensions["storage"]
     for entry, code in zip(form.claims.entries, form.codes, strict=False):
-        file = entry.form.document.data
-        if not file or not getattr(file, "filename", ""):
-            continue
-        try:
-            document = services.store_proof(
-                db.session,
-                storage,
-                listing_id=application.listing_id,
-                application=application,
-                filename=file.filename,
-                stream=file.stream,
-            )
-        except RejectedUpload as error:
-            entry.form.document.errors = [upload_problem_text(error.code)]
-            refused = True
-        else:
-            uploaded[code] = document.public_id
+        for field, key in (
+            (entry.form.document, code),
+            (entry.form.veteran_document, f"veteran:{code}"),
+        ):
+            file = field.data
+            if not file or not getattr(file, "filename", ""):
+                continue
+            try:
+                document = services.store_proof(
+                    db.session,
+                    storage,
+                    listing_id=application.listing_id,
+                    application=application,
+                    filename=file.filename,
+                    stream=file.stream,
+                )
+            except RejectedUpload as error:
+                field.errors = [upload_problem_text(error.code)]
+                refused = True
+            else:
+                uploaded[key] = document.public_id
     return uploaded, refused
 
 
@@ -340,20 +348,16 @@ def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
         shown = _form_for(step, application, formdata=False)
         if isinstance(form, PreferencesForm) and isinstance(shown, PreferencesForm):
             # A refused file's reason replaces the "upload a document" reminder.
-            for posted, fresh in zip(form.claims.entries, shown.claims.entries, strict=False):
-                fresh.form.document.errors = list(posted.form.document.errors or [])
-            refused = {
-                code
-                for code, entry in zip(form.codes, form.claims.entries, strict=False)
-                if entry.form.document.errors
-            }
-            problems = [
-                problem
-                for problem in problems
-                if not (
-                    problem.field.endswith(".document") and problem.field.split(".")[1] in refused
-                )
-            ]
+            refused = set()
+            for code, posted, fresh in zip(
+                form.codes, form.claims.entries, shown.claims.entries, strict=False
+            ):
+                for name in ("document", "veteran_document"):
+                    errors = list(posted.form[name].errors or [])
+                    fresh.form[name].errors = errors
+                    if errors:
+                        refused.add(f"preferences.{code}.{name}")
+            problems = [problem for problem in problems if problem.field not in refused]
         other = _show_problems(shown, problems)
         if refused_upload:
             other.insert(0, _("A file was not accepted; the rest of your answers are saved."))

@@ -44,7 +44,6 @@ LABELS: dict[str, LazyString] = {
     "address": _l("Home address"),
     "mailing_address": _l("Mailing address"),
     "works_in_city": _l("Do you work in the city?"),
-    "veteran": _l("Has anyone in your household served in the U.S. armed forces?"),
     "language": _l("Language for messages about this application"),
     "kind": _l("Who is your alternate contact?"),
     "name": _l("Their full name"),
@@ -56,6 +55,9 @@ LABELS: dict[str, LazyString] = {
     "member": _l("Household member who qualifies"),
     "proof_type": _l("Kind of proof"),
     "document": _l("Proof document"),
+    "veteran": _l("Is this claim made as a veteran (a household member who served)?"),
+    "veteran_proof_type": _l("Kind of proof of military service"),
+    "veteran_document": _l("Proof of military service"),
     "terms_accepted": _l("I agree to the terms"),
     "eligibility": _l("Eligibility"),
     "listing": _l("Application period"),
@@ -97,6 +99,11 @@ CHOICES: dict[str, dict[str, LazyString]] = {
         "other": _l("Other"),
     },
     "period": {"month": _l("Per month"), "year": _l("Per year")},
+    "veteran_proof_type": {
+        "dd214": _l("DD Form 214 (certificate of release or discharge)"),
+        "va_letter": _l("A letter from the U.S. Department of Veterans Affairs"),
+        "service_record": _l("Another record of military service"),
+    },
     "ethnicity": {
         "hispanic_latino": _l("Hispanic or Latino"),
         "not_hispanic_latino": _l("Not Hispanic or Latino"),
@@ -191,7 +198,8 @@ def _required_text(path: str) -> str:
         "proof_type": lambda: _("Choose the kind of proof you are sending."),
         "document": lambda: _("Upload a document that proves this preference."),
         "works_in_city": lambda: _("Answer yes or no."),
-        "veteran": lambda: _("Answer yes or no."),
+        "veteran_proof_type": lambda: _("Choose the kind of proof of military service."),
+        "veteran_document": lambda: _("Upload a document that proves the military service."),
         "has_voucher": lambda: _("Answer yes or no."),
         "kind": lambda: _("Choose one of the options, even if it is that you want none."),
         "relationship": lambda: _("Choose how this person is related to you."),
@@ -240,6 +248,9 @@ def problem_text(problem: Problem) -> str:
         "unknown_field": lambda: _("This field is not part of the application."),
         "unknown_preference": lambda: _("This listing has no such preference."),
         "claim_or_decline": lambda: _("Say whether you claim this preference or not."),
+        "no_veteran_list": lambda: _(
+            "This preference has no veteran list, so it cannot be claimed as a veteran."
+        ),
         "unknown_document": lambda: _(
             "We do not have that document for this application. Please upload it again."
         ),

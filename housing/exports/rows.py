@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from housing.lottery.verify import VETERAN_PREFIX, base_code
+
 # A spreadsheet program reads a cell starting with one of these as a formula (or, with a
 # tab or carriage return, may strip it and then do so): such text is written with a leading
 # apostrophe, which makes it plain text.
@@ -43,7 +45,6 @@ APPLICANT_COLUMNS = (
     "postal_code",
     "mailing_address",
     "works_in_city",
-    "veteran",
     "alternate_contact",
     "alternate_contact_name",
     "household_size",
@@ -92,7 +93,8 @@ def guard(value: Cell) -> Cell:
 def application_columns(
     preference_codes: Sequence[str], *, include_demographics: bool
 ) -> list[str]:
-    """The column keys, in order: one per preference of the listing, demographics last."""
+    """The column keys, in order: one per preference of the listing (and one per veteran
+    list, ``V-COP``: whether the claim is made as a veteran), demographics last."""
     columns = [*APPLICANT_COLUMNS, *(f"preference:{code}" for code in preference_codes)]
     if include_demographics:
         columns.extend(DEMOGRAPHIC_COLUMNS)
@@ -170,6 +172,17 @@ def _claim_of(code: str) -> Getter:
     return lambda row, answers: _claim(_section(answers, "preferences").get(code))
 
 
+def _as_veteran(value: Any) -> str:
+    """yes or no for a claim made, whether as a veteran; empty for one not made."""
+    if not isinstance(value, Mapping) or value.get("claimed") is not True:
+        return ""
+    return "yes" if value.get("veteran") is True else "no"
+
+
+def _veteran_claim_of(code: str) -> Getter:
+    return lambda row, answers: _as_veteran(_section(answers, "preferences").get(code))
+
+
 _GETTERS: dict[str, Getter] = {
     "application_number": lambda row, answers: row.public_id,
     "lottery_number": lambda row, answers: row.lottery_number or "",
@@ -204,6 +217,8 @@ _GETTERS: dict[str, Getter] = {
 def _getter(column: str) -> Getter:
     if column in _GETTERS:
         return _GETTERS[column]
+    if column.startswith("preference:" + VETERAN_PREFIX):
+        return _veteran_claim_of(base_code(column.removeprefix("preference:")))
     if column.startswith("preference:"):
         return _claim_of(column.removeprefix("preference:"))
     return _in("applicant", column)  # a field of the applicant section, under its own name

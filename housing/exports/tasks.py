@@ -30,7 +30,7 @@ from housing.listings.models import Listing
 from housing.lottery.lookup import published_run
 from housing.lottery.models import LotteryRank
 from housing.lottery.publish import preference_names
-from housing.lottery.verify import GENERAL_LIST
+from housing.lottery.verify import GENERAL_LIST, list_codes, veteran_list_code
 from housing.lottery.wording import list_name
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,16 @@ def _write(export: Export, attempt: int, target: IO[bytes]) -> int:
     listing = db.session.get(Listing, export.listing_id)
     assert listing is not None  # noqa: S101 - exports go when their listing goes
     names = preference_names(listing, export.language)
-    codes = [choice.preference.code for choice in listing.preferences]
+    # Each preference and, where it has one, its veteran list (ahead of it, as published).
+    codes = [
+        code
+        for choice in listing.preferences
+        for code in (
+            (veteran_list_code(choice.preference.code), choice.preference.code)
+            if choice.veterans_first
+            else (choice.preference.code,)
+        )
+    ]
     writer = table_writer(export.file_format.value, target)
     if export.kind is ExportKind.APPLICATIONS:
         written = _write_applications(
@@ -251,6 +260,8 @@ def _write_results(
     if run is None:
         raise NoResults("no_results")
     run_id = run.id
+    # The lists this run published, as its registered rules name them.
+    codes = list_codes(run.lottery.rules.get("preferences", []))[:-1]
     lists = [(code, list_name(code, names)) for code in (GENERAL_LIST, *codes)]
     total = sum(
         db.session.scalar(

@@ -28,7 +28,6 @@ HEADINGS: dict[str, LazyString] = {
     "postal_code": _l("ZIP code"),
     "mailing_address": _l("Mailing address"),
     "works_in_city": _l("Works in the city"),
-    "veteran": _l("Veteran in the household"),
     "alternate_contact": _l("Alternate contact"),
     "alternate_contact_name": _l("Alternate contact's name"),
     "household_size": _l("Household size"),

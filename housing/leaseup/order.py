@@ -2,8 +2,10 @@
 
 Units are offered list by list. Each preference list, in the listing's order, fills its share
 of the units from its own ranking; the share it cannot fill rolls down to the next list, and the
-general ranking fills whatever is left. A household is counted once, on the first list that
-reaches it, and is offered a unit only if one that is still free fits its size and income.
+general ranking fills whatever is left. Where a preference has a veteran list (``V-COP``), its
+share is served from that list first, then from the preference's own list. A household is
+counted once, on the first list that reaches it, and is offered a unit only if one that is still
+free fits its size and income.
 
 Nothing here is typed by anyone: who to contact next follows from the ranking, the units and
 the statuses recorded so far. Households already holding a unit (being processed, approved,
@@ -24,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from housing.leaseup.statuses import HOLDING, OUT, LeaseStatus
 from housing.listings.eligibility import Household, MissingIncomeLimit, UnitTerms, check_unit
+from housing.lottery.verify import veteran_list_code
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,19 @@ class UnitGroup:
 
 @dataclass(frozen=True)
 class ShareRule:
-    """A preference list and the percent of units it may fill (None: whatever is left)."""
+    """A preference and the percent of units its lists may fill (None: whatever is left)."""
 
     code: str
     share_percent: int | None
+    # Its share is served from its veteran list first ("V-" + code), then from its own.
+    veteran_list: bool = False
+
+    @property
+    def list_codes(self) -> tuple[str, ...]:
+        """The lists that fill this share, in the order they are served."""
+        if self.veteran_list:
+            return (veteran_list_code(self.code), self.code)
+        return (self.code,)
 
 
 @dataclass(slots=True)
@@ -172,9 +184,17 @@ class _Units:
         return None
 
 
-def _ranking(candidates: Sequence[Candidate], code: str) -> list[Candidate]:
-    on_list = [c for c in candidates if code in c.list_ranks]
-    return sorted(on_list, key=lambda c: (c.list_ranks[code], c.master_rank))
+def _ranking(candidates: Sequence[Candidate], codes: Sequence[str]) -> list[tuple[Candidate, str]]:
+    """Who a share reaches, in order, each with the list that reaches them: each list in turn,
+    in its own ranking; someone on two of them only on the first."""
+    ranking: list[tuple[Candidate, str]] = []
+    seen: set[int] = set()
+    for code in codes:
+        on_list = [c for c in candidates if code in c.list_ranks and c.id not in seen]
+        on_list.sort(key=lambda c: (c.list_ranks[code], c.master_rank))
+        ranking.extend((candidate, code) for candidate in on_list)
+        seen.update(candidate.id for candidate in on_list)
+    return ranking
 
 
 def work_list(
@@ -194,8 +214,8 @@ def work_list(
     units = _Units(
         [UnitGroup(g.key, g.terms, g.count + reopened.get(g.key, 0)) for g in groups], household
     )
-    rankings = [_ranking(candidates, rule.code) for rule in shares]
-    rankings.append(sorted(candidates, key=lambda c: c.master_rank))
+    rankings = [_ranking(candidates, rule.list_codes) for rule in shares]
+    rankings.append([(c, general) for c in sorted(candidates, key=lambda c: c.master_rank)])
     fills = [
         ListFill(rule.code, rule.share_percent, share_slots(total, rule.share_percent))
         if rule.share_percent is not None
@@ -207,23 +227,26 @@ def work_list(
     counted: set[int] = set()
 
     # First those who already hold a unit, each on the list that reached them (or, when that
-    # is not recorded, the first list that ranks them).
-    codes = {fill.code for fill in fills}
+    # is not recorded, the first list that ranks them), counted against that list's share.
+    share_of = {code: rule.code for rule in shares for code in rule.list_codes}
+    share_of[general] = general
     for fill, ranking in zip(fills, rankings, strict=True):
-        for candidate in ranking:
+        for candidate, list_code in ranking:
             if candidate.id in counted or candidate.status not in HOLDING:
                 continue
             reached_by = general if candidate.list_code == WAITLIST else candidate.list_code
-            if reached_by not in codes:
+            if reached_by not in share_of:
                 reached_by = None
-            if reached_by is not None and reached_by != fill.code:
+            if reached_by is not None and share_of[reached_by] != fill.code:
                 continue
             counted.add(candidate.id)
             fill.held += 1
             unit = units.take(candidate, candidate.unit_key)
             if unit is None:
                 unit = units.take_any()
-            result.placements.append(Placement(candidate, fill.code, Role.HOLDING, unit))
+            result.placements.append(
+                Placement(candidate, reached_by or list_code, Role.HOLDING, unit)
+            )
 
     # Then the free units, list by list; what a list cannot fill rolls down.
     free_total = max(0, total - len(counted))
@@ -233,7 +256,7 @@ def work_list(
         is_general = index == len(fills) - 1
         room = free_total if is_general else max(0, fill.slots + carried - fill.held)
         room = min(room, free_total)
-        for candidate in ranking:
+        for candidate, list_code in ranking:
             if fill.offered >= room or units.left == 0:
                 break
             if candidate.id in counted or candidate.status in OUT:
@@ -242,16 +265,16 @@ def work_list(
             if unit is None:
                 if is_general and passed_over < MOST_PASSED_OVER:
                     passed_over += 1
-                    result.placements.append(Placement(candidate, fill.code, Role.NO_UNIT, None))
+                    result.placements.append(Placement(candidate, list_code, Role.NO_UNIT, None))
                 continue
             counted.add(candidate.id)
             fill.offered += 1
-            result.placements.append(Placement(candidate, fill.code, Role.NEXT, unit))
+            result.placements.append(Placement(candidate, list_code, Role.NEXT, unit))
         free_total -= fill.offered
         fill.unfilled = room - fill.offered
         carried = fill.unfilled
     # Units that came free again after lease-up go down the waitlist, in its order.
-    for candidate in rankings[-1]:
+    for candidate, _general in rankings[-1]:
         if units.left == 0:
             break
         if candidate.id in counted or candidate.status in OUT:
@@ -267,7 +290,7 @@ def work_list(
     # Everyone still in and not reached waits, in the order of the general ranking.
     result.waitlist = [
         candidate
-        for candidate in rankings[-1]
+        for candidate, _general in rankings[-1]
         if candidate.id not in counted and candidate.status not in OUT
     ]
     return result

@@ -99,7 +99,11 @@ def _groups(session: AnySession, listing: Listing) -> tuple[list[UnitGroup], dic
 
 def _shares(listing_id: int, rules: Mapping[str, Any]) -> list[ShareRule]:
     return [
-        ShareRule(str(choice["code"]), choice.get("unit_share_percent"))
+        ShareRule(
+            str(choice["code"]),
+            choice.get("unit_share_percent"),
+            veteran_list=bool(choice.get("veteran_list")),
+        )
         for choice in rules.get("preferences", [])
     ]
 
@@ -117,7 +121,7 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
         )
     }
     shares = _shares(listing.id, the_lottery.rules)
-    held = _places_on_lists(session, run.id, [rule.code for rule in shares])
+    held = _places_on_lists(session, run.id, [code for rule in shares for code in rule.list_codes])
     ranks = session.execute(
         select(LotteryRank.application_id, LotteryRank.master_rank).where(
             LotteryRank.run_id == run.id

@@ -313,7 +313,9 @@ class PreferenceRowForm(FlaskForm):
     unit_share_percent = NumberField(
         _l("Share of units (%)"), minimum=1, maximum=100, validators=[Optional()]
     )
-    veterans_first = BooleanField(_l("Veterans first within this preference"))
+    veterans_first = BooleanField(
+        _l("Has a veteran list (claims made as veterans are served first, on a list of their own)")
+    )
 
 
 class ReasonForm(FlaskForm):

@@ -11,16 +11,21 @@ from typing import Any
 from housing.lottery.verify import (
     ALGORITHM,
     BUNDLE_FORMAT,
+    UNPUBLISHED_LOG,
     canonical_invalidations,
     draw,
+    parse_timestamp,
     preference_lists,
     result_hash,
 )
 
-# drand's mainnet chain publishes a round every 30 s since its genesis at 1595431050 (Unix
-# time); with a delay after the freeze, this names the one round a draw must use.
+# drand's mainnet (default) chain publishes a round every 30 s since its genesis at 1595431050
+# (Unix time); with a delay after the freeze, this names the one round a draw must use, and
+# the chain's address and hash say where anyone can read that round and its signature.
 DRAND_MAINNET_SCHEDULE = {
     "source": "drand mainnet",
+    "url": "https://api.drand.sh",
+    "chain_hash": "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce",
     "genesis_time": 1595431050,
     "period_seconds": 30,
     "delay_seconds": 3600,
@@ -36,14 +41,16 @@ def build_bundle(
     beacon: Mapping[str, str],
     secrets: Sequence[Mapping[str, str]] = (),
     invalidations: Sequence[Mapping[str, Any]] = (),
-    frozen_at: str = "",
-    audit_log_head: str = "",
+    frozen_at: str,
     version: int = 1,
 ) -> dict[str, Any]:
-    """Draw, and lay the result out as the bundle ``docs/lottery.md`` specifies.
+    """Draw, and lay the result out as the bundle ``docs/lottery.md`` specifies; publishing
+    adds the audit log's head (``published_bundle``).
 
-    ``rules`` carries ``preferences`` (code, unit share, veterans first, in the listing's
-    order) and the pre-registered ``duplicate_rule`` and ``randomness_rule``."""
+    ``rules`` carries ``preferences`` (code, unit share, whether it has a veteran list, in the
+    listing's order) and the pre-registered ``duplicate_rule`` and ``randomness_rule``. A
+    ``frozen_at`` without an explicit UTC offset is refused (ValueError)."""
+    frozen_at = parse_timestamp(frozen_at).isoformat()
     result = draw(listing_id, entrants, rules["preferences"], beacon, secrets, invalidations)
     return {
         "format": BUNDLE_FORMAT,
@@ -67,7 +74,24 @@ def build_bundle(
         "invalidations": result["invalidations"],
         "lists": result["lists"],
         "result_sha256": result["result_sha256"],
-        "audit_log_head": audit_log_head,
+        "audit_log": dict(UNPUBLISHED_LOG),
+    }
+
+
+def published_bundle(bundle: Mapping[str, Any], head: str, length: int) -> dict[str, Any]:
+    """The bundle as published: it names the audit log's head and length at publication, and
+    its result hash covers them."""
+    audit_log = {"head": head, "length": length}
+    return {
+        **bundle,
+        "audit_log": audit_log,
+        "result_sha256": result_hash(
+            str(bundle["listing"]["id"]),
+            bundle["seed"],
+            bundle["ranking"],
+            bundle["lists"],
+            audit_log,
+        ),
     }
 
 
@@ -87,7 +111,7 @@ def revised_bundle(
         "invalidations": invalid,
         "lists": lists,
         "result_sha256": result_hash(listing_id, bundle["seed"], bundle["ranking"], lists),
-        "audit_log_head": "",
+        "audit_log": dict(UNPUBLISHED_LOG),
     }
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -23,6 +23,7 @@ from housing.applications.models import (
     PreferenceClaim,
     PreferenceDecision,
 )
+from housing.applications.wording import choice_label
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.listings import management
@@ -30,6 +31,7 @@ from housing.listings.models import Listing
 from housing.lottery.access import LotteryRefused
 from housing.lottery.claims import decide_claim
 from housing.lottery.publish import preference_names
+from housing.lottery.verify import VETERAN_PREFIX, veteran_list_code
 from housing.lottery.wording import refusal_text
 from housing.notifications.tasks import send_after_commit
 
@@ -75,7 +77,14 @@ def _claims(listing: Listing, after: int, undecided: bool) -> tuple[list[Claim],
             PreferenceDecision.application_id == PreferenceClaim.application_id,
             PreferenceDecision.preference_code == PreferenceClaim.preference_code,
         )
-        query = query.where(~decided.exists())
+        # A claim made as a veteran has its veteran status decided apart ("V-COP").
+        veteran_decided = select(PreferenceDecision.id).where(
+            PreferenceDecision.application_id == PreferenceClaim.application_id,
+            PreferenceDecision.preference_code == VETERAN_PREFIX + PreferenceClaim.preference_code,
+        )
+        query = query.where(
+            or_(~decided.exists(), and_(PreferenceClaim.veteran, ~veteran_decided.exists()))
+        )
     ids = list(db.session.scalars(query))
     more = len(ids) > PAGE
     ids = ids[:PAGE]
@@ -93,28 +102,38 @@ def _claims(listing: Listing, after: int, undecided: bool) -> tuple[list[Claim],
             select(PreferenceDecision).where(PreferenceDecision.application_id.in_(ids))
         )
     }
-    codes = [choice.preference.code for choice in listing.preferences]
+    codes = [(c.preference.code, c.veterans_first) for c in listing.preferences]
     claims: list[Claim] = []
     for application_id in ids:
         application = applications[application_id]
         answers = (application.submitted_answers or {}).get("preferences") or {}
         documents = {d.public_id: d for d in application.documents}
-        for code in codes:
+        for code, veteran_list in codes:
             claim = answers.get(code)
             if not isinstance(claim, dict) or claim.get("claimed") is not True:
                 continue
-            decision = decisions.get((application_id, code))
-            if undecided and decision is not None:
-                continue
-            claims.append(
-                Claim(
-                    application,
-                    code,
-                    str(claim.get("proof_type") or ""),
-                    documents.get(str(claim.get("document") or "")),
-                    decision,
+            shown = [(code, str(claim.get("proof_type") or ""), claim.get("document"))]
+            if veteran_list and claim.get("veteran") is True:
+                shown.append(
+                    (
+                        veteran_list_code(code),
+                        choice_label("veteran_proof_type", claim.get("veteran_proof_type")),
+                        claim.get("veteran_document"),
+                    )
                 )
-            )
+            for list_code, proof_type, document in shown:
+                decision = decisions.get((application_id, list_code))
+                if undecided and decision is not None:
+                    continue
+                claims.append(
+                    Claim(
+                        application,
+                        list_code,
+                        proof_type,
+                        documents.get(str(document or "")),
+                        decision,
+                    )
+                )
     return claims, ids[-1] if more and ids else None
 
 

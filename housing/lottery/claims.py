@@ -25,9 +25,7 @@ from housing.lottery.access import (
 )
 from housing.lottery.models import Lottery, LotteryStatus
 from housing.lottery.publish import preference_names
-from housing.lottery.verify import (
-    VETERAN_CLAIM,
-)
+from housing.lottery.verify import VETERAN_PREFIX, base_code
 
 
 def decide_claim(
@@ -42,6 +40,9 @@ def decide_claim(
     reason: str,
 ) -> Lottery:
     """Mark one preference claim valid or invalid, with a reason (required to invalidate).
+    ``code`` is a preference's code for the claim itself, or its veteran list's code
+    (``V-COP``) for the veteran status of a claim made as a veteran: invalid, the household
+    moves from the veteran list to the preference's own list.
 
     Before the freeze the decision shapes the manifest. After the draw, the applicant leaves
     (or rejoins) that list at their master rank and nobody else moves: the lottery is marked
@@ -65,16 +66,27 @@ def decide_claim(
     if application is None:
         raise LotteryRefused("no_such_application")
     answers = application.submitted_answers or {}
-    if code == VETERAN_CLAIM:
-        claimed = (answers.get("applicant") or {}).get("veteran") is True
-    else:
-        claim = (answers.get("preferences") or {}).get(code)
-        claimed = isinstance(claim, Mapping) and claim.get("claimed") is True
+    as_veteran = code.startswith(VETERAN_PREFIX)
+    preference = base_code(code)
+    claim = (answers.get("preferences") or {}).get(preference)
+    claimed = isinstance(claim, Mapping) and claim.get("claimed") is True
+    if as_veteran:
+        veteran_lists = {
+            str(rule["code"])
+            for rule in lottery.rules.get("preferences", [])
+            if rule.get("veteran_list")
+        }
+        claimed = (
+            claimed
+            and preference in veteran_lists
+            and isinstance(claim, Mapping)
+            and claim.get("veteran") is True
+        )
     if not claimed:
         raise LotteryRefused("not_claimed")
     in_manifest = lottery.status is not LotteryStatus.PREREGISTERED and any(
         entrant["id"] == application.public_id
-        and (entrant["veteran"] if code == VETERAN_CLAIM else code in entrant["preferences"])
+        and preference in entrant.get("veteran_preferences" if as_veteran else "preferences", ())
         for entrant in lottery.manifest or []
     )
     if lottery.status is not LotteryStatus.PREREGISTERED and not in_manifest:
@@ -107,7 +119,8 @@ def decide_claim(
     messages.queue_claim_decided(
         session,
         application,
-        preference=preference_names(lottery.listing, application.language).get(code, ""),
+        preference=preference_names(lottery.listing, application.language).get(base_code(code), ""),
+        veteran_status=code != base_code(code),
         valid=valid,
         reason=reason,
         decided_at=now,

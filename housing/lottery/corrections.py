@@ -12,7 +12,7 @@ from housing.db_types import AnySession
 from housing.listings.models import ListingStatus
 from housing.lottery import log
 from housing.lottery.access import LotteryRefused, checked_reason, get_lottery, locked_lottery
-from housing.lottery.bundle import revised_bundle
+from housing.lottery.bundle import published_bundle, revised_bundle
 from housing.lottery.draw import add_run, invalidations_of
 from housing.lottery.models import Lottery, LotteryRun, LotteryStatus, RunKind
 from housing.notifications.services import start_broadcast, withdraw_broadcasts
@@ -88,7 +88,7 @@ def _revise(
     bundle = revised_bundle(previous, invalidations, len(lottery.runs) + 1)
     publishing = lottery.status is LotteryStatus.PUBLISHED
     if publishing:
-        bundle["audit_log_head"] = log.head(session)
+        bundle = published_bundle(bundle, *log.head_and_length(session))
     run = add_run(session, lottery, bundle, now, kind=RunKind.REVISION, reason="")
     detail: dict[str, Any] = {
         "run": run.number,
@@ -97,6 +97,8 @@ def _revise(
     }
     if publishing:
         run.published_at = now
+        run.audit_log_head = bundle["audit_log"]["head"]
+        run.audit_log_length = bundle["audit_log"]["length"]
         detail["published"] = True
     log.append(session, "revise", now, listing_id=lottery.listing_id, actor=actor, detail=detail)
     session.flush()

@@ -24,9 +24,8 @@ from housing.lottery.access import LotteryRefused, checked_reason, drawn_since_f
 from housing.lottery.fairness import deciles, independence
 from housing.lottery.freeze import invalid_claims
 from housing.lottery.models import Lottery, LotteryRank, LotteryRun, LotteryStatus, RunKind
-from housing.lottery.verify import (
-    VETERAN_CLAIM,
-)
+from housing.lottery.seed import round_published_at
+from housing.lottery.verify import ALGORITHM, veteran_list_code
 
 # A self-check below this p-value blocks publishing.
 # Small enough that a fair draw is stopped about once in a million lotteries (a false alarm
@@ -62,9 +61,23 @@ def request_draw(
         raise LotteryRefused("already_drawn")
     if lottery.beacon is None:
         raise LotteryRefused("no_seed_inputs")
+    registered = lottery.rules.get("algorithm")
+    if registered != ALGORITHM:
+        # The draw follows the rules as registered, the algorithm among them.
+        raise LotteryRefused("other_algorithm", algorithm=registered, current=ALGORITHM)
     if drawn_since_freeze(lottery):
         # The same entrants and seed would give the same ranking: freeze again first.
         raise LotteryRefused("refreeze_first")
+    published_at = round_published_at(lottery, int(lottery.beacon["round"]))
+    if published_at is not None and now < published_at:
+        # Seed inputs are refused before their round, but some were saved before that rule
+        # existed, and another host's clock may run ahead: the draw checks again.
+        raise LotteryRefused(
+            "round_not_yet",
+            round=int(lottery.beacon["round"]),
+            at=published_at,
+            timezone=lottery.listing.timezone,
+        )
     # Logged with the run it explains, when the job writes it.
     lottery.draw_reason = checked_reason(reason) if lottery.runs else ""
     lottery.status = LotteryStatus.DRAWING
@@ -91,12 +104,20 @@ def draw_inputs(session: AnySession, lottery: Lottery) -> dict[str, Any]:
 def invalidations_of(
     session: AnySession, listing_id: int, manifest: Iterable[Mapping[str, Any]]
 ) -> list[dict[str, str]]:
-    """Claims in the frozen manifest that staff have since found invalid."""
+    """Claims in the frozen manifest that staff have since found invalid: a preference's code
+    (the claim) or its veteran list's code (the veteran status of the claim)."""
     invalid = invalid_claims(session, listing_id)
     if not invalid:
         return []
-    held = {(entrant["id"], code) for entrant in manifest for code in entrant["preferences"]}
-    held |= {(entrant["id"], VETERAN_CLAIM) for entrant in manifest if entrant.get("veteran")}
+    wanted = {public_id for public_id, _code in invalid}
+    held: set[tuple[str, str]] = set()
+    for entrant in manifest:
+        if entrant["id"] in wanted:
+            held.update((entrant["id"], code) for code in entrant["preferences"])
+            held.update(
+                (entrant["id"], veteran_list_code(code))
+                for code in entrant.get("veteran_preferences", ())
+            )
     return [{"id": public_id, "preference": code} for public_id, code in sorted(invalid & held)]
 
 

@@ -23,8 +23,15 @@ class FreezeForm(FlaskForm):
 
 class SeedForm(FlaskForm):
     beacon_source = StringField(_l("Beacon"), default="drand mainnet")
-    beacon_round = StringField(_l("Beacon round"))
-    beacon_value = StringField(_l("Beacon value (hexadecimal)"))
+    beacon_round = StringField(_l("Beacon round"), render_kw={"inputmode": "numeric"})
+    beacon_value = StringField(
+        _l("Beacon value (hexadecimal)"),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    beacon_signature = TextAreaField(
+        _l("Beacon signature (hexadecimal, as the beacon publishes it)"),
+        render_kw={"autocomplete": "off", "spellcheck": "false", "rows": 3},
+    )
 
 
 REASON_LABEL = _l("Reason (kept in the audit log)")
@@ -63,3 +70,13 @@ class ActionForm(FlaskForm):
 
 class LookupForm(QueryForm):
     number = StringField(_l("Your lottery number"), render_kw={"inputmode": "numeric"})
+
+
+class PublishedHeadForm(QueryForm):
+    head = StringField(
+        _l("Published head of the audit log (SHA-256, 64 hexadecimal characters)"),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    length = StringField(
+        _l("Number of entries published with it (optional)"), render_kw={"inputmode": "numeric"}
+    )

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+import hashlib
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from housing.accounts.models import User
 from housing.applications.models import (
     Application,
     ApplicationChannel,
     ApplicationStatus,
+    PreferenceClaim,
     PreferenceDecision,
 )
 from housing.db_types import AnySession
@@ -24,11 +28,12 @@ from housing.lottery.duplicate_decisions import (
     duplicate_groups,
     left_out_as_duplicates,
 )
+from housing.lottery.left_out import RECORD_KEY, left_out_at_last_freeze, tell_left_out
 from housing.lottery.models import Lottery, LotteryStatus
 from housing.lottery.verify import (
-    VETERAN_CLAIM,
-    canonical_manifest,
-    manifest_hash,
+    canonical_json,
+    manifest_sha256_of,
+    veteran_list_code,
 )
 
 
@@ -47,40 +52,88 @@ def invalid_claims(session: AnySession, listing_id: int) -> set[tuple[str, str]]
 def entrants_of(
     session: AnySession, listing_id: int, groups: Sequence[DuplicateGroup] | None = None
 ) -> list[dict[str, Any]]:
-    """The manifest: each submitted application's public id and the preferences it claims,
-    less the claims staff have found invalid and the duplicates left out (``groups``, when
-    the caller has just read them)."""
+    """The manifest: each submitted application's public id, the preferences it claims and,
+    of those, the ones claimed as a veteran where the preference has a veteran list, less the
+    claims (or veteran statuses, under ``V-CODE``) staff have found invalid and the duplicates
+    left out (``groups``, when the caller has just read them).
+
+    Read from the claims table the submissions keep, not from each application's answers: a
+    million entrants are a few narrow columns, not a million JSON documents."""
     invalid = invalid_claims(session, listing_id)
     left_out = left_out_as_duplicates(session, listing_id, groups)
     rules = session.scalar(select(Lottery.rules).where(Lottery.listing_id == listing_id)) or {}
-    counts_veterans = any(p.get("veterans_first") for p in rules.get("preferences", []))
-    rows = session.execute(
-        select(Application.public_id, Application.submitted_answers).where(
-            Application.listing_id == listing_id,
-            Application.status == ApplicationStatus.SUBMITTED,
+    veteran_lists = {
+        str(preference["code"])
+        for preference in rules.get("preferences", [])
+        if preference.get("veteran_list")
+    }
+    entrants: dict[str, dict[str, Any]] = {}
+    # Millions of small objects, none of them cyclic: the collector would only rescan them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for public_id, code, veteran in _claim_rows(session, listing_id):
+            entrant = entrants.get(public_id)
+            if entrant is None:
+                if public_id in left_out:
+                    continue
+                entrant = entrants[public_id] = {
+                    "id": public_id,
+                    "preferences": [],
+                    "veteran_preferences": [],
+                }
+            if code is None or (invalid and (public_id, code) in invalid):
+                continue
+            entrant["preferences"].append(code)
+            if (
+                veteran
+                and code in veteran_lists
+                and not (invalid and (public_id, veteran_list_code(code)) in invalid)
+            ):
+                entrant["veteran_preferences"].append(code)
+        # The canonical form (``verify.canonical_manifest``) built in place: ids and codes
+        # sorted, each entrant made once.
+        for entrant in entrants.values():
+            if len(entrant["preferences"]) > 1:
+                entrant["preferences"].sort()
+                entrant["veteran_preferences"].sort()
+        return [entrants[public_id] for public_id in sorted(entrants)]
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _claim_rows(
+    session: AnySession, listing_id: int
+) -> Iterable[tuple[str, str | None, bool | None]]:
+    """(public id, preference code or None, made as a veteran) of each submitted
+    application's claims; one row with no code for an application that claims nothing."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # A million rows: read by the driver directly, with room to join them in memory.
+        raw: Any = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute(
+                "SELECT a.public_id, c.preference_code, c.veteran "
+                "FROM applications a LEFT JOIN application_preference_claims c "
+                "ON c.application_id = a.id "
+                "WHERE a.listing_id = %s AND a.status = %s",
+                (listing_id, ApplicationStatus.SUBMITTED.value),
+            )
+            rows: list[tuple[str, str | None, bool | None]] = cursor.fetchall()
+        return rows
+    return [
+        (public_id, code, veteran)
+        for public_id, code, veteran in session.execute(
+            select(Application.public_id, PreferenceClaim.preference_code, PreferenceClaim.veteran)
+            .outerjoin(PreferenceClaim, PreferenceClaim.application_id == Application.id)
+            .where(
+                Application.listing_id == listing_id,
+                Application.status == ApplicationStatus.SUBMITTED,
+            )
         )
-    ).all()
-    entrants = []
-    for public_id, submitted in rows:
-        if public_id in left_out:
-            continue
-        answers: Mapping[str, Any] = submitted if isinstance(submitted, Mapping) else {}
-        claims = answers.get("preferences") or {}
-        held = [
-            code
-            for code, claim in claims.items()
-            if isinstance(claim, Mapping)
-            and claim.get("claimed") is True
-            and (public_id, code) not in invalid
-        ]
-        # Published only where it changes an order: a listing that ranks veterans first.
-        veteran = (
-            counts_veterans
-            and bool((answers.get("applicant") or {}).get("veteran"))
-            and (public_id, VETERAN_CLAIM) not in invalid
-        )
-        entrants.append({"id": public_id, "preferences": held, "veteran": veteran})
-    return canonical_manifest(entrants)
+    ]
 
 
 def freeze(
@@ -113,7 +166,9 @@ def freeze(
     )
     if (duplicates or paper_drafts) and not override_reason:
         raise LotteryRefused("unresolved", duplicates=duplicates, paper_drafts=paper_drafts or 0)
+    told_before = left_out_at_last_freeze(session, listing_id)  # read before this entry
     manifest = _fix_entrants(session, lottery, now, groups)
+    left_out = left_out_as_duplicates(session, listing_id, groups)
     lottery.freeze_override_reason = override_reason
     if listing.status in (ListingStatus.APPROVED, ListingStatus.OPEN):
         listing.status = ListingStatus.CLOSED
@@ -129,7 +184,15 @@ def freeze(
             "unresolved_duplicate_sets": duplicates,
             "paper_drafts": paper_drafts or 0,
             "override_reason": override_reason,
+            RECORD_KEY: sorted(left_out),
         },
+    )
+    tell_left_out(
+        session,
+        listing_id,
+        left_out=left_out,
+        before=told_before,
+        entrants=(entrant["id"] for entrant in manifest),
     )
     session.flush()
     return lottery
@@ -142,8 +205,24 @@ def _fix_entrants(
     groups: Sequence[DuplicateGroup] | None = None,
 ) -> list[dict[str, Any]]:
     manifest = entrants_of(session, lottery.listing_id, groups)
-    lottery.manifest = manifest
-    lottery.manifest_sha256 = manifest_hash(manifest)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Serialised once, for its hash and to be stored as it is: a million entrants are
+        # 80 MB of JSON, which the ORM would write out a second time.
+        text = canonical_json(manifest)
+        lottery.manifest_sha256 = hashlib.sha256(text).hexdigest()
+        session.flush()
+        raw: Any = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "UPDATE lotteries SET manifest = %s::json WHERE id = %s",
+                (text.decode("ascii"), lottery.id),
+            )
+        del text
+        set_committed_value(lottery, "manifest", manifest)
+    else:
+        lottery.manifest = manifest
+        lottery.manifest_sha256 = manifest_sha256_of(manifest)
     lottery.entrant_count = len(manifest)
     lottery.frozen_at = now
     lottery.status = LotteryStatus.FROZEN
@@ -162,7 +241,14 @@ def refreeze(
             "not_frozen" if lottery.status is LotteryStatus.PREREGISTERED else "retract_first"
         )
     before = lottery.manifest_sha256
-    manifest = _fix_entrants(session, lottery, now)
+    told_before = left_out_at_last_freeze(session, listing_id)  # read before this entry
+    groups = duplicate_groups(session, listing_id)
+    if manifest_sha256_of(entrants_of(session, listing_id, groups)) == before:
+        # The same entrants frozen again would only name a new beacon round: a second roll of
+        # the dice for the same lottery.
+        raise LotteryRefused("nothing_changed")
+    manifest = _fix_entrants(session, lottery, now, groups)
+    left_out = left_out_as_duplicates(session, listing_id, groups)
     lottery.beacon = None
     lottery.secrets = []
     log.append(
@@ -176,7 +262,15 @@ def refreeze(
             "entrants": len(manifest),
             "manifest_sha256": lottery.manifest_sha256,
             "previous_manifest_sha256": before,
+            RECORD_KEY: sorted(left_out),
         },
+    )
+    tell_left_out(
+        session,
+        listing_id,
+        left_out=left_out,
+        before=told_before,
+        entrants=(entrant["id"] for entrant in manifest),
     )
     session.flush()
     return lottery

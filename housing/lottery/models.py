@@ -118,6 +118,10 @@ class LotteryRun(db.Model):  # type: ignore[name-defined]
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     retraction_reason: Mapped[str] = mapped_column(Text, default="")
+    # The audit log's head and entry count when this version was published, as its bundle
+    # records them (and its result hash covers them).
+    audit_log_head: Mapped[str | None] = mapped_column(String(64))
+    audit_log_length: Mapped[int | None] = mapped_column(Integer)
     # Files of this version made on first request and kept: the bundle, a PDF per language.
     files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
 from datetime import datetime
-from typing import BinaryIO
 
-from sqlalchemy import select
-
+from housing import jobs
 from housing.accounts.models import User
 from housing.db_types import AnySession
 from housing.i18n import LOCALE_CODES
 from housing.listings.models import Listing, ListingStatus
-from housing.lottery import log
+from housing.lottery import log, result_files
 from housing.lottery.access import LotteryRefused, get_lottery
+from housing.lottery.bundle import published_bundle
 from housing.lottery.models import LotteryRun, LotteryStatus
+from housing.lottery.verify import list_codes
+from housing.lottery.wording import result_list_names
 from housing.notifications.services import start_broadcast
-from housing.storage import Storage, StorageError
 
 
 def publish(session: AnySession, listing_id: int, actor: User | None, now: datetime) -> LotteryRun:
@@ -38,7 +36,12 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
             detail={"refused": "self_check_failed", "run": run.number},
         )
         raise LotteryRefused("self_check_failed", logged=True)
-    run.bundle = {**run.bundle, "audit_log_head": log.head(session)}
+    # The result hash covers the log's head and length as they stand before this entry, and
+    # the publish entry below records that hash: log and bundle vouch for each other.
+    head, length = log.head_and_length(session)
+    run.bundle = published_bundle(run.bundle, head, length)
+    run.result_sha256 = run.bundle["result_sha256"]
+    run.audit_log_head, run.audit_log_length = head, length
     run.published_at = now
     lottery.status = LotteryStatus.PUBLISHED
     lottery.published_at = now
@@ -61,52 +64,21 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
             "run_id": run.id,
             # Each list's name in every language: each reader's message names it their way.
             "lists": [
-                [entry["code"], {code: names[code].get(entry["code"], "") for code in names}]
-                for entry in lottery.rules["preferences"]
+                [list_code, {code: names[code].get(list_code, "") for code in names}]
+                for list_code in list_codes(lottery.rules["preferences"])[:-1]
             ],
             "entrants": lottery.entrant_count,
             "published_on": now.isoformat(),
         },
+    )
+    # The bundle file and the PDFs, made once by a job rather than in readers' requests.
+    jobs.enqueue_after_commit(
+        session, result_files.WRITE_FILES, run.id, timeout=result_files.WRITE_FILES_TIMEOUT
     )
     session.flush()
     return run
 
 
 def preference_names(listing: Listing, language: str = "en") -> dict[str, str]:
-    return {
-        choice.preference.code: choice.preference.localized("name", language)
-        for choice in listing.preferences
-    }
-
-
-def kept_file(
-    session: AnySession,
-    storage: Storage,
-    run: LotteryRun,
-    name: str,
-    make: Callable[[], bytes],
-    *,
-    suffix: str,
-) -> BinaryIO:
-    """A published version's file (its bundle, a PDF), made on first request and kept in
-    storage: a version never changes once published, and a million entrants take seconds to
-    lay out. One request makes it; one arriving meanwhile waits on the row lock and then reads
-    that copy. The caller commits."""
-    for attempt in ("kept", "made meanwhile"):
-        key = (run.files or {}).get(name)
-        if key:
-            try:
-                return storage.open(key)
-            except StorageError:
-                pass  # made again below
-        if attempt == "kept":
-            session.scalars(
-                select(LotteryRun)
-                .where(LotteryRun.id == run.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).one()
-    data = make()
-    run.files = {**(run.files or {}), name: storage.save(io.BytesIO(data), suffix=suffix)}
-    session.flush()
-    return io.BytesIO(data)
+    """Each preference's name in ``language``, and its veteran list's where it has one."""
+    return result_list_names(listing, language)

@@ -44,7 +44,7 @@ def preregister(
             {
                 "code": choice.preference.code,
                 "unit_share_percent": choice.unit_share_percent,
-                "veterans_first": choice.veterans_first,
+                "veteran_list": choice.veterans_first,
             }
             for choice in listing.preferences
         ],

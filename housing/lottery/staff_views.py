@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -30,7 +31,6 @@ from housing.lottery import claims as claim_decisions
 from housing.lottery import draw as drawing
 from housing.lottery import freeze as freezing
 from housing.lottery import publish as publishing
-from housing.lottery.beacon import BeaconUnavailable, fetch_round
 from housing.lottery.forms import (
     ActionForm,
     ClaimForm,
@@ -42,10 +42,11 @@ from housing.lottery.forms import (
     SeedForm,
 )
 from housing.lottery.models import Lottery, LotteryStatus
-from housing.lottery.verify import VETERAN_CLAIM
+from housing.lottery.verify import list_codes, round_address
 from housing.lottery.wording import (
     check_name,
     list_name,
+    moment_text,
     refusal_text,
     run_kind_text,
     status_text,
@@ -94,15 +95,20 @@ def manage(listing_id: int) -> str:
     return _manage_page(_lottery_or_404(listing_id), SeedForm())
 
 
-def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") -> str:
+def _manage_page(lottery: Lottery, seed_form: SeedForm) -> str:
     beacon_round = seed.beacon_round_of(lottery)
     if beacon_round is not None and not seed_form.beacon_round.data:
         seed_form.beacon_round.data = str(beacon_round)
-    names = {c.preference.code: c.preference.name for c in lottery.listing.preferences}
+    beacon_rule = lottery.rules.get("beacon") or {}
+    if beacon_rule.get("source"):
+        seed_form.beacon_source.data = beacon_rule["source"]
+    round_at = seed.round_published_at(lottery)
+    names = publishing.preference_names(lottery.listing, str(get_locale() or "en"))
     claim_form = ClaimForm()
-    claims = list(names.items())
-    if any(preference.get("veterans_first") for preference in lottery.rules["preferences"]):
-        claims.append((VETERAN_CLAIM, _("Veteran status (ranked first within a preference)")))
+    # A claim, and (as its veteran list, "V-COP") the veteran status of a claim made as one.
+    claims = [
+        (code, names.get(code, code)) for code in list_codes(lottery.rules["preferences"])[:-1]
+    ]
     claim_form.preference.choices = options(claims)
     context: dict[str, Any] = {
         "lottery": lottery,
@@ -110,8 +116,14 @@ def _manage_page(lottery: Lottery, seed_form: SeedForm, beacon_error: str = "") 
         "commitment_form": CommitmentForm(),
         "freeze_form": FreezeForm(),
         "seed_form": seed_form,
-        "beacon_error": beacon_error,
         "beacon_round": beacon_round,
+        "round_at": moment_text(round_at, lottery.listing.timezone) if round_at else "",
+        "round_published": round_at is None or round_at <= utcnow(),
+        "round_address": (
+            round_address(beacon_rule, str(beacon_round))
+            if beacon_round is not None and beacon_rule.get("url")
+            else ""
+        ),
         "beacon_fetcher": current_app.config["HOUSING"].beacon_url is not None,
         "action_form": ActionForm(),
         "draw_form": DrawForm(),
@@ -160,10 +172,10 @@ def freeze(listing_id: int) -> Response:
 
 @lottery_staff.post("/<int:listing_id>/seed")
 @require_roles(Role.STAFF)
-def seed_inputs(listing_id: int) -> Response | str:
+def seed_inputs(listing_id: int) -> Response:
+    """Save the seed inputs. With a beacon address configured the round is read from the
+    beacon (the page offers only that); otherwise staff type its value and signature."""
     form = SeedForm()
-    if form.validate() and "fetch" in request.form:
-        return _fetch_beacon(_lottery_or_404(listing_id), form)
     if form.validate():
         lottery = _lottery_or_404(listing_id)
         reveals = {
@@ -180,33 +192,12 @@ def seed_inputs(listing_id: int) -> Response | str:
                 beacon_source=form.beacon_source.data or "",
                 beacon_round=form.beacon_round.data or "",
                 beacon_value=form.beacon_value.data or "",
+                beacon_signature=form.beacon_signature.data or "",
                 reveals=reveals,
+                beacon_url=current_app.config["HOUSING"].beacon_url,
             ),
         )
     return _back(listing_id)
-
-
-def _fetch_beacon(lottery: Lottery, form: SeedForm) -> str:
-    """Fill in the beacon value for the round staff named, for them to check and save; the
-    secrets are typed again, never sent back in a page."""
-    base_url = current_app.config["HOUSING"].beacon_url
-    if base_url is None:
-        abort(404)
-    try:
-        found = fetch_round(base_url, (form.beacon_round.data or "").strip())
-    except BeaconUnavailable:
-        return _manage_page(
-            lottery,
-            form,
-            _(
-                "The beacon did not give round %(round)s. Check the round number, or enter the "
-                "value by hand from the beacon's public record.",
-                round=form.beacon_round.data or "",
-            ),
-        )
-    form.beacon_round.data = found.round
-    form.beacon_value.data = found.value
-    return _manage_page(lottery, form)
 
 
 @lottery_staff.post("/<int:listing_id>/refreeze")

@@ -1,22 +1,77 @@
-"""The draw as a background job."""
+"""The draw, a correction, and a published version's files, as background jobs."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import io
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from housing import jobs
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.lottery import result_files
 from housing.lottery.access import locked_lottery
 from housing.lottery.bundle import build_bundle
 from housing.lottery.corrections import revise
 from housing.lottery.draw import EntrantFacts, draw_inputs, record_run, self_check
-from housing.lottery.models import Lottery, LotteryStatus
+from housing.lottery.models import Lottery, LotteryRun, LotteryStatus
+
+log = logging.getLogger(__name__)
+
+# The first half of the two-number name of each PostgreSQL advisory lock a job holds; the
+# second half is the lottery's or the run's id.
+DRAW_LOCK = 0x4C4F5401
+FILES_LOCK = 0x4C4F5402
+
+
+@contextmanager
+def claimed(namespace: int, object_id: int) -> Iterator[bool]:
+    """Whether this job holds the work on ``object_id`` for as long as it runs: on PostgreSQL
+    an advisory lock on a connection of its own, which a second job fails to take (it then
+    returns at once) and which the server lets go when the holder ends, however it ends: its
+    connection closes with the process, and keepalives close it within two minutes when the
+    worker's machine is gone. SQLite (the embedded default) runs jobs in the process that asks
+    for them, one at a time, and needs no claim."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    connection = db.engine.connect()
+    held = False
+    try:
+        connection.execute(
+            text(
+                "SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; "
+                "SET tcp_keepalives_count = 6"
+            )
+        )
+        held = bool(
+            connection.scalar(
+                text("SELECT pg_try_advisory_lock(:namespace, :id)"),
+                {"namespace": namespace, "id": object_id},
+            )
+        )
+        connection.commit()  # the lock is the session's, not the transaction's
+        yield held
+    finally:
+        try:
+            if held:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:namespace, :id)"),
+                    {"namespace": namespace, "id": object_id},
+                )
+                connection.commit()
+        except SQLAlchemyError:
+            # No pooled connection may keep the lock: closing this one lets it go.
+            connection.invalidate()
+        connection.close()
 
 
 def _progress(lottery_id: int, **steps: int) -> None:
@@ -28,41 +83,100 @@ def _progress(lottery_id: int, **steps: int) -> None:
 
 
 def revise_results(lottery_id: int) -> None:
-    """The job that writes a new version of the results after claims were decided."""
-    revise(db.session, lottery_id, utcnow())
+    """The job that writes a new version of the results after claims were decided; one
+    published at once gets its files made by the files job, handed over after the commit."""
+    run = revise(db.session, lottery_id, utcnow())
+    published = run.id if run is not None and run.published_at is not None else None
     db.session.commit()
+    if published is not None:
+        start_result_files(published)
 
 
 def resume_draws(older_than: timedelta | None = None) -> int:
     """Hand every draw that was started and never finished to the queue again (its worker was
-    killed), and every correction no version has yet; both jobs being idempotent, one still
-    running elsewhere only costs time. With ``older_than``, only draws started at least that
-    long ago."""
+    killed), every correction no version has yet, and every published version whose files
+    are not all made; each job being idempotent and claiming its work first, a duplicate of
+    one still running elsewhere returns at once. With ``older_than``, only draws started at
+    least that long ago."""
     query = select(Lottery.id).where(Lottery.status == LotteryStatus.DRAWING)
     if older_than is not None:
         query = query.where(Lottery.draw_requested_at <= utcnow() - older_than)
     started = db.session.scalars(query).all()
     pending = db.session.scalars(select(Lottery.id).where(Lottery.revision_pending)).all()
+    unfiled = [
+        run_id
+        for run_id, files in db.session.execute(
+            select(LotteryRun.id, LotteryRun.files).where(LotteryRun.published_at.is_not(None))
+        )
+        if any(name not in (files or {}) for name in result_files.wanted_files())
+    ]
     db.session.rollback()
-    return sum(
-        jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id) for lottery_id in started
-    ) + sum(
-        jobs.enqueue("housing.lottery.tasks.revise_results", lottery_id) for lottery_id in pending
+    return (
+        sum(jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id) for lottery_id in started)
+        + sum(
+            jobs.enqueue("housing.lottery.tasks.revise_results", lottery_id)
+            for lottery_id in pending
+        )
+        + sum(start_result_files(run_id) for run_id in unfiled)
     )
+
+
+def start_result_files(run_id: int) -> bool:
+    """Hand a committed, published version to the job that makes its files; False when Redis
+    did not take it (the sweep will)."""
+    return jobs.enqueue(result_files.WRITE_FILES, run_id, timeout=result_files.WRITE_FILES_TIMEOUT)
+
+
+def write_result_files(run_id: int) -> None:
+    """Make and store a published version's files (its bundle, then the PDF in each language)
+    and record each on the version as soon as it is stored. Safe to re-run and to run twice:
+    a file already recorded is not made again, a second job for the same version returns at
+    once, and one that dies leaves the files it finished for the next to skip."""
+    storage = current_app.extensions["storage"]
+    with claimed(FILES_LOCK, run_id) as holding:
+        if not holding:
+            return
+        for name in result_files.wanted_files():
+            run = db.session.get(LotteryRun, run_id, populate_existing=True)
+            if run is None or run.published_at is None:
+                db.session.rollback()
+                return
+            kept = result_files.stored_file(storage, run, name)
+            if kept is not None:
+                kept.close()
+                db.session.rollback()
+                continue
+            data = result_files.make_file(db.session, run, name)
+            key = storage.save(
+                io.BytesIO(data), suffix=".json" if name == result_files.BUNDLE_FILE else ".pdf"
+            )
+            del data
+            result_files.record_file(db.session, storage, run_id, name, key)
+            db.session.commit()
 
 
 def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> None:
     """Draw a lottery that staff started. Safe to re-run: the draw is a pure function of the
     frozen manifest and the recorded seed inputs, and a lottery that already has its run
     (another worker finished it) is left as it is, so retries and crashes never make a
-    second run. ``report`` is told each step as it ends (the command line's progress bar)."""
+    second run. The draw is claimed before anything is read: a duplicate job (a retry, the
+    sweep, a second worker's start) finds it held and returns without computing it again.
+    ``report`` is told each step as it ends (the command line's progress bar)."""
 
+    with claimed(DRAW_LOCK, lottery_id) as holding:
+        if holding:
+            _draw(lottery_id, report)
+
+
+def _draw(lottery_id: int, report: Callable[[str], None] | None) -> None:
     def done(step: str) -> None:
         if report is not None:
             report(step)
 
-    lottery = db.session.get(Lottery, lottery_id)
+    # Read after the claim: a job that held it until a moment ago may have finished.
+    lottery = db.session.get(Lottery, lottery_id, populate_existing=True)
     if lottery is None or lottery.status is not LotteryStatus.DRAWING:
+        db.session.rollback()
         return
     assert lottery.manifest is not None and lottery.beacon is not None  # noqa: S101 - request_draw checked both
     listing_id = lottery.listing_id

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import io
 import unicodedata
-from collections.abc import Callable
-from pathlib import PurePath
 from typing import Any
 
 from flask import (
@@ -18,29 +16,25 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale
 from sqlalchemy import select
 
-from housing.applications.models import Application
 from housing.db_types import utcnow
 from housing.extensions import db
-from housing.i18n import format_local_datetime
 from housing.listings.models import Listing
+from housing.lottery import result_files, results_pages
 from housing.lottery.forms import LookupForm
+from housing.lottery.left_out import left_out_by_number
 from housing.lottery.lookup import look_up, published_run, published_runs
 from housing.lottery.models import Lottery, LotteryRun
-from housing.lottery.printable import (
-    FontChoice,
-    PrintableList,
-    PrintableText,
-    built_in_font_covers,
-    font_for,
-    results_pdf,
+from housing.lottery.verify import GENERAL_LIST, list_codes
+from housing.lottery.wording import (
+    described_rule,
+    list_name,
+    result_list_names,
+    run_kind_text,
+    status_text,
 )
-from housing.lottery.publish import kept_file
-from housing.lottery.verify import GENERAL_LIST
-from housing.lottery.wording import described_rule, list_name, run_kind_text, status_text
 from housing.storage import Storage
 
 lottery_public = Blueprint("lottery_public", __name__, template_folder="templates")
@@ -62,7 +56,8 @@ def _lottery_or_404(listing_id: int) -> Lottery:
 
 
 def _names(lottery: Lottery) -> dict[str, str]:
-    return {c.preference.code: c.preference.name for c in lottery.listing.preferences}
+    """The result lists' names in the reader's language."""
+    return result_list_names(lottery.listing, str(get_locale() or "en"))
 
 
 @lottery_public.get("/listings/<int:listing_id>/lottery")
@@ -96,21 +91,34 @@ def _version_or_404(listing_id: int) -> LotteryRun:
     return run
 
 
-def _lottery_numbers(listing_id: int) -> dict[str, str]:
-    rows = db.session.execute(
-        select(Application.public_id, Application.lottery_number).where(
-            Application.listing_id == listing_id, Application.lottery_number.is_not(None)
-        )
-    )
-    return {public_id: number or "" for public_id, number in rows}
+# Files up to this size are sent from memory.
+WHOLE_FILE_BYTES = 4 * 1024 * 1024
 
 
-def _kept_file(
-    run: LotteryRun, name: str, mimetype: str, download_name: str, make: Callable[[], bytes]
-) -> Response:
+def _kept_file(run: LotteryRun, name: str, mimetype: str, download_name: str) -> Response:
+    """A published version's file from storage, where the job run at its publication put it;
+    until then a page saying it is being prepared (nothing is made in a request)."""
     storage: Storage = current_app.extensions["storage"]
-    stream = kept_file(db.session, storage, run, name, make, suffix=PurePath(download_name).suffix)
-    db.session.commit()
+    stream = result_files.stored_file(storage, run, name)
+    if stream is None:
+        page = render_template(
+            "lottery/preparing.html",
+            listing=run.lottery.listing,
+            results_url=url_for("lottery_public.results", listing_id=run.lottery.listing_id),
+        )
+        return Response(
+            page,
+            status=202,
+            headers={"Retry-After": "60", "Cache-Control": "no-store"},
+            mimetype="text/html",
+        )
+    # A small file is read whole and its stored copy closed at once; a large one streams from
+    # storage and is closed with the response.
+    head = stream.read(WHOLE_FILE_BYTES + 1)
+    if len(head) <= WHOLE_FILE_BYTES:
+        stream.close()
+        return send_file(io.BytesIO(head), mimetype=mimetype, download_name=download_name)
+    stream.seek(0)
     return send_file(stream, mimetype=mimetype, download_name=download_name)
 
 
@@ -122,112 +130,74 @@ def bundle(listing_id: int) -> Response:
     run = _version_or_404(listing_id)
     return _kept_file(
         run,
-        "bundle",
+        result_files.BUNDLE_FILE,
         "application/json",
         f"lottery-{listing_id}-results-v{run.number}.json",
-        lambda: json.dumps(run.bundle, ensure_ascii=False, separators=(",", ":")).encode(),
     )
 
 
-# Places of each list on one page of the HTML results; the PDF and the JSON have them all.
-RESULTS_PER_PAGE = 5000
-
-
 @lottery_public.get("/listings/<int:listing_id>/lottery/results")
-def results(listing_id: int) -> str:
+def results(listing_id: int) -> tuple[str, int]:
+    """One page of one list at a time, a cursor on master ranks in the address (``after``,
+    ``before``; ``before=0`` is the last page), or the page of the lottery number searched
+    for (``number``), with that entrant marked."""
     lottery = _lottery_or_404(listing_id)
     run = published_run(db.session, listing_id)
     if run is None:
         abort(404)
     names = _names(lottery)
-    longest = max((len(entry["entrants"]) for entry in run.bundle["lists"]), default=0)
-    pages = max(1, -(-longest // RESULTS_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    start = (page - 1) * RESULTS_PER_PAGE
+    codes = list_codes(lottery.rules["preferences"])
+    code = request.args.get("list", "")
+    if code not in codes:
+        code = GENERAL_LIST
+    search = LookupForm(request.args)
+    number = _western_digits((search.number.data or "").strip())
+    after = request.args.get("after", type=int)
+    before = request.args.get("before", type=int)
+    status, marked, searched = 200, None, None
+    if number:
+        searched = (
+            results_pages.place_of(db.session, run.id, listing_id, number)
+            if number.isdecimal()
+            else None
+        )
+        if searched is None:
+            status = 404
+        elif code in searched.list_ranks:
+            marked = searched.master_rank
+            after, before = searched.master_rank - 1, None
+    page = results_pages.list_page(db.session, run.id, code, after=after, before=before)
     return render_template(
         "lottery/results.html",
         lottery=lottery,
         listing=lottery.listing,
         run=run,
-        numbers=_lottery_numbers(listing_id),
-        list_name=lambda code: list_name(code, names),
+        codes=codes,
+        code=code,
+        length=results_pages.list_length(db.session, run.id, code),
         page=page,
-        pages=pages,
-        start=start,
-        end=start + RESULTS_PER_PAGE,
-    )
+        search=search,
+        number=number,
+        searched=searched,
+        marked=marked,
+        list_name=lambda list_code: list_name(list_code, names),
+    ), status
 
 
 @lottery_public.get("/listings/<int:listing_id>/lottery/results.pdf")
 def results_printable(listing_id: int) -> Response:
     """The results as a PDF to print or post, like cities publish: lottery numbers only, in
-    ranked order, a section per list. Made once per version and language, then kept."""
-    lottery = _lottery_or_404(listing_id)
+    ranked order, a section per list; in the reader's language where the server has a font
+    for its script. Made by the job run at publication, for every language, and kept."""
+    _lottery_or_404(listing_id)
     run = _version_or_404(listing_id)
-    locale = str(get_locale())
-    font = font_for(locale)
-    if font is None and not built_in_font_covers(locale):
-        locale = "en"  # no font for this script on this server: English rather than boxes
-
-    def make() -> bytes:
-        with force_locale(locale):
-            return _render_pdf(lottery, run, font)
-
+    locale = result_files.pdf_locale(str(get_locale()))
     return _kept_file(
         run,
-        f"pdf-{locale}",
+        result_files.pdf_file(locale),
         "application/pdf",
         f"lottery-{listing_id}-results-v{run.number}-{locale}.pdf",
-        make,
     )
-
-
-def _render_pdf(lottery: Lottery, run: LotteryRun, font: FontChoice | None) -> bytes:
-    listing = lottery.listing
-    names = _names(lottery)
-    numbers = _lottery_numbers(listing.id)
-    lines = [
-        _(
-            "Version %(number)s, published %(date)s.",
-            number=run.number,
-            date=format_local_datetime(run.published_at or run.created_at, listing.timezone),
-        ),
-        _(
-            "Lottery numbers only, in ranked order. Result SHA-256: %(hash)s",
-            hash=run.result_sha256,
-        ),
-        _(
-            "Results file to verify: %(url)s",
-            url=url_for(
-                "lottery_public.bundle", listing_id=listing.id, version=run.number, _external=True
-            ),
-        ),
-    ]
-    if run.retracted_at is not None:
-        lines.insert(
-            0,
-            _(
-                "Retracted on %(date)s: %(reason)s",
-                date=format_local_datetime(run.retracted_at, listing.timezone),
-                reason=run.retraction_reason,
-            ),
-        )
-    text = PrintableText(
-        title=_("Lottery results: %(listing)s", listing=listing.name),
-        lines=lines,
-        rank_heading=_("Rank"),
-        number_heading=_("Lottery number"),
-        empty=_("Nobody holds this preference."),
-        page=_("Page {page} of {pages}"),
-    )
-    lists = [
-        PrintableList(
-            heading=list_name(entry["preference"], names),
-            numbers=[numbers.get(public_id, "") for public_id in entry["entrants"]],
-        )
-        for entry in run.bundle["lists"]
-    ]
-    return results_pdf(text, lists, font=font, right_to_left=str(get_locale()) == "ar")
 
 
 @lottery_public.get("/listings/<int:listing_id>/lottery/lookup")
@@ -237,12 +207,15 @@ def lookup(listing_id: int) -> tuple[str, int]:
     form = LookupForm(request.args)
     number = _western_digits((form.number.data or "").strip())
     found: Any = None
+    left_out = False
     status = 200
     if run is None:
         status = 404
     elif number:
         found = look_up(db.session, run, number) if number.isdecimal() else None
-        status = 200 if found else 404
+        if found is None and number.isdecimal():
+            left_out = left_out_by_number(db.session, listing_id, number)
+        status = 200 if found or left_out else 404
     names = _names(lottery)
     return render_template(
         "lottery/lookup.html",
@@ -252,13 +225,18 @@ def lookup(listing_id: int) -> tuple[str, int]:
         form=form,
         number=number,
         found=found,
-        order=[entry["code"] for entry in lottery.rules["preferences"]] + [GENERAL_LIST],
+        left_out=left_out,
+        office_hours=lottery.listing.localized("office_hours", str(get_locale() or "en")),
+        order=list_codes(lottery.rules["preferences"]),
         list_name=lambda code: list_name(code, names),
     ), status
 
 
 def _western_digits(text: str) -> str:
-    """A lottery number typed with Arabic-Indic or other decimal digits, in 0-9."""
+    """A lottery number as typed, in 0-9: with Arabic-Indic or other decimal digits, and with
+    the spaces and dashes people put in long numbers ("1000-0007") left out."""
     return "".join(
-        str(unicodedata.decimal(char, "")) if char.isdecimal() else char for char in text
+        str(unicodedata.decimal(char, "")) if char.isdecimal() else char
+        for char in text
+        if not (char.isspace() or unicodedata.category(char) == "Pd")
     )

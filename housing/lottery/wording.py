@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_datetime, get_timezone_name
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+
+if TYPE_CHECKING:
+    from housing.listings.models import Listing
 
 
 def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
@@ -26,7 +34,46 @@ def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
         ),
         "not_frozen": lambda: _("Freeze the entrants first."),
         "already_drawn": lambda: _("This lottery has already been drawn."),
-        "bad_beacon": lambda: _("Enter the beacon round as a number and its value in hexadecimal."),
+        "other_algorithm": lambda: _(
+            "This lottery was registered to be drawn by %(algorithm)s, and this version of the "
+            "portal draws by %(current)s. A lottery is drawn only by the algorithm it was "
+            "registered with.",
+            algorithm=detail.get("algorithm", ""),
+            current=detail.get("current", ""),
+        ),
+        "bad_beacon": lambda: _(
+            "Enter the beacon round as a number, and the round's value and signature in "
+            "hexadecimal, exactly as the beacon publishes them."
+        ),
+        "wrong_source": lambda: _(
+            "The registered rule names the beacon %(source)s; use that beacon.",
+            source=detail.get("source", ""),
+        ),
+        "round_not_yet": lambda: _(
+            "Beacon round %(round)s is published at %(time)s. Nobody can know its value before "
+            "then, so it cannot be entered and the lottery cannot be drawn until that time.",
+            round=detail.get("round", ""),
+            time=moment_text(detail["at"], detail.get("timezone", "UTC")),
+        ),
+        "value_not_signature": lambda: _(
+            "The value given for beacon round %(round)s is not the SHA-256 of the signature "
+            "given. Copy both from the beacon's record of that round. Nothing was saved.",
+            round=detail.get("round", ""),
+        ),
+        "beacon_unreachable": lambda: _(
+            "The beacon did not give round %(round)s: it could not be reached, or its answer "
+            "was not that round. Nothing was saved; try again in a few minutes.",
+            round=detail.get("round", ""),
+        ),
+        "beacon_mismatch": lambda: _(
+            "The value or signature entered is not the one the beacon publishes for round "
+            "%(round)s. Nothing was saved.",
+            round=detail.get("round", ""),
+        ),
+        "nothing_changed": lambda: _(
+            "The entrants are the same as at the last freeze, so they cannot be frozen again: "
+            "a new freeze would only draw the same lottery with a new beacon round."
+        ),
         "reveal_missing": lambda: _(
             "Reveal the secret committed by %(name)s.", name=detail.get("name", "")
         ),
@@ -77,6 +124,16 @@ def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
     return texts[code]()
 
 
+def moment_text(moment: datetime, timezone: str) -> str:
+    """A moment to the second in the listing's time zone, spelled the reader's way: a beacon
+    round comes every few seconds, so minutes are not enough."""
+    zone = ZoneInfo(timezone)
+    locale = get_locale() or Locale.parse("en")
+    local = moment.astimezone(zone)
+    spelled = format_datetime(local, "medium", tzinfo=zone, locale=locale)
+    return f"{spelled} ({get_timezone_name(local, 'long', locale=locale)})"
+
+
 def status_text(status: str) -> str:
     return {
         "preregistered": _("Rules registered; taking applications"),
@@ -120,7 +177,33 @@ def run_kind_text(kind: str) -> str:
     }.get(kind, kind)
 
 
+def result_list_names(listing: Listing, language: str = "en") -> dict[str, str]:
+    """Each preference's name in ``language``, and its veteran list's ("V-COP": "Veteran with
+    Certificate of Preference") where it has one: every result list but the general one."""
+    from housing.lottery.verify import veteran_list_code
+
+    names: dict[str, str] = {}
+    with force_locale(language):
+        for choice in listing.preferences:
+            name = choice.preference.localized("name", language)
+            if choice.veterans_first:
+                names[veteran_list_code(choice.preference.code)] = veteran_list_name(name)
+            names[choice.preference.code] = name
+    return names
+
+
+def veteran_list_name(preference_name: str) -> str:
+    """A preference's veteran list: those who claim it as veterans, served before the others."""
+    return _("Veteran with %(preference)s", preference=preference_name)
+
+
 def list_name(code: str, names: Mapping[str, str]) -> str:
-    if code == "general":
+    """A result list's name; ``names`` holds the preferences' names (and may hold their veteran
+    lists' names, as ``publish.preference_names`` gives them)."""
+    from housing.lottery.verify import GENERAL_LIST, VETERAN_PREFIX, base_code
+
+    if code == GENERAL_LIST:
         return _("General list (everyone)")
+    if code not in names and code.startswith(VETERAN_PREFIX):
+        return veteran_list_name(names.get(base_code(code), base_code(code)))
     return names.get(code, code)

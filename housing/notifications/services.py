@@ -42,6 +42,7 @@ TEMPLATE_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "results_published": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "results_retracted": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "claim_decided": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
+    "duplicate_entry": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "documents_requested": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "lease_status": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "confirm_email": (Channel.EMAIL,),

@@ -277,6 +277,7 @@ def send_after_commit() -> None:
     send(info.pop(RESENT_KEY, []))
     for broadcast_id in info.pop(BROADCASTS_KEY, []):
         _write_later(broadcast_id)
+    jobs.enqueue_committed(db.session)  # jobs the transaction asked for besides messages
 
 
 def _wake_key() -> str:

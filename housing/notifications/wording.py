@@ -15,6 +15,7 @@ TEMPLATE_NAMES: dict[str, LazyString] = {
     "results_published": _l("Lottery results"),
     "results_retracted": _l("Lottery results withdrawn"),
     "claim_decided": _l("Preference claim decided"),
+    "duplicate_entry": _l("Left out as a duplicate, or entered again"),
     "confirm_email": _l("Confirm email address"),
     "password_reset": _l("Choose a password"),
     "sign_up_existing": _l("Sign-up with an existing account"),

@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
-from housing.applications.models import Application, ApplicationChannel, ApplicationStatus
+from housing.applications.models import (
+    Application,
+    ApplicationChannel,
+    ApplicationStatus,
+    PreferenceClaim,
+)
 from housing.db_types import utcnow
 from housing.demo_files import pdf_document
 from housing.extensions import limiter
@@ -172,6 +177,82 @@ def test_preferences_must_be_claimed_with_an_uploaded_proof_or_declined(client, 
         with_applicant(email="other@example.org") | {"preferences": {"COP": claim}},
     )
     assert ("preferences.COP.document", "unknown_document") in problems_of(again)
+
+
+def upload_proof(client, listing_id: int, title: str) -> str:  # type: ignore[no-untyped-def]
+    uploaded = client.post(
+        f"/api/v1/listings/{listing_id}/documents",
+        data={"file": (io.BytesIO(pdf_document(title, ["x"])), f"{title}.pdf")},
+        content_type="multipart/form-data",
+    )
+    return check(uploaded, "/api/v1/listings/{listing_id}/documents", "post", 201)["document_id"]
+
+
+def test_a_claim_made_as_a_veteran_is_taken_as_the_schema_says_and_refused_otherwise(
+    client, db_session
+):
+    listing = open_listing()
+    for rank, (code, veteran_list) in enumerate((("COP", True), ("LW", False)), start=1):
+        factories.ListingPreferenceFactory(
+            listing=listing,
+            rank=rank,
+            preference=factories.PreferenceFactory(code=code, proof_types=["Certificate"]),
+            veterans_first=veteran_list,
+        )
+    detail = client.get(f"/api/v1/listings/{listing.id}").json
+    assert [p["veterans_first"] for p in detail["preferences"]] == [True, False]
+    schema = DOCUMENT["components"]["schemas"]
+    claim_schema = schema["PreferenceClaim"]["properties"]
+    assert claim_schema["veteran_proof_type"]["enum"] == [
+        "dd214",
+        "va_letter",
+        "service_record",
+        None,
+    ]
+    assert "veteran" not in schema["Applicant"]["properties"]
+
+    def claim(**veteran: object) -> dict[str, object]:
+        return {
+            "claimed": True,
+            "member": 0,
+            "proof_type": "Certificate",
+            "document": upload_proof(client, listing.id, "Certificate"),
+            **veteran,
+        }
+
+    # Made as a veteran where the preference has no veteran list, or without its proof.
+    refused = problems_of(
+        post(
+            client,
+            listing.id,
+            valid_answers(preferences={"COP": claim(veteran=True), "LW": claim(veteran=True)}),
+        )
+    )
+    assert {
+        ("preferences.COP.veteran_proof_type", "required"),
+        ("preferences.COP.veteran_document", "required"),
+        ("preferences.LW.veteran", "no_veteran_list"),
+    } <= refused
+    assert ("preferences.COP.veteran", "invalid") in problems_of(
+        post(client, listing.id, valid_answers(preferences={"COP": claim(veteran="yes")}))
+    )
+    assert count(db_session) == 0
+    proven = claim(
+        veteran=True,
+        veteran_proof_type="dd214",
+        veteran_document=upload_proof(client, listing.id, "DD-214"),
+    )
+    answers = valid_answers(preferences={"COP": proven, "LW": claim(veteran=False)})
+    assert Draft202012Validator(
+        {"$ref": "urn:openapi#/components/schemas/ApplicationAnswers"}, registry=REGISTRY
+    ).is_valid(answers)
+    body = check(post(client, listing.id, answers), SUBMIT, "post", 201)
+    rows = db_session.execute(
+        select(PreferenceClaim.preference_code, PreferenceClaim.veteran)
+        .join(Application, Application.id == PreferenceClaim.application_id)
+        .where(Application.public_id == body["application_number"])
+    ).all()
+    assert sorted(rows) == [("COP", True), ("LW", False)]
 
 
 def test_a_fake_pdf_is_refused_with_its_reason(client, db_session):

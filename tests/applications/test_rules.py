@@ -300,6 +300,52 @@ def test_each_preference_must_be_claimed_with_member_proof_and_upload_or_decline
     assert ("preferences.NRHP", "unknown_preference") in codes(unknown, rules)
 
 
+def cop_claim(**veteran: Any) -> dict[str, Any]:
+    return {
+        "claimed": True,
+        "member": 0,
+        "proof_type": "Certificate of Preference",
+        "document": "abc",
+        **veteran,
+    }
+
+
+def test_a_claim_of_a_preference_with_a_veteran_list_says_whether_it_is_made_as_a_veteran():
+    both = ListingRules(
+        units=(ONE_BEDROOM,),
+        preferences=(
+            PreferenceRule("COP", ("Certificate of Preference",), veteran_list=True),
+            PreferenceRule("DTHP", ("Certificate of Preference",)),
+        ),
+    )
+
+    def problems(cop: dict[str, Any], dthp: dict[str, Any]) -> set[tuple[str, str]]:
+        return codes(valid_answers(preferences={"COP": cop, "DTHP": dthp}), both)
+
+    # Unanswered or no: not made as a veteran, nothing more asked.
+    assert problems(cop_claim(), cop_claim()) == set()
+    assert problems(cop_claim(veteran=False), cop_claim(veteran=None)) == set()
+    # Yes needs a proof of the service, of a kind the rules know.
+    assert problems(cop_claim(veteran=True), cop_claim()) == {
+        ("preferences.COP.veteran_proof_type", "required"),
+        ("preferences.COP.veteran_document", "required"),
+    }
+    proven = cop_claim(veteran=True, veteran_proof_type="dd214", veteran_document="def")
+    assert problems(proven, cop_claim()) == set()
+    assert ("preferences.COP.veteran_proof_type", "invalid_choice") in problems(
+        {**proven, "veteran_proof_type": "a photo"}, cop_claim()
+    )
+    assert ("preferences.COP.veteran", "invalid") in problems(
+        {**proven, "veteran": "yes"}, cop_claim()
+    )
+    # The same household may claim one preference as a veteran and not another, and a
+    # preference without a veteran list cannot be claimed as one.
+    assert problems(proven, cop_claim(veteran=False)) == set()
+    assert problems(proven, {**proven}) == {("preferences.DTHP.veteran", "no_veteran_list")}
+    # A declined preference asks nothing.
+    assert problems({"claimed": False, "veteran": True}, cop_claim()) == set()
+
+
 def test_terms_must_be_accepted():
     assert ("terms_accepted", "required") in codes(valid_answers(terms_accepted=False))
     assert ("terms_accepted", "required") in codes(valid_answers(terms_accepted="yes"))

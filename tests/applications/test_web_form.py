@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 from datetime import timedelta
 
@@ -12,13 +13,19 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from housing.applications.models import Application, ApplicationStatus, ApplicationVersion
+from housing.applications.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationVersion,
+    PreferenceClaim,
+)
 from housing.db_types import utcnow
+from housing.demo_files import pdf_document
 from housing.i18n import LOCALE_CODES
 from housing.listings.models import ListingStatus
 from housing.notifications.models import OutboundMessage
 from tests import factories
-from tests.accounts.helpers import link_in, path_of, sign_in_as
+from tests.accounts.helpers import csrf_token, link_in, path_of, sign_in_as, upload
 from tests.applications.helpers import (
     HOUSEHOLD_FORM,
     INCOME_FORM,
@@ -498,18 +505,81 @@ def test_ineligible_households_are_refused_through_the_form(
     assert application(db_session, public_id).status is ApplicationStatus.DRAFT
 
 
-def test_veteran_status_is_optional_and_kept_as_yes_or_no(client, db_session):
+def test_a_claim_is_made_as_a_veteran_only_where_its_preference_has_a_veteran_list(
+    client, db_session
+):
     listing = open_listing()
+    for rank, (code, veteran_list) in enumerate((("COP", True), ("LW", False)), start=1):
+        factories.ListingPreferenceFactory(
+            listing=listing,
+            rank=rank,
+            preference=factories.PreferenceFactory(code=code, proof_types=["Letter"]),
+            veterans_first=veteran_list,
+        )
     public_id = start(client, listing.id)
-    page = client.get(f"/applications/{public_id}/you").text
-    assert "served in the U.S. armed forces" in page
-    assert step(client, public_id, "you", YOU_FORM).status_code in (302, 303)
-    assert application(db_session, public_id).answers["applicant"]["veteran"] is None
-    step(client, public_id, "you", {**YOU_FORM, "veteran": "yes"})
+    for name, data in (
+        ("you", YOU_FORM),
+        ("alternate", {"kind": "none"}),
+        ("household", HOUSEHOLD_FORM),
+        ("income", INCOME_FORM),
+    ):
+        step(client, public_id, name, data)
+    assert (
+        "served in the U.S. armed forces" not in client.get(f"/applications/{public_id}/you").text
+    )
+    page = client.get(f"/applications/{public_id}/preferences").text
+    # Asked once: for COP, which has a veteran list, not for LW.
+    assert page.count('name="claims-0-veteran"') == 2 and 'name="claims-1-veteran"' not in page
+
+    def claim(proof: tuple[io.BytesIO, str] | None, **veteran: object):  # type: ignore[no-untyped-def]
+        fields = {
+            "claims-0-claimed": "yes",
+            "claims-0-member": "0",
+            "claims-0-proof_type": "Letter",
+            "claims-1-claimed": "yes",
+            "claims-1-member": "0",
+            "claims-1-proof_type": "Letter",
+            **veteran,
+        }
+        if proof is not None:
+            fields["claims-0-document"] = proof
+            fields["claims-1-document"] = (io.BytesIO(pdf_document("Lease", ["x"])), "l.pdf")
+        return upload(
+            client,
+            f"/applications/{public_id}/preferences",
+            {"csrf_token": csrf_token(client, "/account/sign-in"), "action": "continue", **fields},
+        )
+
+    made = claim(
+        (io.BytesIO(pdf_document("Letter", ["x"])), "c.pdf"), **{"claims-0-veteran": "yes"}
+    )
+    assert made.status_code == 422
+    assert "Choose the kind of proof of military service." in made.text
+    assert "Upload a document that proves the military service." in made.text
+    proven = claim(
+        None,
+        **{
+            "claims-0-veteran": "yes",
+            "claims-0-veteran_proof_type": "dd214",
+            "claims-0-veteran_document": (io.BytesIO(pdf_document("DD-214", ["x"])), "d.pdf"),
+        },
+    )
+    assert proven.status_code == 302, proven.text
     db_session.expire_all()
-    assert application(db_session, public_id).answers["applicant"]["veteran"] is True
+    claims = application(db_session, public_id).answers["preferences"]
+    assert claims["COP"]["veteran"] is True and claims["COP"]["veteran_proof_type"] == "dd214"
+    assert claims["COP"]["veteran_document"] and claims["COP"]["document"]
+    assert "veteran" not in claims["LW"]
     review = client.get(f"/applications/{public_id}/review").text
-    assert "served in the U.S. armed forces" in review
+    assert "Claimed as a veteran" in review and "DD Form 214" in review
+    assert submit(client, public_id).status_code == 302
+    # Each claim is written to the claims table with whether it was made as a veteran.
+    rows = db_session.execute(
+        select(PreferenceClaim.preference_code, PreferenceClaim.veteran).where(
+            PreferenceClaim.application_id == application(db_session, public_id).id
+        )
+    ).all()
+    assert sorted(rows) == [("COP", True), ("LW", False)]
 
 
 def test_the_applicant_chooses_how_to_hear_and_a_choice_needs_its_channel(client, db_session):

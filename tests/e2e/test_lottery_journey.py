@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from housing import create_app
 from housing.extensions import db
+from housing.lottery.models import Lottery
+from housing.lottery.seed import beacon_round_of
 from tests.conftest import make_config
 from tests.e2e.conftest import axe_violations, screenshot, sign_in, worker_paused
+from tests.lottery.drand_server import made_up_round
 from tests.lottery.synthetic import seed_lottery
 
 pytestmark = pytest.mark.postgresql_only
@@ -27,6 +32,20 @@ def registered_lottery(site, folder) -> int:  # type: ignore[no-untyped-def]
         db.session.remove()
         db.engine.dispose()
     return listing_id
+
+
+def freeze_earlier(site, folder, listing_id: int, by: timedelta) -> str:  # type: ignore[no-untyped-def]
+    """Move a lottery's freeze back in time; the beacon round the rule now names."""
+    app = create_app(make_config(site.database_url, folder))
+    with app.app_context():
+        lottery = db.session.scalars(select(Lottery).where(Lottery.listing_id == listing_id)).one()
+        assert lottery.frozen_at is not None
+        lottery.frozen_at -= by
+        db.session.commit()
+        beacon_round = str(beacon_round_of(lottery))
+        db.session.remove()
+        db.engine.dispose()
+    return beacon_round
 
 
 def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
@@ -62,7 +81,22 @@ def test_staff_run_a_lottery_and_a_resident_looks_up_the_result(page, live_site,
     assert f"{ENTRANTS} entrants, frozen on" in page.content()
     beacon_round = page.get_by_label("Beacon round").input_value()
     assert beacon_round.isdigit()  # filled in from the registered rule
-    page.get_by_label("Beacon value (hexadecimal)").fill("ab" * 32)
+    assert f"Round {beacon_round} will be published at" in page.content()
+    made_up = made_up_round(int(beacon_round))
+    page.get_by_label("Beacon value (hexadecimal)").fill(made_up["randomness"])
+    page.get_by_label("Beacon signature").fill(made_up["signature"])
+    page.get_by_role("button", name="Save seed inputs").click()
+    page.get_by_text(f"Beacon round {beacon_round} is published at").wait_for()  # not yet
+
+    # The site runs on the real clock in its own process: rather than wait the hour, the
+    # freeze is moved two hours back, which names an earlier round, out by now.
+    beacon_round = freeze_earlier(site, tmp_path, listing_id, timedelta(hours=2))
+    page.reload()
+    assert page.get_by_label("Beacon round").input_value() == beacon_round
+    assert f"Round {beacon_round} was published at" in page.content()
+    made_up = made_up_round(int(beacon_round))
+    page.get_by_label("Beacon value (hexadecimal)").fill(made_up["randomness"])
+    page.get_by_label("Beacon signature").fill(made_up["signature"])
     page.get_by_role("button", name="Save seed inputs").click()
     page.get_by_role("button", name="Start the draw").wait_for()
     screenshot(page, "lottery-02-frozen-and-seeded")
@@ -141,9 +175,30 @@ def test_staff_run_a_lottery_and_a_resident_looks_up_the_result(page, live_site,
     assert violations(page) == []
     screenshot(page, "lottery-08-resident-lookup")
 
+    # The results, one list at a time: the general list first, whole at this size; each list
+    # reached from the list links, and a number found by the search form, in a real browser.
     page.goto(f"{site.url}/listings/{listing_id}/lottery/results")
-    assert page.locator("ol.results-numbers li").count() > ENTRANTS
+    assert page.locator("ol.results-numbers li").count() == ENTRANTS
     assert violations(page) == []
+    lists = page.get_by_role("navigation", name="Lists").get_by_role("link")
+    names = lists.all_inner_texts()
+    assert len(names) >= 2 and names[-1] == "General list (everyone)"
+    lists.first.click()
+    page.wait_for_load_state("load")
+    assert page.get_by_role("heading", level=2).inner_text() == names[0]
+    held = page.locator("ol.results-numbers li").all_inner_texts()
+    assert 0 < len(held) < ENTRANTS
+    wanted = held[len(held) // 2]
+    page.get_by_label("Your lottery number").fill(f"{wanted[:4]}-{wanted[4:]}")
+    page.get_by_role("button", name="Find on this list").click()
+    page.wait_for_load_state("load")
+    place = held.index(wanted) + 1
+    assert page.get_by_role("status").inner_text() == (
+        f"Lottery number {wanted} is at place {place} on this list; it is marked below."
+    )
+    assert page.locator("ol.results-numbers mark").inner_text() == wanted
+    assert violations(page) == []
+    screenshot(page, "lottery-09-results-search")
     pdf = page.request.get(f"{site.url}/listings/{listing_id}/lottery/results.pdf")
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     bundle = page.request.get(f"{site.url}/listings/{listing_id}/lottery/results.json").json()

@@ -24,6 +24,7 @@ from tests import factories
 from tests.accounts.helpers import post_form, sign_in_as
 from tests.conftest import set_aside_messages
 from tests.lottery.conftest import (  # noqa: F401 - fixtures
+    clock,
     every_published_bundle_verifies,
     lottery_listing,
     record_beacon,
@@ -79,9 +80,10 @@ def test_agents_work_the_list_in_order_and_the_next_household_is_computed(db_ses
     current = work(db_session, listing)
     nexts = current.work.next_to_contact
     assert len(nexts) == 5  # five units, nobody contacted yet
-    # The first preference list fills its 40% share (2 of 5 units) from its own ranking.
-    first_list = [p for p in current.work.placements if p.list_code == "NRHP"]
-    assert len(first_list) == 2
+    # The first preference fills its 40% share (2 of 5 units), from its veteran list first
+    # (four NRHP claims made as veterans), then from its own list.
+    first_list = [p for p in current.work.placements if p.list_code in ("V-NRHP", "NRHP")]
+    assert [p.list_code for p in first_list] == ["V-NRHP", "V-NRHP"]
     assert current.work.lists[0].slots == 2
     page = agent.get(base_of(listing))
     assert page.status_code == 200

@@ -152,3 +152,63 @@ def test_a_household_counts_on_the_list_that_reached_it():
     y = candidate(1, {"A": 3}, status=LeaseStatus.PROCESSING, list_code="general")
     work = work_list([UnitGroup(1, ONE_BED, 10)], [ShareRule("A", 20)], [x, z, y, *others])
     assert 50 in ids(work.next_to_contact)
+
+
+def test_a_preference_share_is_served_from_its_veteran_list_first():
+    # COP has 3 of 10 units. Veterans with COP (V-COP) come first, in their own order, even
+    # when they rank lower overall; then the other COP holders; the general list fills the rest.
+    veteran_a, veteran_b = candidate(9, {"V-COP": 1}), candidate(12, {"V-COP": 2})
+    plain = [candidate(n, {"COP": place}) for place, n in enumerate((1, 4, 6), start=1)]
+    others = [candidate(n) for n in (2, 3, 5, 7, 8, 10, 11, 13)]
+    rules = [ShareRule("COP", 30, veteran_list=True)]
+    work = work_list([UnitGroup(1, ONE_BED, 10)], rules, [*others, *plain, veteran_b, veteran_a])
+    placed = [(p.candidate.id, p.list_code) for p in work.placements]
+    assert placed[:3] == [(9, "V-COP"), (12, "V-COP"), (1, "COP")]
+    assert [fill.code for fill in work.lists] == ["COP", "general"]
+    assert work.lists[0].offered == 3
+    assert [code for _id, code in placed[3:]] == ["general"] * 7
+    # A veteran already holding a unit through V-COP counts against COP's share.
+    held = candidate(9, {"V-COP": 1}, status=LeaseStatus.PROCESSING, list_code="V-COP")
+    work = work_list([UnitGroup(1, ONE_BED, 10)], rules, [*others, *plain, veteran_b, held])
+    assert work.lists[0].held == 1
+    assert [(p.candidate.id, p.list_code) for p in work.placements][:3] == [
+        (9, "V-COP"),
+        (12, "V-COP"),
+        (1, "COP"),
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    units=st.integers(min_value=0, max_value=15),
+    share=st.integers(min_value=1, max_value=100),
+    claims=st.lists(st.sampled_from(["none", "COP", "V-COP"]), max_size=30),
+)
+def test_within_a_share_every_veteran_list_holder_is_served_before_the_base_list(
+    units, share, claims
+):
+    # Lists as the draw makes them: the master order filtered to each list's holders, numbered
+    # 1, 2, 3... inside each list; a household holds V-COP or COP, never both.
+    places: dict[str, int] = {}
+    candidates = []
+    for n, held in enumerate(claims, start=1):
+        lists = {}
+        if held != "none":
+            places[held] = places.get(held, 0) + 1
+            lists[held] = places[held]
+        candidates.append(candidate(n, lists))
+    work = work_list(
+        [UnitGroup(1, ONE_BED, units)], [ShareRule("COP", share, veteran_list=True)], candidates
+    )
+    through_share = [
+        (p.candidate, p.list_code) for p in work.placements if p.list_code in ("V-COP", "COP")
+    ]
+    veterans = sorted((c for c in candidates if "V-COP" in c.list_ranks), key=lambda c: c.id)
+    plain = sorted((c for c in candidates if "COP" in c.list_ranks), key=lambda c: c.id)
+    # The share takes, in order, the V-COP list then the COP list, each in its own order...
+    expected = [(c, "V-COP") for c in veterans] + [(c, "COP") for c in plain]
+    assert through_share == expected[: share_slots(units, share)]
+    # ...and a household is counted once, on the list that reached it.
+    placed = ids([p.candidate for p in work.placements])
+    assert len(placed) == len(set(placed))
+    assert len(placed) == min(units, len(candidates))

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from housing.applications.models import Application, ApplicationChannel, ApplicationStatus
+from sqlalchemy import select
+
+from housing.applications.models import (
+    Application,
+    ApplicationChannel,
+    ApplicationStatus,
+    PreferenceClaim,
+)
 from housing.db_types import utcnow
 from housing.demo import AMI_LIMITS
 from housing.extensions import db
@@ -18,6 +25,9 @@ from housing.lottery.draw import request_draw
 from housing.lottery.freeze import freeze
 from housing.lottery.registration import preregister
 from housing.lottery.seed import beacon_round_of, set_seed_inputs
+from tests.lottery.drand_server import made_up_round
+
+FROZEN_BEFORE_NOW = timedelta(hours=2)
 
 
 def seed_lottery(
@@ -26,12 +36,15 @@ def seed_lottery(
     *,
     until: str = "draw requested",
     emails: bool = False,
+    veteran_lists: bool = False,
 ) -> int:
     """A closed listing with two preferences and ``entrants`` submitted applications, frozen,
     with its seed inputs recorded and its draw requested; returns the lottery id. With
     ``until="registered"``, only past its deadline with its rules registered; returns the
     listing id. With ``emails``, each applicant gives a name and an email address
-    (``w<number>@example.org``) and the applications cycle through the site's languages."""
+    (``w<number>@example.org``) and the applications cycle through the site's languages.
+    With ``veteran_lists``, every preference has a veteran list and one claim in seven is made
+    as a veteran."""
     session = db.session
     now = utcnow()
     chart = AmiChart(name="Chart", chart_type="HUD", year=2026, version=1)
@@ -68,18 +81,27 @@ def seed_lottery(
     for rank, code in enumerate(codes, start=1):
         listing.preferences.append(
             ListingPreference(
-                preference=Preference(code=code, name=code, proof_types=["Lease"]), rank=rank
+                preference=Preference(code=code, name=code, proof_types=["Lease"]),
+                rank=rank,
+                veterans_first=veteran_lists,
             )
         )
     session.add(listing)
     session.flush()
     preregister(session, listing, now)
     rows = []
+    claimed: list[tuple[int, str, bool]] = []
     for number in range(entrants):
         claims = {
-            code: {"claimed": (number // (index + 1)) % (index + 3) == 0}
+            code: {
+                "claimed": (number // (index + 1)) % (index + 3) == 0,
+                "veteran": veteran_lists and (number + index) % 7 == 0,
+            }
             for index, code in enumerate(codes)
         }
+        claimed += [
+            (number, code, claim["veteran"]) for code, claim in claims.items() if claim["claimed"]
+        ]
         rows.append(
             {
                 "public_id": f"W{number:09d}",
@@ -113,20 +135,44 @@ def seed_lottery(
         )
     for start in range(0, len(rows), 20_000):
         session.execute(Application.__table__.insert(), rows[start : start + 20_000])
-    listing.application_due_at = now - timedelta(minutes=1)
+    # The claims table submissions keep, which the freeze reads.
+    row_ids: dict[str, int] = dict(
+        session.execute(
+            select(Application.public_id, Application.id).where(
+                Application.listing_id == listing.id
+            )
+        ).all()
+    )
+    claim_rows = [
+        {
+            "application_id": row_ids[f"W{number:09d}"],
+            "preference_code": code,
+            "listing_id": listing.id,
+            "veteran": veteran,
+        }
+        for number, code, veteran in claimed
+    ]
+    for start in range(0, len(claim_rows), 20_000):
+        session.execute(PreferenceClaim.__table__.insert(), claim_rows[start : start + 20_000])
+    listing.application_due_at = now - FROZEN_BEFORE_NOW - timedelta(minutes=1)
     session.flush()
     if until == "registered":  # past its deadline, for staff to freeze and draw
         session.commit()
         return listing.id
-    lottery = freeze(session, listing.id, None, now)
+    # Frozen two hours ago, so the beacon round the rule names has been published by now.
+    lottery = freeze(session, listing.id, None, now - FROZEN_BEFORE_NOW)
+    beacon_round = beacon_round_of(lottery)
+    assert beacon_round is not None
+    made_up = made_up_round(beacon_round)
     set_seed_inputs(
         session,
         listing.id,
         None,
         now,
         beacon_source="drand mainnet",
-        beacon_round=str(beacon_round_of(lottery)),
-        beacon_value="c0ffee",
+        beacon_round=str(beacon_round),
+        beacon_value=made_up["randomness"],
+        beacon_signature=made_up["signature"],
         reveals={},
     )
     lottery = request_draw(session, listing.id, None, now)

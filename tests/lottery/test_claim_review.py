@@ -65,8 +65,11 @@ def test_a_partner_sees_each_claim_with_its_proof_and_decides_it(
     # Only the undecided remain when asked.
     name = next(c.preference.name for c in listing.preferences if c.preference.code == "NRHP")
     heading = f"{name} · application {holder.public_id}"
-    assert heading in agent.get(page).text
-    assert heading not in agent.get(f"{page}?undecided=1").text
+    assert f">{heading}</h2>" in agent.get(page).text
+    undecided = agent.get(f"{page}?undecided=1").text
+    assert f">{heading}</h2>" not in undecided
+    # This claim was made as a veteran: its veteran status is decided apart, and is not yet.
+    assert f">Veteran with {heading}</h2>" in undecided
 
 
 def test_a_claim_found_invalid_after_the_draw_writes_a_new_version(

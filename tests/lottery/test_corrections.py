@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from housing.applications.models import Application
+from housing.applications.models import Application, PreferenceClaim
 from housing.applications.services import (
     local_date,
     save_answers,
@@ -23,19 +23,20 @@ from housing.listings import management
 from housing.lottery.freeze import entrants_of
 from housing.lottery.log import first_broken_link
 from housing.lottery.models import LotteryLogEntry, LotteryStatus, RunKind
-from housing.lottery.seed import beacon_round_of
-from housing.lottery.verify import verify_bundle
+from housing.lottery.verify import ALGORITHM, verify_bundle
 from tests.accounts.helpers import post_form
-from tests.lottery.conftest import flash_of, household, lottery_of
+from tests.lottery.conftest import (
+    flash_of,
+    household,
+    lottery_of,
+    services_store,
+    wait_for_round,
+)
 
 
 def beacon_for(db_session, listing) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The seed form as staff fill it: the round the registered rule names, and its value."""
-    return {
-        "beacon_source": "drand mainnet",
-        "beacon_round": str(beacon_round_of(lottery_of(db_session, listing))),
-        "beacon_value": "ab" * 32,
-    }
+    """The seed form as staff fill it once the round the registered rule names is out."""
+    return wait_for_round(db_session, listing)
 
 
 def draw_and_publish(client, db_session, listing) -> None:  # type: ignore[no-untyped-def]
@@ -100,7 +101,7 @@ def test_a_claim_invalidated_after_publishing_makes_a_new_version_and_keeps_the_
     draw_and_publish(client, db_session, listing)
     first = lottery_of(db_session, listing).current_run
     old = first.bundle
-    nrhp = old["lists"][0]
+    nrhp = old["lists"][1]  # after its veteran list, V-NRHP
     assert nrhp["preference"] == "NRHP" and len(nrhp["entrants"]) >= 4
     leaving, behind = nrhp["entrants"][1], nrhp["entrants"][2]
 
@@ -140,8 +141,8 @@ def test_a_claim_invalidated_after_publishing_makes_a_new_version_and_keeps_the_
     assert new["invalidations"] == [{"id": leaving, "preference": "NRHP"}]
     # The applicant leaves that list only; nobody else moves relative to anyone.
     assert new["ranking"] == old["ranking"] and new["seed"] == old["seed"]
-    assert new["lists"][0]["entrants"] == [e for e in nrhp["entrants"] if e != leaving]
-    assert new["lists"][1:] == old["lists"][1:]
+    assert new["lists"][1]["entrants"] == [e for e in nrhp["entrants"] if e != leaving]
+    assert new["lists"][0] == old["lists"][0] and new["lists"][2:] == old["lists"][2:]
     assert new["result_sha256"] != old["result_sha256"]
 
     anonymous = client.application.test_client()
@@ -210,7 +211,10 @@ def test_retracted_results_stay_readable_and_a_rerun_needs_a_reason(
     swapped = {**beacon_for(db_session, listing), "beacon_value": "cd" * 32}
     post_form(client, f"{base}/seed", swapped, token_from=base)
     assert "A draw has used these seed inputs" in flash_of(client, listing)
-    assert lottery_of(db_session, listing).beacon["value"] == "ab" * 32
+    assert (
+        lottery_of(db_session, listing).beacon["value"]
+        == beacon_for(db_session, listing)["beacon_value"]
+    )
     # Drawing again from the same entrants and seed would only repeat the ranking.
     post_form(client, f"{base}/draw", {"draw_reason": "Again"}, token_from=base)
     assert "A draw has used these seed inputs" in flash_of(client, listing)
@@ -276,23 +280,39 @@ def test_retracted_results_stay_readable_and_a_rerun_needs_a_reason(
     assert first_broken_link(db_session) is None
 
 
-def test_the_listing_page_shows_the_registered_rules_and_a_veteran_counts(
-    client, db_session, lottery_listing
+def test_the_listing_page_shows_the_registered_rules_and_a_veteran_claim_counts(
+    client, db_session, lottery_listing, storage
 ):
     listing = lottery_listing
     page = client.get(f"/listings/{listing.id}").text
-    assert "How the lottery is drawn" in page and "housing-lottery-v1" in page
+    assert "How the lottery is drawn" in page and ALGORITHM in page
     assert "drand" in page
-    veteran = household(7, [])
-    veteran["applicant"]["veteran"] = True
+    # A veteran status is claimed per preference: this household claims NRHP as a veteran
+    # and LW (which has no veteran list) not.
+    veteran = household(7, ["NRHP", "LW"], ("NRHP",))
+    for code in ("NRHP", "LW"):
+        veteran["preferences"][code]["document"] = services_store(db_session, storage, listing.id)
+    veteran["preferences"]["NRHP"]["veteran_document"] = services_store(
+        db_session, storage, listing.id
+    )
     with client.application.test_request_context():
         listing.application_due_at = utcnow() + timedelta(days=1)
         made = submit_answers(db_session, listing.id, veteran, utcnow()).application
         listing.application_due_at = utcnow() - timedelta(minutes=1)
     db_session.flush()
+    claims = {
+        claim.preference_code: claim.veteran
+        for claim in db_session.scalars(
+            select(PreferenceClaim).where(PreferenceClaim.application_id == made.id)
+        )
+    }
+    assert claims == {"NRHP": True, "LW": False}
     manifest = entrants_of(db_session, listing.id)
-    assert next(e for e in manifest if e["id"] == made.public_id)["veteran"] is True
-    assert sum(e["veteran"] for e in manifest) == 11  # the fixture's ten and this one
+    entrant = next(e for e in manifest if e["id"] == made.public_id)
+    assert entrant["preferences"] == ["LW", "NRHP"]
+    assert entrant["veteran_preferences"] == ["NRHP"]
+    # The fixture's four claims of NRHP made as veterans, and this one.
+    assert sum(len(e["veteran_preferences"]) for e in manifest) == 5
 
 
 def test_the_results_pdf_lists_lottery_numbers_in_ranked_order_and_is_kept(
@@ -314,7 +334,7 @@ def test_the_results_pdf_lists_lottery_numbers_in_ranked_order_and_is_kept(
     assert all(number in text for number in general)
     assert bundle["result_sha256"] in text.replace("\n", "").replace(" ", "")
     run = lottery_of(db_session, listing).current_run
-    assert set(run.files) == {"pdf-en"}
+    assert {"bundle", "pdf-en", "pdf-es"} <= set(run.files)  # made by the job at publication
     with anonymous.get(url) as again:  # served from storage the second time
         assert again.data == response.data
     spanish = anonymous.get(url, headers={"Accept-Language": "es"})
@@ -322,35 +342,35 @@ def test_the_results_pdf_lists_lottery_numbers_in_ranked_order_and_is_kept(
     assert anonymous.get(f"{url}?version=7").status_code == 404
 
 
-def test_a_veteran_status_found_not_to_hold_after_the_draw_makes_a_new_version(
+def test_a_veteran_status_found_not_to_hold_after_the_draw_moves_the_household_to_the_base_list(
     client, db_session, lottery_listing, staff
 ):
     listing = lottery_listing
     base = f"/staff/lottery/{listing.id}"
     draw_and_publish(client, db_session, listing)
     old = lottery_of(db_session, listing).current_run.bundle
-    veterans = {e["id"] for e in old["manifest"]["entrants"] if e["veteran"]}
-    nrhp = old["lists"][0]["entrants"]
-    first_veteran = next(e for e in nrhp if e in veterans)
-    assert nrhp[0] == first_veteran  # veterans first on the NRHP list
+    assert [entry["preference"] for entry in old["lists"]] == ["V-NRHP", "NRHP", "LW", "general"]
+    veterans, nrhp = old["lists"][0]["entrants"], old["lists"][1]["entrants"]
+    assert len(veterans) == 4 and not set(veterans) & set(nrhp)
+    demoted = veterans[0]
     claim = {
-        "application_number": first_veteran,
-        "preference": "veteran",
+        "application_number": demoted,
+        "preference": "V-NRHP",
         "decision": "invalid",
         "reason": "DD-214 shows no active service",
     }
     post_form(client, f"{base}/claims", claim, token_from=base)
     new = lottery_of(db_session, listing).current_run.bundle
     assert new["version"] == 2
-    assert new["invalidations"] == [{"id": first_veteran, "preference": "veteran"}]
+    assert new["invalidations"] == [{"id": demoted, "preference": "V-NRHP"}]
     assert verify_bundle(new).startswith("OK:")
-    assert new["lists"][0]["entrants"][0] != first_veteran
-    assert sorted(new["lists"][0]["entrants"]) == sorted(nrhp)  # still holds NRHP
-    assert new["lists"][1:] == old["lists"][1:]
-    not_veteran = next(e for e in nrhp if e not in veterans)
-    post_form(
-        client, f"{base}/claims", {**claim, "application_number": not_veteran}, token_from=base
-    )
+    # Out of the veteran list, into NRHP at its master-order place; nobody else moves.
+    assert new["lists"][0]["entrants"] == veterans[1:]
+    master = {public_id: rank for rank, public_id in enumerate(old["ranking"])}
+    assert new["lists"][1]["entrants"] == sorted([*nrhp, demoted], key=master.__getitem__)
+    assert new["lists"][2:] == old["lists"][2:]
+    # A claim not made as a veteran has no veteran status to decide.
+    post_form(client, f"{base}/claims", {**claim, "application_number": nrhp[0]}, token_from=base)
     assert "does not claim this preference" in flash_of(client, listing)
 
 
@@ -369,27 +389,24 @@ def test_registered_preferences_cannot_change_and_the_log_names_who_drew(
 def test_the_html_results_come_in_pages_for_long_lists(
     client, db_session, lottery_listing, staff, monkeypatch
 ):
-    from housing.lottery import views
+    from housing.lottery import results_pages
 
     listing = lottery_listing
     draw_and_publish(client, db_session, listing)
     bundle = lottery_of(db_session, listing).current_run.bundle
-    monkeypatch.setattr(views, "RESULTS_PER_PAGE", 15)
+    monkeypatch.setattr(results_pages, "PAGE_SIZE", 15)
     url = f"/listings/{listing.id}/lottery/results"
-
-    def general_section(page: str) -> str:  # the last list: everyone, in master order
-        return page[page.index("General list (everyone)") :]
-
-    first = client.get(url).text
     general = [lottery_number(db_session, public_id) for public_id in bundle["ranking"]]
-    assert "Page 1 of 3" in first
-    assert general[14] in general_section(first) and general[15] not in general_section(first)
-    last = client.get(f"{url}?page=3").text
-    assert '<ol class="results-numbers" start="31">' in general_section(last)
-    assert general[39] in general_section(last) and general[0] not in general_section(last)
-    assert "This list ends on an earlier page." in last
-    assert "Page 3 of 3" in client.get(f"{url}?page=99").text
-    assert "Page 1 of 3" in client.get(f"{url}?page=abc").text
+
+    first = client.get(url).text  # the general list unless another is asked for
+    assert "Places 1 to 15." in first and "40 households on this list." in first
+    assert general[14] in first and general[15] not in first
+    assert 'rel="prev"' not in first and 'rel="next"' in first
+    last = client.get(f"{url}?before=0").text
+    assert '<ol class="results-numbers" start="26">' in last
+    assert general[39] in last and general[0] not in last and 'rel="next"' not in last
+    assert client.get(f"{url}?after=abc").status_code == 200
+    assert "Places 1 to 15." in client.get(f"{url}?list=nonsense").text
 
 
 def test_a_correction_waits_for_the_queue_and_is_written_once(

@@ -22,13 +22,19 @@ from housing.lottery.log import first_broken_link
 from housing.lottery.models import LotteryLogEntry, LotteryRun, LotteryStatus
 from housing.lottery.publish import publish
 from housing.lottery.registration import preregister
-from housing.lottery.seed import beacon_round_of
 from housing.lottery.tasks import run_draw
 from housing.lottery.verify import commitment, verify_bundle
 from tests import factories
 from tests.accounts.helpers import post_form
 from tests.applications.helpers import open_listing
-from tests.lottery.conftest import SECRET, flash_of, household, lottery_of, record_beacon
+from tests.lottery.conftest import (
+    SECRET,
+    flash_of,
+    household,
+    lottery_of,
+    record_beacon,
+    wait_for_round,
+)
 
 
 def test_approval_registers_the_rules_shown_on_the_public_page(client, db_session):
@@ -37,12 +43,12 @@ def test_approval_registers_the_rules_shown_on_the_public_page(client, db_sessio
     staff = factories.UserFactory(staff=True, with_two_factor=True)
     management.approve_listing(db_session, staff, listing.id, None)
     lottery = lottery_of(db_session, listing)
-    assert lottery.rules["algorithm"] == "housing-lottery-v1"
-    assert lottery.rules["preferences"][0]["veterans_first"] is True
+    assert lottery.rules["algorithm"] == "housing-lottery-v2"
+    assert lottery.rules["preferences"][0]["veteran_list"] is True
     assert "drand" in lottery.rules["randomness_rule"]
     page = client.get(f"/listings/{listing.id}/lottery")
     assert page.status_code == 200
-    assert "housing-lottery-v1" in page.text and "up to 20% of units" in page.text
+    assert "housing-lottery-v2" in page.text and "up to 20% of units" in page.text
     [entry] = db_session.scalars(
         select(LotteryLogEntry).where(LotteryLogEntry.listing_id == listing.id)
     )
@@ -66,11 +72,7 @@ def test_a_lottery_from_freeze_to_published_results(client, db_session, lottery_
     assert frozen.entrant_count == 40
     assert len(frozen.manifest_sha256 or "") == 64
 
-    beacon = {
-        "beacon_source": "drand mainnet",
-        "beacon_round": str(beacon_round_of(frozen)),
-        "beacon_value": "ab" * 32,
-    }
+    beacon = wait_for_round(db_session, listing)
     later = {**beacon, "beacon_round": str(int(beacon["beacon_round"]) + 1), "reveal-0": SECRET}
     post_form(client, f"{base}/seed", later, token_from=base)
     assert f"names beacon round {beacon['beacon_round']} for this freeze" in flash_of(
@@ -85,7 +87,8 @@ def test_a_lottery_from_freeze_to_published_results(client, db_session, lottery_
     post_form(client, f"{base}/draw", {}, token_from=base)  # no Redis here: runs in-process
     drawn = lottery_of(db_session, listing)
     assert drawn.status is LotteryStatus.DRAWN
-    assert drawn.progress == {"entrants_read": 40, "tickets_computed": 40, "lists_written": 3}
+    # V-NRHP, NRHP, LW and the general list.
+    assert drawn.progress == {"entrants_read": 40, "tickets_computed": 40, "lists_written": 4}
     assert drawn.self_check["passed"] is True
     [run] = drawn.runs
     assert verify_bundle(run.bundle).startswith("OK: listing")
@@ -99,13 +102,29 @@ def test_a_lottery_from_freeze_to_published_results(client, db_session, lottery_
     anonymous = client.application.test_client()
     bundle = anonymous.get(f"/listings/{listing.id}/lottery/results.json").json
     assert verify_bundle(bundle).startswith("OK:")
-    assert bundle["audit_log_head"]
+    # The bundle names the log as it stood when it was published, its result hash covers
+    # that, and the publish entry, right after, records the hash: each vouches for the other.
+    publish_entry = db_session.scalars(
+        select(LotteryLogEntry)
+        .where(LotteryLogEntry.action == "publish")
+        .order_by(LotteryLogEntry.id.desc())
+    ).first()
+    entries_before = db_session.scalar(
+        select(func.count())
+        .select_from(LotteryLogEntry)
+        .where(LotteryLogEntry.id < publish_entry.id)
+    )
+    assert bundle["audit_log"] == {"head": publish_entry.previous_hash, "length": entries_before}
+    assert publish_entry.detail["result_sha256"] == bundle["result_sha256"]
+    overview = anonymous.get(f"/listings/{listing.id}/lottery").text
+    assert publish_entry.previous_hash in overview
+    assert f"Audit log when published: {entries_before} entries" in overview
     results = anonymous.get(f"/listings/{listing.id}/lottery/results").text
     numbers = re.findall(r"<li>(\d{8})</li>", results)
-    assert len(numbers) == 40 + sum(len(entry["entrants"]) for entry in bundle["lists"][:-1])
+    assert len(numbers) == 40  # the general list, first shown, on one page
     assert "Applicant" not in results and "Lopez" not in results
 
-    first = bundle["lists"][0]["entrants"][1]  # second on the NRHP list
+    first = bundle["lists"][0]["entrants"][1]  # second on the V-NRHP list
     from housing.applications.models import Application
 
     number = db_session.scalar(
@@ -116,6 +135,12 @@ def test_a_lottery_from_freeze_to_published_results(client, db_session, lottery_
     master = bundle["ranking"].index(first) + 1
     assert f"rank {master} of 40" in found.text
     assert "place 2" in found.text and "1 household ahead of you" in found.text
+    # Typed the way long numbers are written, with a space or a dash, it is the same number.
+    for typed in (f"{number[:4]}-{number[4:]}", f"{number[:4]} {number[4:]}"):
+        again = anonymous.get(
+            f"/listings/{listing.id}/lottery/lookup", query_string={"number": typed}
+        )
+        assert again.status_code == 200 and f"rank {master} of 40" in again.text
     missing = anonymous.get(f"/listings/{listing.id}/lottery/lookup?number=00000000")
     assert missing.status_code == 404
     assert first_broken_link(db_session) is None
