@@ -432,20 +432,9 @@ def _refresh_duplicate_keys(
     )
 
 
-def claimed_preferences(answers: Mapping[str, Any]) -> set[str]:
-    """The preference codes the answers claim."""
-    claims = answers.get("preferences")
-    if not isinstance(claims, Mapping):
-        return set()
-    return {
-        str(code)[:40]
-        for code, claim in claims.items()
-        if isinstance(claim, Mapping) and claim.get("claimed") is True
-    }
-
-
-def veteran_claims(answers: Mapping[str, Any]) -> set[str]:
-    """The preference codes the answers claim as a veteran."""
+def claimed_preferences(answers: Mapping[str, Any], *, as_veteran: bool = False) -> set[str]:
+    """The preference codes the answers claim (``as_veteran``: only those claimed as a
+    veteran)."""
     claims = answers.get("preferences")
     if not isinstance(claims, Mapping):
         return set()
@@ -454,7 +443,7 @@ def veteran_claims(answers: Mapping[str, Any]) -> set[str]:
         for code, claim in claims.items()
         if isinstance(claim, Mapping)
         and claim.get("claimed") is True
-        and claim.get("veteran") is True
+        and (not as_veteran or claim.get("veteran") is True)
     }
 
 
@@ -466,7 +455,7 @@ def _refresh_preference_claims(
             delete(PreferenceClaim).where(PreferenceClaim.application_id == application.id)
         )
     answers = application.submitted_answers or {}
-    as_veteran = veteran_claims(answers)
+    as_veteran = claimed_preferences(answers, as_veteran=True)
     _insert(
         session,
         PreferenceClaim,

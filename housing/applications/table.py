@@ -46,7 +46,7 @@ from housing.db_types import AnySession
 from housing.listings.eligibility import MissingIncomeLimit, annual_income_limit
 from housing.listings.models import Listing
 from housing.lottery.models import LotteryRank
-from housing.lottery.verify import VETERAN_PREFIX, base_code, veteran_list_code
+from housing.lottery.verify import VETERAN_PREFIX, base_code, list_codes
 
 PAGE_SIZE = 50
 # Counting every match would read every row; past this many, the page says "more than".
@@ -307,13 +307,12 @@ def table_choices(
     return TableChoices(
         # Each preference, and its veteran list's claims where it has one ("V-COP").
         preference_codes=tuple(
-            code
-            for choice in listing.preferences
-            for code in (
-                (veteran_list_code(choice.preference.code), choice.preference.code)
-                if choice.veterans_first
-                else (choice.preference.code,)
-            )
+            list_codes(
+                [
+                    {"code": choice.preference.code, "veteran_list": choice.veterans_first}
+                    for choice in listing.preferences
+                ]
+            )[:-1]  # the general list holds everyone: no filter
         ),
         income_bands=income_bands(listing),
         ranks_run_id=ranks_run_id,

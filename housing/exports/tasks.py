@@ -30,7 +30,7 @@ from housing.listings.models import Listing
 from housing.lottery.lookup import published_run
 from housing.lottery.models import LotteryRank
 from housing.lottery.publish import preference_names
-from housing.lottery.verify import GENERAL_LIST, list_codes, veteran_list_code
+from housing.lottery.verify import GENERAL_LIST, list_codes
 from housing.lottery.wording import list_name
 
 log = logging.getLogger(__name__)
@@ -154,15 +154,12 @@ def _write(export: Export, attempt: int, target: IO[bytes]) -> int:
     assert listing is not None  # noqa: S101 - exports go when their listing goes
     names = preference_names(listing, export.language)
     # Each preference and, where it has one, its veteran list (ahead of it, as published).
-    codes = [
-        code
-        for choice in listing.preferences
-        for code in (
-            (veteran_list_code(choice.preference.code), choice.preference.code)
-            if choice.veterans_first
-            else (choice.preference.code,)
-        )
-    ]
+    codes = list_codes(
+        [
+            {"code": choice.preference.code, "veteran_list": choice.veterans_first}
+            for choice in listing.preferences
+        ]
+    )[:-1]
     writer = table_writer(export.file_format.value, target)
     if export.kind is ExportKind.APPLICATIONS:
         written = _write_applications(
