@@ -43,15 +43,25 @@ def build_bundle(
     invalidations: Sequence[Mapping[str, Any]] = (),
     frozen_at: str,
     version: int = 1,
+    frozen_manifest: bool = False,
 ) -> dict[str, Any]:
     """Draw, and lay the result out as the bundle ``docs/lottery.md`` specifies; publishing
     adds the audit log's head (``published_bundle``).
 
     ``rules`` carries ``preferences`` (code, unit share, whether it has a veteran list, in the
     listing's order) and the pre-registered ``duplicate_rule`` and ``randomness_rule``. A
-    ``frozen_at`` without an explicit UTC offset is refused (ValueError)."""
+    ``frozen_at`` without an explicit UTC offset is refused (ValueError). ``frozen_manifest``:
+    the entrants are the manifest as the freeze stored it, in canonical form."""
     frozen_at = parse_timestamp(frozen_at).isoformat()
-    result = draw(listing_id, entrants, rules["preferences"], beacon, secrets, invalidations)
+    result = draw(
+        listing_id,
+        entrants,
+        rules["preferences"],
+        beacon,
+        secrets,
+        invalidations,
+        frozen=frozen_manifest,
+    )
     return {
         "format": BUNDLE_FORMAT,
         "algorithm": ALGORITHM,

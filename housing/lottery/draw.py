@@ -297,6 +297,16 @@ def _write_ranks(
     raw: Any = connection.connection.driver_connection  # a psycopg connection
     prefix = f"{run_id}\t"
     general_key = key[general]
+    # Each entrant's places on the preference lists, written list by list (in the lists'
+    # order, as the SQLite path writes them): the work is one step per place held.
+    held: dict[str, str] = {}
+    for entry in bundle["lists"][:-1]:
+        code_key = key[entry["preference"]]
+        for place, public_id in enumerate(entry["entrants"], start=1):
+            earlier = held.get(public_id)
+            held[public_id] = (
+                f"{code_key}:{place}," if earlier is None else f"{earlier}{code_key}:{place},"
+            )
     with (
         raw.cursor() as cursor,
         cursor.copy(
@@ -304,11 +314,12 @@ def _write_ranks(
         ) as copy,
     ):
         lines: list[str] = []
+        held_by = held.get
         for rank, public_id in enumerate(ranking, start=1):
-            held = "".join(
-                f"{key[code]}:{found[public_id]}," for code, found in places if public_id in found
+            lines.append(
+                f"{prefix}{row_ids[public_id]}\t{rank}\t"
+                f"{{{held_by(public_id, '')}{general_key}:{rank}}}\n"
             )
-            lines.append(f"{prefix}{row_ids[public_id]}\t{rank}\t{{{held}{general_key}:{rank}}}\n")
             if len(lines) == 10_000:
                 copy.write("".join(lines))
                 lines.clear()

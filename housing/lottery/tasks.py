@@ -188,7 +188,8 @@ def _draw(lottery_id: int, report: Callable[[str], None] | None) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        bundle = build_bundle(entrants=manifest, **inputs)
+        # The manifest as the freeze wrote it: canonical, hashed and stored from the same bytes.
+        bundle = build_bundle(entrants=manifest, frozen_manifest=True, **inputs)
         del manifest
         _progress(lottery_id, tickets_computed=len(bundle["ranking"]))
         done("tickets_computed")

@@ -424,10 +424,19 @@ def draw(
     beacon: Mapping[str, str],
     secrets: Sequence[Mapping[str, str]] = (),
     invalidations: Iterable[Mapping[str, Any]] = (),
+    *,
+    frozen: bool = False,
 ) -> dict[str, Any]:
     """The whole draw from its inputs: manifest hash, seed, ranking, lists, and the result
-    hash before publication (publishing adds the audit log's head to it)."""
-    manifest = entrants if _is_canonical(entrants) else canonical_manifest(entrants)
+    hash before publication (publishing adds the audit log's head to it). ``frozen``: the
+    entrants are a manifest as the freeze wrote it, already canonical, so used as they are
+    (any other list is put in canonical form first)."""
+    if frozen and isinstance(entrants, list):
+        manifest = entrants
+    elif _is_canonical(entrants):
+        manifest = entrants  # type: ignore[assignment]
+    else:
+        manifest = canonical_manifest(entrants)
     manifest_sha256 = manifest_sha256_of(manifest)
     seed_hex = seed(manifest_sha256, beacon, secrets)
     ranking = master_ranking(seed_hex, listing_id, (entrant["id"] for entrant in manifest))
