@@ -21,8 +21,8 @@ lottery = AppGroup("lottery", help="The lottery and its audit log.")
 DRAW_STEPS = {
     "entrants_read": "entrants read",
     "tickets_computed": "tickets computed",
-    "self_check": "self-check done",
     "lists_written": "lists written",
+    "self_check": "self-check done",
 }
 
 

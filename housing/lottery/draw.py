@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from housing.accounts.models import User
 from housing.applications.models import (
@@ -121,47 +121,38 @@ def invalidations_of(
     return [{"id": public_id, "preference": code} for public_id, code in sorted(invalid & held)]
 
 
-class EntrantFacts:
-    """What the draw job needs of each submitted application, read in one query: its row id
-    (for the ranks), when it was submitted and its channel (for the self-check)."""
+def row_ids_of(session: AnySession, listing_id: int) -> dict[str, int]:
+    """Each application's row id by its public id, for the rank rows; one query."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # A million rows: read by the driver directly.
+        raw: Any = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "SELECT public_id, id FROM applications WHERE listing_id = %s", (listing_id,)
+            )
+            return dict(cursor.fetchall())
+    return {
+        public_id: row_id
+        for public_id, row_id in session.execute(
+            select(Application.public_id, Application.id).where(
+                Application.listing_id == listing_id
+            )
+        )
+    }
 
-    def __init__(self, session: AnySession, listing_id: int) -> None:
-        self.row_ids: dict[str, int] = {}
-        self.submitted: dict[str, float] = {}
-        self.channel: dict[str, int] = {}
-        channels = {channel.value: index for index, channel in enumerate(ApplicationChannel)}
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            # A million rows: read by the driver directly, the time already in epoch seconds.
-            raw: Any = connection.connection.driver_connection
-            with raw.cursor() as cursor:
-                cursor.execute(
-                    "SELECT public_id, id, extract(epoch FROM submitted_at)::float8, channel "
-                    "FROM applications WHERE listing_id = %s",
-                    (listing_id,),
-                )
-                rows: list[tuple[str, int, float | None, str]] = cursor.fetchall()
-        else:
-            rows = [
-                (public_id, row_id, at.timestamp() if at else None, channel.value)
-                for public_id, row_id, at, channel in session.execute(
-                    select(
-                        Application.public_id,
-                        Application.id,
-                        Application.submitted_at,
-                        Application.channel,
-                    ).where(Application.listing_id == listing_id)
-                )
-            ]
-        for public_id, row_id, submitted_at, channel in rows:
-            self.row_ids[public_id] = row_id
-            if submitted_at is not None:
-                self.submitted[public_id] = submitted_at
-                self.channel[public_id] = channels[channel]
+
+class EntrantFacts(Protocol):
+    """When each entrant applied (epoch seconds) and its channel's index in
+    ``ApplicationChannel``: what the self-check compares ranks with."""
+
+    submitted: Mapping[str, float]
+    channel: Mapping[str, int]
 
 
 def self_check(facts: EntrantFacts, ranking: Sequence[str]) -> dict[str, Any]:
-    """Chi-square tests that rank is independent of submission-time decile and of channel."""
+    """Chi-square tests that rank is independent of submission-time decile and of channel,
+    from facts in memory (``self_check_of_run`` counts the same in the database)."""
     entrants = [public_id for public_id in ranking if public_id in facts.submitted]
     rank_decile = deciles([float(position) for position in range(len(entrants))])
     time_decile = deciles([facts.submitted[public_id] for public_id in entrants])
@@ -170,6 +161,43 @@ def self_check(facts: EntrantFacts, ranking: Sequence[str]) -> dict[str, Any]:
     for position, public_id in enumerate(entrants):
         by_time[time_decile[position]][rank_decile[position]] += 1
         by_channel[facts.channel[public_id]][rank_decile[position]] += 1
+    return _independence_of(by_time, by_channel)
+
+
+# Each entrant's rank decile and submission-time decile among the entrants of a run, as
+# ``fairness.deciles`` gives them (position * 10 // count; equal times in rank order), and its
+# channel, counted by the three.
+_DECILE_COUNTS = text(
+    """
+    SELECT rank_decile, time_decile, channel, count(*) FROM (
+        SELECT
+            (row_number() OVER (ORDER BY r.master_rank) - 1) * 10 / count(*) OVER ()
+                AS rank_decile,
+            (row_number() OVER (ORDER BY a.submitted_at, r.master_rank) - 1) * 10
+                / count(*) OVER () AS time_decile,
+            a.channel AS channel
+        FROM lottery_ranks r JOIN applications a ON a.id = r.application_id
+        WHERE r.run_id = :run_id AND a.submitted_at IS NOT NULL
+    ) AS placed
+    GROUP BY rank_decile, time_decile, channel
+    """
+)
+
+
+def self_check_of_run(session: AnySession, run_id: int) -> dict[str, Any]:
+    """The self-check of a run whose ranks are written, counted by the database: a million
+    entrants are a hundred-odd rows to read, not a million."""
+    channels = {channel.value: index for index, channel in enumerate(ApplicationChannel)}
+    by_time = [[0] * 10 for _ in range(10)]
+    by_channel = [[0] * 10 for _ in ApplicationChannel]
+    rows: list[Any] = list(session.execute(_DECILE_COUNTS, {"run_id": run_id}))
+    for rank_decile, time_decile, channel, count in rows:
+        by_time[time_decile][rank_decile] += count
+        by_channel[channels[channel]][rank_decile] += count
+    return _independence_of(by_time, by_channel)
+
+
+def _independence_of(by_time: list[list[int]], by_channel: list[list[int]]) -> dict[str, Any]:
     tests: list[dict[str, Any]] = []
     for name, table in (("submission_time_decile", by_time), ("channel", by_channel)):
         result = independence(table)
@@ -192,11 +220,11 @@ def record_run(
     session: AnySession,
     lottery: Lottery,
     bundle: Mapping[str, Any],
-    check: Mapping[str, Any],
     now: datetime,
-    facts: EntrantFacts | None = None,
+    row_ids: Mapping[str, int] | None = None,
 ) -> LotteryRun:
-    """Write a finished draw in the caller's one transaction: run, ranks, log entries."""
+    """Write a finished draw in the caller's one transaction: run, ranks, the self-check
+    (counted on the ranks just written), log entries."""
     kind = RunKind.REDRAW if lottery.runs else RunKind.DRAW
     if kind is RunKind.REDRAW:
         log.append(
@@ -207,9 +235,12 @@ def record_run(
             actor_id=lottery.draw_requested_by,
             detail={"reason": lottery.draw_reason, "previous_run": lottery.runs[-1].number},
         )
-    run = add_run(session, lottery, bundle, now, kind=kind, reason=lottery.draw_reason, facts=facts)
+    run = add_run(
+        session, lottery, bundle, now, kind=kind, reason=lottery.draw_reason, row_ids=row_ids
+    )
+    check = self_check_of_run(session, run.id)
     lottery.draw_reason = ""
-    lottery.self_check = dict(check)
+    lottery.self_check = check
     lottery.status = LotteryStatus.DRAWN
     log.append(
         session,
@@ -219,7 +250,7 @@ def record_run(
         actor_id=lottery.draw_requested_by,
         detail={"run": run.number, "seed": run.seed, "result_sha256": run.result_sha256},
     )
-    log.append(session, "self_check", now, listing_id=lottery.listing_id, detail=dict(check))
+    log.append(session, "self_check", now, listing_id=lottery.listing_id, detail=check)
     listing = lottery.listing
     if listing.status in (ListingStatus.APPROVED, ListingStatus.OPEN, ListingStatus.CLOSED):
         listing.status = ListingStatus.LOTTERY_RUN
@@ -235,7 +266,7 @@ def add_run(
     *,
     kind: RunKind,
     reason: str,
-    facts: EntrantFacts | None = None,
+    row_ids: Mapping[str, int] | None = None,
 ) -> LotteryRun:
     """A new version of the results with every entrant's ranks; earlier versions stay."""
     number = len(lottery.runs) + 1
@@ -251,8 +282,7 @@ def add_run(
     )
     session.add(run)
     session.flush()
-    row_ids = (facts or EntrantFacts(session, lottery.listing_id)).row_ids
-    _write_ranks(session, run.id, bundle, row_ids)
+    _write_ranks(session, run.id, bundle, row_ids or row_ids_of(session, lottery.listing_id))
     lottery.runs.append(run)
     return run
 

@@ -21,7 +21,7 @@ from housing.lottery import result_files
 from housing.lottery.access import locked_lottery
 from housing.lottery.bundle import build_bundle
 from housing.lottery.corrections import revise
-from housing.lottery.draw import EntrantFacts, draw_inputs, record_run, self_check
+from housing.lottery.draw import draw_inputs, record_run, row_ids_of
 from housing.lottery.models import Lottery, LotteryRun, LotteryStatus
 
 log = logging.getLogger(__name__)
@@ -193,24 +193,22 @@ def _draw(lottery_id: int, report: Callable[[str], None] | None) -> None:
         del manifest
         _progress(lottery_id, tickets_computed=len(bundle["ranking"]))
         done("tickets_computed")
-        facts = EntrantFacts(db.session, listing_id)
-        check = self_check(facts, bundle["ranking"])
-        done("self_check")
-        _record(lottery_id, bundle, check, facts)
+        row_ids = row_ids_of(db.session, listing_id)
+        _record(lottery_id, bundle, row_ids)
     finally:
         if collecting:
             gc.enable()
+    # The self-check is counted on the rank rows, in the transaction that writes them.
     done("lists_written")
+    done("self_check")
 
 
-def _record(
-    lottery_id: int, bundle: dict[str, Any], check: dict[str, Any], facts: EntrantFacts
-) -> None:
+def _record(lottery_id: int, bundle: dict[str, Any], row_ids: dict[str, int]) -> None:
     """Write the run in one transaction, unless another worker wrote it first."""
     locked = locked_lottery(db.session, Lottery.id == lottery_id)
     if locked is None or locked.status is not LotteryStatus.DRAWING:
         db.session.rollback()
         return
-    record_run(db.session, locked, bundle, check, utcnow(), facts)
+    record_run(db.session, locked, bundle, utcnow(), row_ids)
     locked.progress = {**(locked.progress or {}), "lists_written": len(bundle["lists"])}
     db.session.commit()
