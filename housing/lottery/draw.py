@@ -132,14 +132,14 @@ def row_ids_of(session: AnySession, listing_id: int) -> dict[str, int]:
                 "SELECT public_id, id FROM applications WHERE listing_id = %s", (listing_id,)
             )
             return dict(cursor.fetchall())
-    return {
-        public_id: row_id
-        for public_id, row_id in session.execute(
+    rows: list[Any] = list(
+        session.execute(
             select(Application.public_id, Application.id).where(
                 Application.listing_id == listing_id
             )
         )
-    }
+    )
+    return dict(rows)
 
 
 class EntrantFacts(Protocol):
