@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,6 @@ from housing.lottery.left_out import RECORD_KEY, left_out_at_last_freeze, tell_l
 from housing.lottery.models import Lottery, LotteryStatus
 from housing.lottery.verify import (
     canonical_json,
-    manifest_sha256_of,
     veteran_list_code,
 )
 
@@ -50,17 +50,18 @@ def invalid_claims(session: AnySession, listing_id: int) -> set[tuple[str, str]]
 
 
 def entrants_of(
-    session: AnySession, listing_id: int, groups: Sequence[DuplicateGroup] | None = None
+    session: AnySession, listing_id: int, left_out: set[str] | None = None
 ) -> list[dict[str, Any]]:
     """The manifest: each submitted application's public id, the preferences it claims and,
     of those, the ones claimed as a veteran where the preference has a veteran list, less the
     claims (or veteran statuses, under ``V-CODE``) staff have found invalid and the duplicates
-    left out (``groups``, when the caller has just read them).
+    left out (``left_out``, when the caller has just worked them out).
 
     Read from the claims table the submissions keep, not from each application's answers: a
     million entrants are a few narrow columns, not a million JSON documents."""
     invalid = invalid_claims(session, listing_id)
-    left_out = left_out_as_duplicates(session, listing_id, groups)
+    if left_out is None:
+        left_out = left_out_as_duplicates(session, listing_id)
     rules = session.scalar(select(Lottery.rules).where(Lottery.listing_id == listing_id)) or {}
     veteran_lists = {
         str(preference["code"])
@@ -166,67 +167,96 @@ def freeze(
     )
     if (duplicates or paper_drafts) and not override_reason:
         raise LotteryRefused("unresolved", duplicates=duplicates, paper_drafts=paper_drafts or 0)
-    told_before = left_out_at_last_freeze(session, listing_id)  # read before this entry
-    manifest = _fix_entrants(session, lottery, now, groups)
-    left_out = left_out_as_duplicates(session, listing_id, groups)
+    entrants = Entrants.of(session, listing_id, groups)
     lottery.freeze_override_reason = override_reason
     if listing.status in (ListingStatus.APPROVED, ListingStatus.OPEN):
         listing.status = ListingStatus.CLOSED
-    log.append(
+    _fix_entrants(
         session,
-        "freeze",
+        lottery,
+        entrants,
         now,
-        listing_id=listing_id,
-        actor=actor,
-        detail={
-            "entrants": len(manifest),
-            "manifest_sha256": lottery.manifest_sha256,
+        actor,
+        "freeze",
+        {
             "unresolved_duplicate_sets": duplicates,
             "paper_drafts": paper_drafts or 0,
             "override_reason": override_reason,
-            RECORD_KEY: sorted(left_out),
         },
     )
-    tell_left_out(
-        session,
-        listing_id,
-        left_out=left_out,
-        before=told_before,
-        entrants=(entrant["id"] for entrant in manifest),
-    )
-    session.flush()
     return lottery
+
+
+@dataclass(frozen=True)
+class Entrants:
+    """The entrants as they stand: the manifest, its canonical JSON and hash, and the
+    applications left out as duplicates; worked out once per freeze."""
+
+    manifest: list[dict[str, Any]]
+    text: bytes
+    sha256: str
+    left_out: set[str]
+
+    @classmethod
+    def of(cls, session: AnySession, listing_id: int, groups: Sequence[DuplicateGroup]) -> Entrants:
+        left_out = left_out_as_duplicates(session, listing_id, groups)
+        manifest = entrants_of(session, listing_id, left_out)
+        # Serialised once, for its hash and (on PostgreSQL) to be stored as it is: a million
+        # entrants are 80 MB of JSON, which the ORM would write out a second time.
+        text = canonical_json(manifest)
+        return cls(manifest, text, hashlib.sha256(text).hexdigest(), left_out)
 
 
 def _fix_entrants(
     session: AnySession,
     lottery: Lottery,
+    entrants: Entrants,
     now: datetime,
-    groups: Sequence[DuplicateGroup] | None = None,
-) -> list[dict[str, Any]]:
-    manifest = entrants_of(session, lottery.listing_id, groups)
+    actor: User | None,
+    action: str,
+    detail: dict[str, Any],
+) -> None:
+    """Store the manifest, log the freeze with who it left out as duplicates, and tell the
+    households whose place changed since the last freeze."""
+    told_before = left_out_at_last_freeze(session, lottery.listing_id)  # before this entry
+    manifest = entrants.manifest
+    lottery.manifest_sha256 = entrants.sha256
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        # Serialised once, for its hash and to be stored as it is: a million entrants are
-        # 80 MB of JSON, which the ORM would write out a second time.
-        text = canonical_json(manifest)
-        lottery.manifest_sha256 = hashlib.sha256(text).hexdigest()
         session.flush()
         raw: Any = connection.connection.driver_connection
         with raw.cursor() as cursor:
             cursor.execute(
                 "UPDATE lotteries SET manifest = %s::json WHERE id = %s",
-                (text.decode("ascii"), lottery.id),
+                (entrants.text.decode("ascii"), lottery.id),
             )
-        del text
         set_committed_value(lottery, "manifest", manifest)
     else:
         lottery.manifest = manifest
-        lottery.manifest_sha256 = manifest_sha256_of(manifest)
     lottery.entrant_count = len(manifest)
     lottery.frozen_at = now
     lottery.status = LotteryStatus.FROZEN
-    return manifest
+    log.append(
+        session,
+        action,
+        now,
+        listing_id=lottery.listing_id,
+        actor=actor,
+        detail={
+            **detail,
+            "entrants": len(manifest),
+            "manifest_sha256": entrants.sha256,
+            RECORD_KEY: sorted(entrants.left_out),
+        },
+    )
+    tell_left_out(
+        session,
+        lottery.listing_id,
+        left_out=entrants.left_out,
+        before=told_before,
+        entrants=(entrant["id"] for entrant in manifest),
+    )
+    session.flush()
 
 
 def refreeze(
@@ -241,36 +271,20 @@ def refreeze(
             "not_frozen" if lottery.status is LotteryStatus.PREREGISTERED else "retract_first"
         )
     before = lottery.manifest_sha256
-    told_before = left_out_at_last_freeze(session, listing_id)  # read before this entry
-    groups = duplicate_groups(session, listing_id)
-    if manifest_sha256_of(entrants_of(session, listing_id, groups)) == before:
+    entrants = Entrants.of(session, listing_id, duplicate_groups(session, listing_id))
+    if entrants.sha256 == before:
         # The same entrants frozen again would only name a new beacon round: a second roll of
         # the dice for the same lottery.
         raise LotteryRefused("nothing_changed")
-    manifest = _fix_entrants(session, lottery, now, groups)
-    left_out = left_out_as_duplicates(session, listing_id, groups)
     lottery.beacon = None
     lottery.secrets = []
-    log.append(
+    _fix_entrants(
         session,
-        "refreeze",
+        lottery,
+        entrants,
         now,
-        listing_id=listing_id,
-        actor=actor,
-        detail={
-            "reason": reason,
-            "entrants": len(manifest),
-            "manifest_sha256": lottery.manifest_sha256,
-            "previous_manifest_sha256": before,
-            RECORD_KEY: sorted(left_out),
-        },
+        actor,
+        "refreeze",
+        {"reason": reason, "previous_manifest_sha256": before},
     )
-    tell_left_out(
-        session,
-        listing_id,
-        left_out=left_out,
-        before=told_before,
-        entrants=(entrant["id"] for entrant in manifest),
-    )
-    session.flush()
     return lottery
