@@ -3,7 +3,7 @@
 A throwaway PostgreSQL database gets ``count`` submitted applications on one listing
 (``seed_lottery``, two preferences), drawn and published so the table can sort by rank. Each
 row is then given a name (360 names, so many tie), an email address, a household size of 1 to
-6, a yearly income, its preference claims, and one in fifty an email shared with another
+6, a yearly income (its preference claims are written by the seeding), and one in fifty an email shared with another
 application (a possible duplicate); then ANALYZE. A partner assigned to the listing signs in
 through the Flask test client, and each kind of page is fetched ``--repeat`` times after two
 warm-up requests: the whole request (routing, session, queries, template) is timed.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from common import ROOT, machine, postgres_database
+from common import ROOT, bench_app, machine, postgres_database
 
 SECRET = "bench"  # noqa: S105 - a throwaway benchmark database
 
@@ -35,21 +34,6 @@ FIRST_NAMES = ["Ana", "Ben", "Cai", "Dara", "Eli", "Fatima", "Gus", "Hana", "Iva
 FIRST_NAMES += ["Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tariq"]
 LAST_NAMES = ["Abara", "Brown", "Chen", "Diaz", "Evans", "Fong", "Garcia", "Haddad", "Ito"]
 LAST_NAMES += ["Jones", "Kim", "Lopez", "Mensah", "Nguyen", "Okafor", "Patel", "Quispe", "Rossi"]
-
-
-def _app(url: str, folder: str):  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(ROOT))
-    from housing import create_app
-    from housing.config import Config
-
-    return create_app(
-        Config(
-            secret_key=SECRET,
-            database_url=url.replace("postgresql://", "postgresql+psycopg://"),
-            storage_folder=Path(folder),
-            rate_limits_enabled=False,
-        )
-    )
 
 
 def _seed(count: int) -> tuple[int, float]:
@@ -79,10 +63,6 @@ def _seed(count: int) -> tuple[int, float]:
             household_size = 1 + abs(hashtext('s' || id)) % 6,
             annual_income = 15000 + abs(hashtext('i' || id)) % 110000
             WHERE listing_id = :listing""",
-        """INSERT INTO application_preference_claims (application_id, preference_code, listing_id)
-            SELECT a.id, claim.key, a.listing_id
-            FROM applications a, json_each(a.submitted_answers -> 'preferences') AS claim
-            WHERE a.listing_id = :listing AND claim.value ->> 'claimed' = 'true'""",
         """INSERT INTO application_duplicate_keys (application_id, listing_id, rule, match_key)
             SELECT id, listing_id, 'email', 'shared' || (id / 2) FROM applications
             WHERE listing_id = :listing AND id % 100 < 2""",
@@ -160,12 +140,12 @@ def _cursor_at(listing_id: int, sort: str, position: int) -> str:
     return table.encode_cursor(sort, True, value, row_id)
 
 
-def _check(response: Any) -> None:
-    assert response.status_code == 200, response.status_code
+def _check(response: Any, url: str) -> None:
+    assert response.status_code == 200, (url, response.status_code)
     # A page of rows, an empty match, or the lease-up pages' tables.
     assert any(
         mark in response.text for mark in ('scope="row"', "No applications match", "<tbody>")
-    )
+    ), url
 
 
 def _time_all(get: Callable[[str], Any], urls: list[str], repeat: int) -> list[list[float]]:
@@ -173,14 +153,14 @@ def _time_all(get: Callable[[str], Any], urls: list[str], repeat: int) -> list[l
     elsewhere on the machine falls on every kind of page alike."""
     for url in urls:
         for _ in range(2):
-            _check(get(url))
+            _check(get(url), url)
     times: list[list[float]] = [[] for _ in urls]
     for _ in range(repeat):
         for index, url in enumerate(urls):
             started = time.perf_counter()
             response = get(url)
             times[index].append((time.perf_counter() - started) * 1000)
-            _check(response)
+            _check(response, url)
     return times
 
 
@@ -205,7 +185,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     with postgres_database() as url, tempfile.TemporaryDirectory() as folder:
-        app = _app(url, folder)
+        app = bench_app(url, folder, secret_key=SECRET, rate_limits_enabled=False)
         from housing.extensions import db
         from tests.accounts.helpers import sign_in_as
 

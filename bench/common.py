@@ -56,6 +56,22 @@ VERIFY_AND_MEASURE = (
 )
 
 
+def bench_app(url: str, folder: str, **settings: object):  # type: ignore[no-untyped-def]
+    """The portal on a benchmark's throwaway PostgreSQL database and storage folder; ``settings``
+    overrides the configuration (rate limits off, a queue prefix, a mail server...)."""
+    sys.path.insert(0, str(ROOT))
+    from housing import create_app
+    from housing.config import Config
+
+    values: dict[str, object] = {
+        "secret_key": "bench",  # a throwaway benchmark database
+        "database_url": url.replace("postgresql://", "postgresql+psycopg://"),
+        "storage_folder": Path(folder),
+    }
+    values.update(settings)
+    return create_app(Config(**values))  # type: ignore[arg-type]
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     name = f"housing_bench_{secrets.token_hex(4)}"

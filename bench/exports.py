@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from common import ROOT, machine, peak_memory_mb, postgres_database
+from common import ROOT, bench_app, machine, peak_memory_mb, postgres_database
 
 CODES = ("NRHP", "LW")
 EXPORTS = (
@@ -31,28 +31,12 @@ EXPORTS = (
 )
 
 
-def _app(url: str, folder: str):  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(ROOT))
-    from pathlib import Path
-
-    from housing import create_app
-    from housing.config import Config
-
-    return create_app(
-        Config(
-            secret_key="bench",  # noqa: S106 - a throwaway benchmark database
-            database_url=url.replace("postgresql://", "postgresql+psycopg://"),
-            storage_folder=Path(folder),
-        )
-    )
-
-
 def seed(url: str, folder: str, count: int) -> tuple[int, int]:
     """The listing's id and a staff user's id."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    app = _app(url, folder)
+    app = bench_app(url, folder)
     from housing.accounts.models import Role, User
     from housing.db_types import utcnow
     from housing.extensions import db
@@ -103,7 +87,7 @@ def seed(url: str, folder: str, count: int) -> tuple[int, int]:
 def job(url: str, folder: str, listing_id: int, staff_id: int, spec: str) -> None:
     """One export, asked for and written in this process: time and peak memory."""
     kind, file_format, demographics = spec.split(":")
-    app = _app(url, folder)
+    app = bench_app(url, folder)
     from housing.accounts.models import User
     from housing.db_types import utcnow
     from housing.exports import services

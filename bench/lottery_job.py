@@ -19,26 +19,10 @@ import sys
 import tempfile
 import time
 
-from common import ROOT, machine, peak_memory_mb, postgres_database
+from common import ROOT, bench_app, machine, peak_memory_mb, postgres_database
 from sqlalchemy import text
 
 CODES = ("COP", "DTHP", "NRHP", "LW")
-
-
-def _app(url: str, folder: str):  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(ROOT))
-    from pathlib import Path
-
-    from housing import create_app
-    from housing.config import Config
-
-    return create_app(
-        Config(
-            secret_key="bench",  # noqa: S106 - a throwaway benchmark database
-            database_url=url.replace("postgresql://", "postgresql+psycopg://"),
-            storage_folder=Path(folder),
-        )
-    )
 
 
 def one_size(count: int) -> None:
@@ -46,7 +30,7 @@ def one_size(count: int) -> None:
     from flask_migrate import upgrade
 
     with postgres_database() as url, tempfile.TemporaryDirectory() as folder:
-        app = _app(url, folder)
+        app = bench_app(url, folder)
         sys.path.insert(0, str(ROOT))
         from housing.extensions import db
         from tests.lottery.synthetic import seed_lottery
@@ -135,7 +119,7 @@ def files(app, lottery_id: int) -> None:  # type: ignore[no-untyped-def]
 
 
 def job(url: str, folder: str, listing_id: int, count: int) -> None:
-    app = _app(url, folder)
+    app = bench_app(url, folder)
     from housing.extensions import db
     from housing.lottery.tasks import run_draw
 

@@ -10,33 +10,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 
-from common import ROOT, machine, postgres_database
+from common import ROOT, bench_app, machine, postgres_database
 from sqlalchemy import func, select, text
 
 CODES = ("COP", "DTHP", "NRHP", "LW")
-
-
-def _app(url: str, folder: str):  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(ROOT))
-    from pathlib import Path
-
-    from housing import create_app
-    from housing.config import Config
-
-    return create_app(
-        Config(
-            secret_key="bench",  # noqa: S106 - a throwaway benchmark database
-            database_url=url.replace("postgresql://", "postgresql+psycopg://"),
-            storage_folder=Path(folder),
-            page_cache_seconds=0,
-            rate_limits_enabled=False,
-        )
-    )
 
 
 def published(app, entrants: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -137,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with postgres_database() as url, tempfile.TemporaryDirectory() as folder:
-        app = _app(url, folder)
+        app = bench_app(url, folder, page_cache_seconds=0, rate_limits_enabled=False)
         started = time.perf_counter()
         listing_id, run_id = published(app, args.entrants)
         print(f"seeded, drawn and published in {time.perf_counter() - started:.0f} s")

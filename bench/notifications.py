@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, free_port, machine, postgres_database
+from common import ROOT, bench_app, free_port, machine, postgres_database
 
 REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/12")
 SECRET = "bench"  # noqa: S105 - a throwaway benchmark database
@@ -46,21 +46,10 @@ POLL_SECONDS = 0.05
 STALL_SECONDS = 120.0
 
 
-def _app(url: str, folder: str, prefix: str, mail_port: int):  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(ROOT))
-    from housing import create_app
-    from housing.config import Config, MailConfig
+def _mail(port: int):  # type: ignore[no-untyped-def]
+    from housing.config import MailConfig
 
-    return create_app(
-        Config(
-            secret_key=SECRET,
-            database_url=url.replace("postgresql://", "postgresql+psycopg://"),
-            redis_url=REDIS_URL,
-            queue_prefix=prefix,
-            storage_folder=Path(folder),
-            mail=MailConfig(host="127.0.0.1", port=mail_port),
-        )
-    )
+    return MailConfig(host="127.0.0.1", port=port)
 
 
 # The sink ------------------------------------------------------------------------------------
@@ -282,7 +271,14 @@ def one_run(count: int, workers: int) -> bool:
         tempfile.TemporaryDirectory() as folder,
         smtp_sink(port) as sink,
     ):
-        app = _app(url, folder, prefix, port)
+        app = bench_app(
+            url,
+            folder,
+            secret_key=SECRET,
+            redis_url=REDIS_URL,
+            queue_prefix=prefix,
+            mail=_mail(port),
+        )
         from rq.registry import FailedJobRegistry
         from sqlalchemy import func, select
 
