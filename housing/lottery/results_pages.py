@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, select
 
 from housing.applications.models import Application
 from housing.db_types import AnySession
-from housing.lottery.models import LotteryRank
+from housing.lottery.lookup import look_up
+from housing.lottery.models import LotteryRank, LotteryRun
 from housing.lottery.verify import GENERAL_LIST
 
 PAGE_SIZE = 100
@@ -93,16 +94,37 @@ def list_length(session: AnySession, run_id: int, code: str) -> int:
     return page.places[-1].place if page.places else 0
 
 
-def place_of(
-    session: AnySession, run_id: int, listing_id: int, lottery_number: str
-) -> LotteryRank | None:
-    """An entrant's ranks in a version, by lottery number."""
-    return session.scalars(
-        select(LotteryRank)
-        .join(Application, Application.id == LotteryRank.application_id)
-        .where(
-            LotteryRank.run_id == run_id,
-            Application.listing_id == listing_id,
-            Application.lottery_number == lottery_number,
-        )
-    ).first()
+@dataclass(frozen=True)
+class ListView:
+    """What a results page shows of one list: a page of it, how many hold it, and the entrant
+    searched for by lottery number (``searched``; None when no entrant has that number),
+    marked when it holds the list (``marked``: its master rank)."""
+
+    page: ListPage
+    length: int
+    searched: LotteryRank | None = None
+    marked: int | None = None
+
+
+def list_view(
+    session: AnySession,
+    run: LotteryRun,
+    code: str,
+    *,
+    number: str = "",
+    after: int | None = None,
+    before: int | None = None,
+) -> ListView:
+    """The page after ``after`` or before ``before``; with a lottery number that holds the
+    list, the page that starts with it instead, the number marked."""
+    searched = look_up(session, run, number) if number.isdecimal() else None
+    marked = None
+    if searched is not None and code in searched.list_ranks:
+        marked = searched.master_rank
+        after, before = searched.master_rank - 1, None
+    return ListView(
+        list_page(session, run.id, code, after=after, before=before),
+        list_length(session, run.id, code),
+        searched,
+        marked,
+    )

@@ -152,21 +152,14 @@ def results(listing_id: int) -> tuple[str, int]:
         code = GENERAL_LIST
     search = LookupForm(request.args)
     number = _western_digits((search.number.data or "").strip())
-    after = request.args.get("after", type=int)
-    before = request.args.get("before", type=int)
-    status, marked, searched = 200, None, None
-    if number:
-        searched = (
-            results_pages.place_of(db.session, run.id, listing_id, number)
-            if number.isdecimal()
-            else None
-        )
-        if searched is None:
-            status = 404
-        elif code in searched.list_ranks:
-            marked = searched.master_rank
-            after, before = searched.master_rank - 1, None
-    page = results_pages.list_page(db.session, run.id, code, after=after, before=before)
+    shown = results_pages.list_view(
+        db.session,
+        run,
+        code,
+        number=number,
+        after=request.args.get("after", type=int),
+        before=request.args.get("before", type=int),
+    )
     return render_template(
         "lottery/results.html",
         lottery=lottery,
@@ -174,14 +167,14 @@ def results(listing_id: int) -> tuple[str, int]:
         run=run,
         codes=codes,
         code=code,
-        length=results_pages.list_length(db.session, run.id, code),
-        page=page,
+        length=shown.length,
+        page=shown.page,
         search=search,
         number=number,
-        searched=searched,
-        marked=marked,
+        searched=shown.searched,
+        marked=shown.marked,
         list_name=lambda list_code: list_name(list_code, names),
-    ), status
+    ), 404 if number and shown.searched is None else 200
 
 
 @lottery_public.get("/listings/<int:listing_id>/lottery/results.pdf")
