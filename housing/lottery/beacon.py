@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from housing.lottery.verify import value_from_signature
+from housing.lottery.verify import round_url, value_from_signature
 
 _HEX = re.compile(r"[0-9a-f]+")
 MAX_RESPONSE = 64 * 1024
@@ -44,13 +44,6 @@ def is_round_number(text: str) -> bool:
 def is_signature(text: str) -> bool:
     """Hexadecimal of a whole number of bytes, as long as a signature can be."""
     return len(text) in SIGNATURE_HEX_LENGTHS and len(text) % 2 == 0 and bool(_HEX.fullmatch(text))
-
-
-def round_url(base_url: str, round_number: int, chain_hash: str = "") -> str:
-    base = base_url.rstrip("/")
-    if chain_hash:
-        return f"{base}/{chain_hash}/public/{round_number}"
-    return f"{base}/public/{round_number}"
 
 
 def fetch_round(

@@ -63,11 +63,22 @@ def value_from_signature(signature_hex: str) -> str:
     return hashlib.sha256(bytes.fromhex(signature_hex)).hexdigest()
 
 
+def round_url(base_url: str, beacon_round: object, chain_hash: str = "") -> str:
+    """A round's address on a drand-style HTTP API: under its chain's hash when one is given,
+    else on the API's default chain."""
+    base = base_url.rstrip("/")
+    return (
+        f"{base}/{chain_hash}/public/{beacon_round}"
+        if chain_hash
+        else f"{base}/public/{beacon_round}"
+    )
+
+
 def round_address(beacon_rule: Mapping[str, Any], beacon_round: str) -> str:
     """Where anyone can read a round as the beacon publishes it."""
-    base = str(beacon_rule.get("url", "")).rstrip("/")
-    chain = str(beacon_rule.get("chain_hash", ""))
-    return f"{base}/{chain}/public/{beacon_round}" if chain else f"{base}/public/{beacon_round}"
+    return round_url(
+        str(beacon_rule.get("url", "")), beacon_round, str(beacon_rule.get("chain_hash", ""))
+    )
 
 
 def length_prefixed(fields: Iterable[str]) -> bytes:
@@ -703,12 +714,7 @@ def fetch_beacon_round(url: str, chain_hash: str, beacon_round: str) -> dict[str
     """A round as the beacon at ``url`` publishes it (a drand-style HTTP API)."""
     import urllib.request
 
-    base = url.rstrip("/")
-    address = (
-        f"{base}/{chain_hash}/public/{beacon_round}"
-        if chain_hash
-        else f"{base}/public/{beacon_round}"
-    )
+    address = round_url(url, beacon_round, chain_hash)
     if not address.startswith(("https://", "http://")):
         raise Mismatch(f"beacon: {url!r} is not an http(s) address")
     try:
