@@ -48,6 +48,7 @@ from housing.lottery.wording import (
     list_name,
     moment_text,
     refusal_text,
+    result_list_names,
     run_kind_text,
     status_text,
 )
@@ -103,11 +104,12 @@ def _manage_page(lottery: Lottery, seed_form: SeedForm) -> str:
     if beacon_rule.get("source"):
         seed_form.beacon_source.data = beacon_rule["source"]
     round_at = seed.round_published_at(lottery)
-    names = publishing.preference_names(lottery.listing, str(get_locale() or "en"))
+    # Every result list's name, the veteran lists' ("V-COP") among them.
+    names = result_list_names(lottery.listing, str(get_locale() or "en"))
     claim_form = ClaimForm()
     # A claim, and (as its veteran list, "V-COP") the veteran status of a claim made as one.
     claims = [
-        (code, names.get(code, code)) for code in list_codes(lottery.rules["preferences"])[:-1]
+        (code, list_name(code, names)) for code in list_codes(lottery.rules["preferences"])[:-1]
     ]
     claim_form.preference.choices = options(claims)
     context: dict[str, Any] = {

@@ -137,6 +137,11 @@ def test_veteran_claims_on_two_preferences_make_their_own_lists_ahead_of_the_bas
     found = re.findall(r"<li>([^<:]+): place", lookup)
     assert found == [f"Veteran with {dthp_name}", lw_name, "General list (everyone)"]
 
+    # The staff lottery page offers each list by its name, the veteran lists among them.
+    manage = client.get(base).text
+    assert f'<option value="V-DTHP">Veteran with {dthp_name}</option>' in manage
+    assert f'<option value="LW">{lw_name}</option>' in manage
+
     # Staff review the veteran status apart from the claim, on the claims page: withdrawn after
     # the draw, the household moves from V-DTHP to DTHP in a new version; LW is untouched.
     claims_url = f"/partner/listings/{listing.id}/claims"
