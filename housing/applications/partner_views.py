@@ -38,9 +38,9 @@ from housing.extensions import db
 from housing.i18n import format_money
 from housing.listings import management
 from housing.listings.models import Listing
-from housing.lottery import access, duplicate_decisions, lookup, publish
+from housing.lottery import access, duplicate_decisions, lookup
 from housing.lottery.left_out import left_out_now
-from housing.lottery.wording import list_name, refusal_text
+from housing.lottery.wording import list_name, refusal_text, result_list_names
 
 partner_applications = Blueprint(
     "partner_applications", __name__, url_prefix="/partner/listings", template_folder="templates"
@@ -156,7 +156,7 @@ def index(listing_id: int) -> str:
         page=page,
         page_url=page_url,
         problems=[_table_problem_text(code) for code in [*problems, *page.problems]],
-        preference_names=publish.preference_names(listing, _language()),
+        preference_names=result_list_names(listing, _language()),
         sort_text=_sort_text,
         band_text=_band_text,
         sizes=range(1, table.LARGEST_SIZE_CHOICE + 1),
@@ -184,7 +184,7 @@ def application(listing_id: int, public_id: str) -> str:
         )
     except services.ApplicationNotFound:
         abort(404)
-    names = publish.preference_names(listing, _language())
+    names = result_list_names(listing, _language())
     return render_template(
         "partner/application.html",
         listing=listing,

@@ -29,9 +29,8 @@ from housing.extensions import db
 from housing.listings.models import Listing
 from housing.lottery.lookup import published_run
 from housing.lottery.models import LotteryRank
-from housing.lottery.publish import preference_names
 from housing.lottery.verify import GENERAL_LIST, list_codes
-from housing.lottery.wording import list_name
+from housing.lottery.wording import list_name, result_list_names
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +151,7 @@ def _write(export: Export, attempt: int, target: IO[bytes]) -> int:
     export_id = export.id
     listing = db.session.get(Listing, export.listing_id)
     assert listing is not None  # noqa: S101 - exports go when their listing goes
-    names = preference_names(listing, export.language)
+    names = result_list_names(listing, export.language)
     # Each preference and, where it has one, its veteran list (ahead of it, as published).
     codes = list_codes(
         [

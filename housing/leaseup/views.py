@@ -41,8 +41,8 @@ from housing.listings import management
 from housing.listings.models import Listing
 from housing.listings.presenters import unit_type_label
 from housing.listings.wording import upload_problem_text
-from housing.lottery.publish import preference_names
 from housing.lottery.verify import GENERAL_LIST
+from housing.lottery.wording import result_list_names
 from housing.uploads import RejectedUpload
 
 lease_up = Blueprint(
@@ -126,7 +126,7 @@ def work_list(listing_id: int) -> str:
         bulk=bulk,
         reopen=reopen,
         list_names={
-            **preference_names(listing, _locale()),
+            **result_list_names(listing, _locale()),
             GENERAL_LIST: _("General list"),
             WAITLIST: _("Waitlist"),
         },

@@ -30,9 +30,8 @@ from housing.listings import management
 from housing.listings.models import Listing
 from housing.lottery.access import LotteryRefused
 from housing.lottery.claims import decide_claim
-from housing.lottery.publish import preference_names
 from housing.lottery.verify import VETERAN_PREFIX, veteran_list_code
-from housing.lottery.wording import refusal_text
+from housing.lottery.wording import refusal_text, result_list_names
 from housing.notifications.tasks import send_after_commit
 
 claim_review = Blueprint(
@@ -151,7 +150,7 @@ def index(listing_id: int) -> str:
         claims=claims,
         next_after=next_after,
         undecided=undecided,
-        names=preference_names(listing, str(get_locale() or "en")),
+        names=result_list_names(listing, str(get_locale() or "en")),
     )
 
 

@@ -24,8 +24,8 @@ from housing.lottery.access import (
     sign_decision,
 )
 from housing.lottery.models import Lottery, LotteryStatus
-from housing.lottery.publish import preference_names
 from housing.lottery.verify import VETERAN_PREFIX, base_code
+from housing.lottery.wording import result_list_names
 
 
 def decide_claim(
@@ -119,7 +119,9 @@ def decide_claim(
     messages.queue_claim_decided(
         session,
         application,
-        preference=preference_names(lottery.listing, application.language).get(base_code(code), ""),
+        preference=result_list_names(lottery.listing, application.language).get(
+            base_code(code), ""
+        ),
         veteran_status=code != base_code(code),
         valid=valid,
         reason=reason,

@@ -8,7 +8,7 @@ from housing import jobs
 from housing.accounts.models import User
 from housing.db_types import AnySession
 from housing.i18n import LOCALE_CODES
-from housing.listings.models import Listing, ListingStatus
+from housing.listings.models import ListingStatus
 from housing.lottery import log, result_files
 from housing.lottery.access import LotteryRefused, get_lottery
 from housing.lottery.bundle import published_bundle
@@ -54,7 +54,7 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
         actor=actor,
         detail={"run": run.number, "result_sha256": run.result_sha256},
     )
-    names = {code: preference_names(lottery.listing, code) for code in LOCALE_CODES}
+    names = {code: result_list_names(lottery.listing, code) for code in LOCALE_CODES}
     start_broadcast(
         session,
         key=f"results:{run.id}",
@@ -77,8 +77,3 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
     )
     session.flush()
     return run
-
-
-def preference_names(listing: Listing, language: str = "en") -> dict[str, str]:
-    """Each preference's name in ``language``, and its veteran list's where it has one."""
-    return result_list_names(listing, language)

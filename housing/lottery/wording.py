@@ -199,7 +199,7 @@ def veteran_list_name(preference_name: str) -> str:
 
 def list_name(code: str, names: Mapping[str, str]) -> str:
     """A result list's name; ``names`` holds the preferences' names (and may hold their veteran
-    lists' names, as ``publish.preference_names`` gives them)."""
+    lists' names, as ``result_list_names`` gives them)."""
     from housing.lottery.verify import GENERAL_LIST, VETERAN_PREFIX, base_code
 
     if code == GENERAL_LIST:
