@@ -39,7 +39,6 @@ from housing.i18n import format_money
 from housing.listings import management
 from housing.listings.models import Listing
 from housing.lottery import access, duplicate_decisions, lookup
-from housing.lottery.left_out import left_out_now
 from housing.lottery.wording import list_name, refusal_text, result_list_names
 
 partner_applications = Blueprint(
@@ -137,7 +136,9 @@ def index(listing_id: int) -> str:
     listing = _listing_or_404(listing_id)
     run = lookup.published_run(db.session, listing_id)
     choices = table.table_choices(
-        listing, run.id if run else None, left_out_now(db.session, listing_id)
+        listing,
+        run.id if run else None,
+        frozenset(duplicate_decisions.left_out_as_duplicates(db.session, listing_id)),
     )
     query, problems = table.parse_query(request.args, choices)
     page = table.applications_page(db.session, listing, query, choices)
@@ -192,7 +193,8 @@ def application(listing_id: int, public_id: str) -> str:
         published=run is not None,
         application=found.application,
         left_out=found.application.status is ApplicationStatus.SUBMITTED
-        and found.application.public_id in left_out_now(db.session, listing_id),
+        and found.application.public_id
+        in duplicate_decisions.left_out_as_duplicates(db.session, listing_id),
         answers=found.application.submitted_answers or found.application.answers,
         editable=False,
         problems=None,

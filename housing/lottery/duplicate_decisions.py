@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from housing.accounts.models import User
 from housing.applications.duplicates import DuplicateRule
@@ -54,8 +54,19 @@ def duplicate_groups(session: AnySession, listing_id: int) -> list[DuplicateGrou
 def left_out_as_duplicates(
     session: AnySession, listing_id: int, groups: Sequence[DuplicateGroup] | None = None
 ) -> set[str]:
-    """Applications left out of the lottery because another of the household's stays in."""
+    """Applications left out of the lottery because another of the household's stays in.
+    The duplicate groups are read only when some decision keeps one application of a
+    household (none leaves anyone out otherwise), unless the caller has them."""
     if groups is None:
+        keeps_one = session.scalar(
+            select(
+                exists().where(
+                    DuplicateDecision.listing_id == listing_id, DuplicateDecision.kept != ""
+                )
+            )
+        )
+        if not keeps_one:
+            return set()
         groups = duplicate_groups(session, listing_id)
     return {
         public_id

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from housing.applications import messages
-from housing.applications.models import Application, ApplicationStatus, DuplicateDecision
+from housing.applications.models import Application, ApplicationStatus
 from housing.db_types import AnySession
-from housing.lottery.duplicate_decisions import left_out_as_duplicates
 from housing.lottery.models import LotteryLogEntry
 
 # The key of a freeze's log entry that lists the applications it left out as duplicates.
@@ -69,20 +68,6 @@ def tell_left_out(
             session, application, entered=application.public_id in back_in
         )
     return len(applications)
-
-
-def left_out_now(session: AnySession, listing_id: int) -> frozenset[str]:
-    """The applications staff's decisions leave out as duplicates at present (what the next
-    freeze would leave out); the duplicate groups are read only where some decision keeps one
-    application of a household."""
-    decided = session.scalar(
-        select(
-            exists().where(DuplicateDecision.listing_id == listing_id, DuplicateDecision.kept != "")
-        )
-    )
-    if not decided:
-        return frozenset()
-    return frozenset(left_out_as_duplicates(session, listing_id))
 
 
 def left_out_by_number(session: AnySession, listing_id: int, lottery_number: str) -> bool:
