@@ -34,7 +34,9 @@ local seed = math.random(1, 1000000000)
 request = function()
   counter = counter + 1
   local tag = seed .. "x" .. counter
-  local body = template:gsub("NAME", "N" .. tag):gsub("EMAIL", "b" .. tag .. "@example.org")
+  -- A name is letters only: the tag's digits are written as the letters g to p.
+  local name = ("N" .. tag):gsub("%d", function(digit) return string.char(digit:byte() + 55) end)
+  local body = template:gsub("NAME", name):gsub("EMAIL", "b" .. tag .. "@example.org")
   body = body:gsub("STREET", counter .. " Bench Street " .. seed)
   return wrk.format("POST", "PATH", {["Content-Type"] = "application/json"}, body)
 end

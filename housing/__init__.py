@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from housing.config import Config
 
@@ -15,6 +16,8 @@ def create_app(config: Config | None = None) -> Flask:
         errors,
         i18n,
         models,  # noqa: F401 - registers every table before migrations run
+        request_checks,
+        request_ids,
         security,
         templating,
     )
@@ -27,6 +30,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     config = config or Config.from_env()
     app = Flask(__name__)
+    if config.trusted_proxies:
+        # Each trusted proxy appends one address and sets the scheme: the client is the
+        # address that many hops back. Host stays the proxy's to pass on, never the client's.
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=config.secret_key,
         SQLALCHEMY_DATABASE_URI=config.database_url,
@@ -69,6 +77,8 @@ def create_app(config: Config | None = None) -> Flask:
     admission.init_app(app, config.admission)
     templating.init_app(app)
     security.init_app(app)
+    request_ids.init_app(app)
+    request_checks.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     register_blueprints(app)

@@ -26,6 +26,8 @@ from housing.lottery.staff_views import lottery_staff
 from housing.lottery.views import lottery_public
 from housing.notifications.staff_views import notifications_staff
 from housing.notifications.views import notifications
+from housing.privacy.views import privacy, privacy_staff
+from housing.routing import use_database_converters
 from housing.site import site
 
 BLUEPRINTS = (
@@ -48,11 +50,14 @@ BLUEPRINTS = (
     lease_up,
     lease_up_public,
     dashboard,
+    privacy,
+    privacy_staff,
     api,
 )
 
 
 def register_blueprints(app: Flask) -> None:
+    use_database_converters(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     # The API only reads and takes no cookies' word for anything: no CSRF token to ask for.

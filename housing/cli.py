@@ -1,4 +1,5 @@
-"""Command-line tools: demo data, translation checks, the outbox sweep, accounts, the lottery log."""
+"""Command-line tools: demo data, translation checks, the outbox sweep, accounts, the lottery log,
+erasing personal data, expiring unclaimed uploads."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ translations = AppGroup("translations", help="Translation catalog checks.")
 notifications = AppGroup("notifications", help="The outbox.")
 accounts = AppGroup("accounts", help="Accounts that cannot be made through the site.")
 lottery = AppGroup("lottery", help="The lottery and its audit log.")
+privacy = AppGroup("privacy", help="Personal data kept no longer than it is needed.")
+uploads = AppGroup("uploads", help="Uploaded files no application claimed.")
 # The draw job's steps, as the progress bar names them.
 DRAW_STEPS = {
     "entrants_read": "entrants read",
@@ -172,17 +175,22 @@ def create_account_command(email: str, name: str, role: str) -> None:
     import secrets
 
     from housing.accounts import emails, services
+    from housing.accounts.addresses import InvalidEmail, account_email
     from housing.accounts.models import Role, User
     from housing.accounts.passwords import hash_password
     from housing.audit.services import record
     from housing.notifications.tasks import send_after_commit
 
-    if services.find_user_by_email(db.session, email) is not None:
-        raise click.ClickException(f"An account for {email} already exists.")
-    if "@" not in email:
-        raise click.ClickException(f"{email!r} is not an email address.")
+    try:
+        address = account_email(email)
+    except InvalidEmail as error:
+        raise click.ClickException(
+            f"{email!r} is not an email address an account can have: {error}"
+        ) from None
+    if services.find_user_by_email(db.session, address) is not None:
+        raise click.ClickException(f"An account for {address} already exists.")
     user = User(
-        email=services.normalize_email(email),
+        email=address,
         full_name=name,
         role=Role(role),
         password_hash=hash_password(secrets.token_urlsafe(32)),
@@ -202,6 +210,38 @@ def sweep_command() -> None:
     from housing.notifications.tasks import sweep
 
     click.echo(f"{sweep()} message(s) handed to delivery.")
+
+
+@privacy.command("erase")
+@click.option("--dry-run", is_flag=True, help="Only count what would be erased; change nothing.")
+def erase_command(dry_run: bool) -> None:
+    """Erase the personal data of applications not housed, once their listing's lease-up has
+    been closed PRIVACY_ERASE_AFTER_DAYS; run it daily. Safe to repeat, and to run after a run
+    that stopped: nothing is erased twice."""
+    from housing.privacy.tasks import erase_after, erase_due, pending
+
+    after = erase_after()
+    if after is None:
+        click.echo("Erasure is off (PRIVACY_ERASE_AFTER_DAYS=off): nothing was erased.")
+        return
+    found = pending() if dry_run else erase_due()
+    for listing_id, count in sorted(found.applications.items()):
+        click.echo(f"Listing {listing_id}: {count} application(s).")
+    verb = ("would erase", "would delete") if dry_run else ("erased", "deleted")
+    click.echo(
+        f"{after.days} day(s) after lease-up closed: {verb[0]} the personal data of "
+        f"{found.total} application(s) in {len(found.applications)} listing(s); "
+        f"{verb[1]} {found.files} file(s)."
+    )
+
+
+@uploads.command("expire")
+def expire_uploads_command() -> None:
+    """Remove the uploads no application will claim once UPLOAD_EXPIRY_HOURS old (the worker
+    does it every hour; without one, run this from cron). Safe to repeat."""
+    from housing.applications.tasks import expire_uploads
+
+    click.echo(f"{expire_uploads()} unclaimed upload(s) removed.")
 
 
 @demo.command("load")
@@ -239,3 +279,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(notifications)
     app.cli.add_command(accounts)
     app.cli.add_command(lottery)
+    app.cli.add_command(privacy)
+    app.cli.add_command(uploads)

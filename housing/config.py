@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -76,9 +77,21 @@ class Config:
     public_url: str = "http://127.0.0.1:5000"
     # Off only for load tests that come from one address.
     rate_limits_enabled: bool = True
+    # Proxies in front that set X-Forwarded-For and X-Forwarded-Proto (a load balancer: 1).
+    # 0 trusts no such header: a client could otherwise name any address and dodge limits.
+    trusted_proxies: int = 0
     # A drand-style HTTP beacon (GET {url}/public/{round}); unset: staff enter values by hand.
     beacon_url: str | None = None
+    # Messages one email address or phone number is sent in a UTC day; past it the rest are
+    # held, except those telling a household where it stands (notifications/caps.py). 0: no cap.
+    messages_per_address_per_day: int = 20
     admission: AdmissionConfig = field(default_factory=AdmissionConfig)
+    # Days after a listing's lease-up closes that the personal data of the applications it
+    # did not house is erased; None keeps it (erasure off).
+    privacy_erase_after_days: int | None = 365
+    # Uploads no application claimed, and those of drafts past their deadline, are removed
+    # once this old (``flask uploads expire``; the worker runs it every hour).
+    upload_expiry: timedelta = timedelta(days=1)
 
     @property
     def jobs_in_process(self) -> bool:
@@ -138,7 +151,11 @@ class Config:
             queue_prefix=env.get("HOUSING_QUEUE_PREFIX", ""),
             page_cache_seconds=int(env.get("PAGE_CACHE_SECONDS", "20")),
             rate_limits_enabled=env.get("RATE_LIMITS", "on").lower() not in {"off", "0", "false"},
+            trusted_proxies=_count(env.get("TRUSTED_PROXIES") or "0"),
             beacon_url=(env.get("BEACON_URL") or "").rstrip("/") or None,
+            messages_per_address_per_day=int(
+                env.get("MESSAGES_PER_ADDRESS_PER_DAY", str(cls.messages_per_address_per_day))
+            ),
             admission=AdmissionConfig(
                 active=int(env.get("ADMISSION_ACTIVE", str(AdmissionConfig.active))),
                 wait_seconds=float(
@@ -146,6 +163,10 @@ class Config:
                 ),
                 max_waiting=int(env.get("ADMISSION_MAX_WAITING", str(AdmissionConfig.max_waiting))),
             ),
+            privacy_erase_after_days=_days_or_off(
+                env.get("PRIVACY_ERASE_AFTER_DAYS") or str(cls.privacy_erase_after_days)
+            ),
+            upload_expiry=timedelta(hours=float(env.get("UPLOAD_EXPIRY_HOURS") or "24")),
         )
 
 
@@ -156,6 +177,19 @@ def _with_driver(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def _days_or_off(value: str) -> int | None:
+    """A number of days (0 or more), or "off"."""
+    return None if value.strip().lower() == "off" else _count(value)
+
+
+def _count(value: str) -> int:
+    """A whole number, 0 or more."""
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"A count cannot be negative: {value!r}")
+    return number
 
 
 def _flag(env: os._Environ[str] | dict[str, str], name: str) -> bool:

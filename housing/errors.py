@@ -18,9 +18,13 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from housing.extensions import db
+from housing.request_checks import RefusedInput
+from housing.request_ids import request_id
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
+# Requests that only read: a failure of one of them cannot have lost anything sent with it.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def wants_json() -> bool:
@@ -47,25 +51,51 @@ def _messages() -> dict[int, tuple[str, str]]:
         405: (_("Not allowed"), _("This address does not accept that kind of request.")),
         413: (_("File too large"), _("What you sent is larger than we accept.")),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
-        500: (
-            _("Something went wrong"),
-            _(
-                "An error on our side stopped this page. Nothing you submitted has been lost; please try again in a moment."
-            ),
-        ),
+        500: (_("Something went wrong"), _server_error_message()),
         503: (_("Busy right now"), _("The service is very busy. Please try again in a moment.")),
     }
 
 
-def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
+def _server_error_message() -> str:
+    """Each request commits once, at its end: one that failed changed nothing, so whatever was
+    saved before is still there, but what it carried may not have been kept."""
+    if request.method in READING_METHODS:
+        return _(
+            "An error on our side stopped this page. Nothing you saved has changed; please try "
+            "again in a moment."
+        )
+    return _(
+        "An error on our side stopped this before it was finished, so what you just sent may "
+        "not have been saved. Please check, and send it again if it is missing. Everything you "
+        "saved before is still there."
+    )
+
+
+def handle_http_error(
+    error: HTTPException, message: str | None = None
+) -> tuple[Response | str, int]:
     status = error.code or 500
-    title, message = _messages().get(status, (error.name, error.description or ""))
+    title, standard = _messages().get(status, (error.name, error.description or ""))
+    message = message or standard
+    # Shown with a failure of ours, so that a report can be matched to the logged traceback.
+    reference = request_id() if status == 500 else None
     if wants_json():
-        response, status = json_error(status, _code_name(status), message)
+        extra = {"request_id": reference} if reference else {}
+        response, status = json_error(status, _code_name(status), message, **extra)
     else:
         response = make_response(
-            render_template("errors/error.html", status=status, title=title, message=message)
+            render_template(
+                "errors/error.html",
+                status=status,
+                title=title,
+                message=message,
+                request_id=reference,
+            )
         )
+    # What the exception says besides its page: the methods a 405 allows (Allow), a 401's scheme.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
     if status == 503:
         # Turned away while the server is behind: say when trying again is worthwhile.
         seconds = current_app.config["HOUSING"].admission.retry_after_seconds
@@ -74,7 +104,19 @@ def handle_http_error(error: HTTPException) -> tuple[Response | str, int]:
 
 
 def handle_unexpected(error: Exception) -> tuple[Response | str, int]:
+    log.exception(
+        "Unexpected error in %s %s (request id %s)",
+        request.method,
+        request.path,
+        request_id(),
+        exc_info=error,
+        extra={"request_id": request_id()},
+    )
     return handle_http_error(InternalServerError(original_exception=error))
+
+
+def handle_refused_input(error: RefusedInput) -> tuple[Response | str, int]:
+    return handle_http_error(error, str(error.message))
 
 
 def _code_name(status: int) -> str:
@@ -129,5 +171,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_http_error)
+    app.register_error_handler(RefusedInput, handle_refused_input)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)

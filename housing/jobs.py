@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -90,6 +92,33 @@ def enqueue(
         )
     except RedisError:
         log.warning("Redis unavailable; %s%r left for the sweep", path, args)
+        return False
+    return True
+
+
+def every(path: str, seconds: int) -> bool:
+    """Have rq's scheduler run ``path()`` (through ``housing.worker.run_periodic``) at the
+    start of the next period of ``seconds``, unless a worker already did: the first to claim
+    the period in Redis schedules it. Each run calls this before it works, so the runs go on
+    from period to period even when one is killed; every worker calls it as it starts, so the
+    series starts again after Redis lost it. True when this call scheduled the run."""
+    target = queue()
+    if target is None:
+        return False
+    period = int(time.time()) // seconds + 1
+    prefix = current_app.config["HOUSING"].queue_prefix
+    claim = f"{prefix}periodic:{path}:{period}"
+    try:
+        if not target.connection.set(claim, 1, nx=True, ex=2 * seconds):
+            return False
+        target.enqueue_at(
+            datetime.fromtimestamp(period * seconds, UTC),
+            "housing.worker.run_periodic",
+            path,
+            seconds,
+        )
+    except RedisError:
+        log.warning("Redis unavailable; %s not scheduled", path)
         return False
     return True
 

@@ -1,7 +1,8 @@
 """The rq worker: ``python -m housing.worker [--burst]``.
 
 It builds the application once, keeps its context for every job, and gives each job a fresh
-database session.
+database session. Its scheduler also runs the periodic jobs (``PERIODIC``), whichever worker
+is free when one is due.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from housing import create_app, jobs
 from housing.extensions import db
 from housing.lottery.tasks import resume_draws
 
+# Jobs every worker keeps running, with their period in seconds.
+PERIODIC = {
+    "housing.applications.tasks.expire_uploads": 60 * 60,
+    "housing.privacy.tasks.erase_due": 24 * 60 * 60,
+}
+
 
 def run(path: str, *args: object) -> None:
     """What every queued job actually calls: the named task, then a clean session."""
@@ -21,6 +28,13 @@ def run(path: str, *args: object) -> None:
         jobs.resolve(path)(*args)
     finally:
         db.session.remove()
+
+
+def run_periodic(path: str, seconds: int) -> None:
+    """A run of a periodic job: the next one is scheduled first, so that this one failing or
+    being killed does not end the series."""
+    jobs.every(path, seconds)
+    run(path)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,13 +48,16 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("REDIS_URL is not set: jobs run in-process, no worker is needed")
         # A worker that was killed may have left a draw half done: finish it now.
         resume_draws()
+        for path, seconds in PERIODIC.items():
+            jobs.every(path, seconds)
         # Each job runs in a forked work horse: none may inherit this process's connection,
         # or they would all share one database session.
         db.session.remove()
         db.engine.dispose()
         queues = [jobs.queue(name) for name in jobs.QUEUES]
+        # The scheduler puts the periodic jobs on the queue when they are due.
         Worker([q for q in queues if q is not None], connection=connection).work(
-            burst=options.burst
+            burst=options.burst, with_scheduler=True
         )
 
 

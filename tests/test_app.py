@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from housing import create_app
 from housing.config import Config
@@ -122,3 +123,17 @@ def test_health_check_answers_plainly(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.text == "ok\n"
+
+
+def test_forwarded_headers_are_trusted_only_when_proxies_are_configured(tmp_path):
+    instance = {"HOUSING_INSTANCE_FOLDER": str(tmp_path)}
+    assert Config.from_env(instance).trusted_proxies == 0
+    assert Config.from_env({**instance, "TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    with pytest.raises(ValueError, match="negative"):
+        Config.from_env({**instance, "TRUSTED_PROXIES": "-1"})
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    direct = create_app(make_config(url, tmp_path))
+    assert not isinstance(direct.wsgi_app, ProxyFix)
+    proxied = create_app(make_config(url, tmp_path, trusted_proxies=2))
+    assert isinstance(proxied.wsgi_app, ProxyFix)
+    assert (proxied.wsgi_app.x_for, proxied.wsgi_app.x_proto, proxied.wsgi_app.x_host) == (2, 2, 0)

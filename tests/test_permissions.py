@@ -237,6 +237,22 @@ MATRIX: list[Row] = [
     Row("applications.resume", "GET", lambda w: f"/listings/{w.public}/apply/resume/x", EVERYONE),
     Row("applications.step", "GET", lambda w: f"/applications/{w.application}/you", APPLICANT_ONLY),
     Row("applications.show", "GET", lambda w: f"/applications/{w.application}", READERS),
+    # Everything held about an application: its applicant only, never its readers.
+    Row(
+        "privacy.my_data",
+        "GET",
+        lambda w: f"/applications/{w.application}/my-data",
+        APPLICANT_ONLY,
+    ),
+    Row(
+        "privacy_staff.listing", "GET", lambda w: f"/staff/listings/{w.a}/personal-data", STAFF_ONLY
+    ),
+    Row(
+        "privacy_staff.close_lease_up",
+        "POST",
+        lambda w: f"/staff/listings/{w.a}/personal-data/close-lease-up",
+        STAFF_ONLY,
+    ),
     Row(
         "applications.confirmation",
         "GET",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
+from sqlalchemy import delete, select
 
 from housing.accounts import tokens
-from housing.accounts.models import User
+from housing.accounts.models import UnaskedEmail, User
 from housing.db_types import AnySession
 from housing.notifications.models import OutboundMessage
 from housing.notifications.services import queue_email
@@ -49,12 +51,54 @@ def queue_existing_account_notice(session: AnySession, user: User) -> OutboundMe
     return _queue(session, user, "sign_up_existing", external_url("accounts.forgot_password"))
 
 
-def _queue(session: AnySession, user: User, template: str, link: str) -> OutboundMessage:
+def queue_sign_in_attempts_notice(
+    session: AnySession, user: User, *, password_known: bool
+) -> OutboundMessage:
+    """Failed sign-ins on the account: wrong passwords, or (``password_known``) wrong codes
+    after the right password."""
+    return _queue(
+        session,
+        user,
+        "sign_in_attempts",
+        external_url("accounts.forgot_password"),
+        password_known=password_known,
+    )
+
+
+# Emails anyone can cause by typing an address, per recipient.
+UNASKED_PER_HOUR = 3
+UNASKED_PER_DAY = 5
+
+
+def claim_unasked_email(session: AnySession, user: User, now: datetime) -> bool:
+    """Whether one more such email may go to this account now; if so, it is counted.
+
+    A reset link or a "you already have an account" notice costs anyone nothing to cause, so
+    past the cap the caller sends nothing and answers as if it had.
+    """
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    session.execute(
+        delete(UnaskedEmail)
+        .where(UnaskedEmail.user_id == user.id, UnaskedEmail.sent_at < now - timedelta(days=1))
+        .execution_options(synchronize_session=False)
+    )
+    sent = session.scalars(select(UnaskedEmail.sent_at).where(UnaskedEmail.user_id == user.id))
+    times = list(sent)
+    last_hour = [moment for moment in times if moment > now - timedelta(hours=1)]
+    if len(times) >= UNASKED_PER_DAY or len(last_hour) >= UNASKED_PER_HOUR:
+        return False
+    session.add(UnaskedEmail(user_id=user.id, sent_at=now))
+    return True
+
+
+def _queue(
+    session: AnySession, user: User, template: str, link: str, **extra: Any
+) -> OutboundMessage:
     return queue_email(
         session,
         to=user.email,
         template=template,
         language=user.language,
-        context={"name": user.full_name, "link": link},
+        context={"name": user.full_name, "link": link, **extra},
         user_id=user.id,
     )

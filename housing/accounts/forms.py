@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms import BooleanField, EmailField, Field, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
+from housing.accounts.addresses import InvalidEmail, account_email
 from housing.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 
 EMAIL_REQUIRED = _l("Enter your email address.")
 EMAIL_INVALID = _l("Enter an email address like name@example.com.")
 
 
+def _account_email(form: FlaskForm, field: Field) -> None:
+    try:
+        account_email(field.data or "")
+    except InvalidEmail:
+        raise ValidationError(EMAIL_INVALID) from None
+
+
 def email_field() -> EmailField:
     return EmailField(
-        _l("Email address"),
-        validators=[
-            InputRequired(EMAIL_REQUIRED),
-            Email(EMAIL_INVALID, check_deliverability=False),
-            Length(max=254, message=EMAIL_INVALID),
-        ],
+        _l("Email address"), validators=[InputRequired(EMAIL_REQUIRED), _account_email]
     )
 
 

@@ -1,4 +1,5 @@
-"""Accounts: one table of users with a role, partner-to-listing assignments, recovery codes."""
+"""Accounts: users with a role, partner-to-listing assignments, recovery codes, the sessions
+signed in, and the counters that slow down guessing and cap unasked-for emails."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from housing.db_types import UTCDateTime, checked_enum, utcnow
@@ -38,10 +39,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The last TOTP time step accepted, so one code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Bumped to end every session at once ("sign out everywhere", password change).
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -52,9 +49,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_epoch}"
 
     @property
     def is_active(self) -> bool:
@@ -96,3 +90,58 @@ class RecoveryCode(db.Model):  # type: ignore[name-defined]
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class UserSession(db.Model):  # type: ignore[name-defined]
+    """One browser signed in, or half-way there (the password given, the second step owed).
+
+    The browser's session names the row and carries a random token; only the token's hash is
+    kept here, so the table alone opens nothing. Deleting the row ends the session on every
+    host at its next request.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    second_step_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class ThrottleKind(enum.StrEnum):
+    PASSWORD = "password"  # noqa: S105 - names a kind of failure; holds no password
+    CODE = "code"
+
+
+class SignInThrottle(db.Model):  # type: ignore[name-defined]
+    """Failed sign-in steps of one account, from one client address or (``client`` empty) from
+    everywhere: how many in the current episode, and until when the next try must wait."""
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "client", name="uq_sign_in_throttle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[ThrottleKind] = mapped_column(checked_enum(ThrottleKind, "throttle_kind"))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the owner was emailed about this episode; once is enough.
+    owner_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class UnaskedEmail(db.Model):  # type: ignore[name-defined]
+    """An account email anyone can cause by typing the address (a reset link, the notice that
+    the account exists): kept a day, to cap how many one recipient gets."""
+
+    __tablename__ = "unasked_emails"
+    __table_args__ = (Index("ix_unasked_emails_user_sent", "user_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

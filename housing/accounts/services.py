@@ -1,22 +1,22 @@
-"""Account operations: sign-up, confirmation, sign-in with lockout, two-factor, resets."""
+"""Account operations: sign-up, confirmation, sign-in with throttling, two-factor, resets."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import secrets
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy import func, select
 
-from housing.accounts import passwords
-from housing.accounts.models import RecoveryCode, Role, User
+from housing.accounts import emails, passwords, server_sessions, throttles
+from housing.accounts.addresses import account_email, normalize_email
+from housing.accounts.models import RecoveryCode, Role, User, UserSession
 from housing.db_types import AnySession
 
-LOCK_AFTER_FAILURES = 5
-LOCK_DURATION = timedelta(minutes=15)
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "Affordable Housing Portal"
 
@@ -26,7 +26,8 @@ class AccountError(Exception):
 
 
 class InvalidCredentials(AccountError):
-    """Unknown email, wrong password, locked or disabled account: one message for all."""
+    """Unknown email, wrong password, a try that must wait, a disabled account: one message
+    for all."""
 
 
 class WeakPassword(AccountError):
@@ -38,9 +39,16 @@ class WeakPassword(AccountError):
 class InvalidCode(AccountError):
     """A two-factor or recovery code that does not match (or was already used)."""
 
+    # Set when this failure ends the half-signed-in session: the password must be given again.
+    back_to_password: bool = False
 
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
+
+class CodeWait(AccountError):
+    """Too many wrong codes for this account lately: no code is tried until ``wait`` passes."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(str(wait))
+        self.wait = wait
 
 
 def find_user_by_email(session: AnySession, email: str) -> User | None:
@@ -64,18 +72,21 @@ def sign_up(
 ) -> SignUpResult:
     """Create an unconfirmed account, or return the existing one without changing it.
 
-    The caller answers both cases the same way, so sign-up does not reveal who has an account.
+    The caller answers both cases the same way, so sign-up does not reveal who has an account;
+    the password is hashed in both, so neither does the time it takes.
     """
-    problems = passwords.password_problems(password, email=email)
+    address = account_email(email)
+    problems = passwords.password_problems(password, email=address)
     if problems:
         raise WeakPassword(problems)
-    existing = find_user_by_email(session, email)
+    password_hash = passwords.hash_password(password)
+    existing = find_user_by_email(session, address)
     if existing is not None:
         return SignUpResult(existing, created=False)
     user = User(
-        email=normalize_email(email),
+        email=address,
         full_name=full_name.strip(),
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         role=role,
         language=language,
     )
@@ -93,26 +104,37 @@ def confirm_email(session: AnySession, user_id: int, email: str, now: datetime) 
     return user
 
 
-def authenticate(session: AnySession, email: str, password: str, now: datetime) -> User:
+def authenticate(
+    session: AnySession,
+    email: str,
+    password: str,
+    now: datetime,
+    *,
+    client: str,
+    known_accounts: Collection[int] = (),
+) -> User:
     """The user for a correct email and password; InvalidCredentials for anything else.
 
-    After five wrong passwords the account pauses for 15 minutes; while paused even the right
-    password is refused, with the same message, so guessing learns nothing.
+    Wrong passwords make later tries from the same ``client`` wait, longer each time (see
+    ``throttles``); while one must wait even the right password is refused, with the same
+    message, so guessing learns nothing. The password is checked in every case, so the time
+    taken does not tell either. The owner is emailed once when failures pile up.
     """
     user = find_user_by_email(session, email)
     valid = passwords.verify_password(user.password_hash if user else None, password)
     if user is None:
         raise InvalidCredentials()
-    if user.locked_until is not None and user.locked_until > now:
+    if throttles.password_wait(
+        session, user.id, client, now, known_device=user.id in known_accounts
+    ):
         raise InvalidCredentials()
-    if not valid or user.disabled:
-        user.failed_sign_ins += 1
-        if user.failed_sign_ins >= LOCK_AFTER_FAILURES:
-            user.locked_until = now + LOCK_DURATION
-            user.failed_sign_ins = 0
+    if not valid:
+        if throttles.password_failed(session, user.id, client, now):
+            emails.queue_sign_in_attempts_notice(session, user, password_known=False)
         raise InvalidCredentials()
-    user.failed_sign_ins = 0
-    user.locked_until = None
+    if user.disabled:
+        raise InvalidCredentials()
+    throttles.password_succeeded(session, user.id, client)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
@@ -122,19 +144,22 @@ def record_sign_in(user: User, now: datetime) -> None:
     user.last_sign_in_at = now
 
 
-def change_password(user: User, new_password: str) -> None:
+def change_password(
+    session: AnySession, user: User, new_password: str, *, keep: UserSession | None = None
+) -> None:
+    """Set a new password and end every other session of the account (``keep``: the one
+    the change was made in, if any)."""
     problems = passwords.password_problems(new_password, email=user.email)
     if problems:
         raise WeakPassword(problems)
     user.password_hash = passwords.hash_password(new_password)
-    user.failed_sign_ins = 0
-    user.locked_until = None
-    sign_out_everywhere(user)
+    throttles.password_changed(session, user.id)
+    server_sessions.end_sessions(session, user.id, keep=keep)
 
 
-def sign_out_everywhere(user: User) -> None:
+def sign_out_everywhere(session: AnySession, user: User) -> None:
     """Every session of this user, on every device, ends at its next request."""
-    user.session_epoch += 1
+    server_sessions.end_sessions(session, user.id)
 
 
 def begin_two_factor_setup(user: User) -> str:
@@ -175,10 +200,34 @@ def confirm_two_factor_setup(
     return replace_recovery_codes(session, user)
 
 
-def verify_second_factor(user: User, code: str, now: datetime) -> None:
-    if not user.has_two_factor:
-        raise InvalidCode()
-    _accept_totp(user, code, now)
+def verify_second_factor(session: AnySession, user: User, code: str, now: datetime) -> None:
+    _second_step(session, user, now, lambda: _accept_totp(user, code, now))
+
+
+def use_recovery_code(session: AnySession, user: User, code: str, now: datetime) -> None:
+    _second_step(session, user, now, lambda: _accept_recovery_code(user, code, now))
+
+
+def _second_step(session: AnySession, user: User, now: datetime, check: Callable[[], None]) -> None:
+    """Run ``check`` (which raises InvalidCode) unless the account must wait; count failures.
+
+    Wrong codes are counted for the account, whatever session or address they come from;
+    InvalidCode says whether the session must go back to the password.
+    """
+    wait = throttles.code_wait(session, user.id, now)
+    if wait:
+        raise CodeWait(wait)
+    try:
+        if not user.has_two_factor:
+            raise InvalidCode()
+        check()
+    except InvalidCode as error:
+        failure = throttles.code_failed(session, user.id, now)
+        if failure.tell_owner:
+            emails.queue_sign_in_attempts_notice(session, user, password_known=True)
+        error.back_to_password = failure.back_to_password
+        raise
+    throttles.code_succeeded(session, user.id)
 
 
 def replace_recovery_codes(session: AnySession, user: User) -> list[str]:
@@ -203,7 +252,7 @@ def _recovery_digest(code: str) -> str:
     return hashlib.sha256("".join(code.lower().split()).replace("-", "").encode()).hexdigest()
 
 
-def use_recovery_code(user: User, code: str, now: datetime) -> None:
+def _accept_recovery_code(user: User, code: str, now: datetime) -> None:
     digest = _recovery_digest(code)
     for stored in user.recovery_codes:
         if stored.used_at is None and secrets.compare_digest(stored.code_hash, digest):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from housing.accounts import emails, services
+from housing.accounts.addresses import account_email
 from housing.accounts.models import PartnerAssignment, Role, User
 from housing.accounts.permissions import require_roles
 from housing.accounts.staff_forms import EditUserForm, NewUserForm
@@ -20,6 +21,7 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.listings.models import Listing
 from housing.notifications.tasks import send_after_commit
+from housing.routing import query_id
 
 staff_accounts = Blueprint(
     "staff_accounts", __name__, url_prefix="/staff", template_folder="templates"
@@ -43,7 +45,7 @@ def new_user() -> str | Response:
             form.email.errors = [_("An account with this email address already exists.")]
         else:
             user = User(
-                email=services.normalize_email(form.email.data or ""),
+                email=account_email(form.email.data or ""),
                 full_name=(form.full_name.data or "").strip(),
                 role=Role(form.role.data),
                 # Nobody knows this password: the person chooses their own from the emailed link.
@@ -79,8 +81,8 @@ def edit_user(user_id: int) -> str | Response:
         ):
             flash(_("You cannot remove your own staff access."), "error")
             return redirect(url_for("staff_accounts.edit_user", user_id=user_id))
-        wanted = {int(value) for value in request.form.getlist("listing") if value.isdigit()}
-        wanted &= {listing.id for listing in all_listings}
+        chosen = set(request.form.getlist("listing"))
+        wanted = {listing.id for listing in all_listings if str(listing.id) in chosen}
         new_role = Role(form.role.data)
         if new_role is not Role.PARTNER:
             wanted = set()
@@ -91,7 +93,7 @@ def edit_user(user_id: int) -> str | Response:
             "unassigned": sorted(assigned - wanted),
         }
         if new_role is not user.role or bool(form.disabled.data) != user.disabled:
-            services.sign_out_everywhere(user)  # new rights apply from the next sign-in
+            services.sign_out_everywhere(db.session, user)  # new rights apply from the next sign-in
         user.role = new_role
         user.disabled = bool(form.disabled.data)
         for assignment in list(user.assignments):
@@ -112,10 +114,10 @@ def edit_user(user_id: int) -> str | Response:
 @require_roles(Role.STAFF, Role.AUDITOR)
 def activity() -> str:
     """Who did what. Auditors see roles and actions, not names or free text."""
-    before = request.args.get("before", "")
+    before = query_id("before")
     query = select(ActivityEntry).order_by(ActivityEntry.id.desc()).limit(ACTIVITY_PAGE)
-    if before.isdigit():
-        query = query.where(ActivityEntry.id < int(before))
+    if before is not None:
+        query = query.where(ActivityEntry.id < before)
     entries = db.session.scalars(query).all()
     names: dict[int, str] = {}
     if current_user.role is Role.STAFF:

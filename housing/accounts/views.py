@@ -8,18 +8,21 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from housing.accounts import emails, services, tokens
+from housing import jobs
+from housing.accounts import emails, services, sessions, tasks, throttles, tokens
+from housing.accounts.addresses import account_email
 from housing.accounts.forms import (
     CodeForm,
     ConfirmForm,
@@ -29,7 +32,7 @@ from housing.accounts.forms import (
     SignUpForm,
 )
 from housing.accounts.messages import password_problem_text
-from housing.accounts.models import User
+from housing.accounts.models import User, UserSession
 from housing.db_types import utcnow
 from housing.extensions import db, limiter
 from housing.notifications.tasks import send_after_commit
@@ -39,7 +42,6 @@ accounts = Blueprint("accounts", __name__, url_prefix="/account", template_folde
 
 CONFIRM_MAX_AGE = int(timedelta(days=3).total_seconds())
 RESET_MAX_AGE = int(timedelta(hours=1).total_seconds())
-PENDING_USER = "pending_user"
 PENDING_NEXT = "pending_next"
 AUTH_LIMITS = "10 per minute;60 per hour"
 
@@ -65,10 +67,12 @@ def sign_up() -> str | Response:
             form.password.errors = [password_problem_text(code) for code in error.problems]
         else:
             user = result.user
-            if result.created:
-                emails.queue_confirmation(db.session, user)
-            else:
-                emails.queue_existing_account_notice(db.session, user)
+            # The same work either way: the time taken must not tell who has an account.
+            if emails.claim_unasked_email(db.session, user, utcnow()):
+                if result.created:
+                    emails.queue_confirmation(db.session, user)
+                else:
+                    emails.queue_existing_account_notice(db.session, user)
             db.session.commit()
             send_after_commit()
             return render_template("accounts/check_email.html", email=user.email)
@@ -93,13 +97,18 @@ def sign_in() -> str | Response | tuple[str, int]:
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
-        now = utcnow()
         try:
             user = services.authenticate(
-                db.session, form.email.data or "", form.password.data or "", now
+                db.session,
+                form.email.data or "",
+                form.password.data or "",
+                utcnow(),
+                client=throttles.client_key(request.remote_addr),
+                known_accounts=sessions.known_accounts(),
             )
         except services.InvalidCredentials:
             db.session.commit()  # keep the failure count
+            send_after_commit()  # the owner's notice, when failures piled up
             failed = True
         else:
             target = safe_next(request.args.get("next") or url_for("accounts.overview"))
@@ -107,59 +116,75 @@ def sign_in() -> str | Response | tuple[str, int]:
                 db.session.commit()
                 return render_template("accounts/unconfirmed.html", email=user.email), 403
             if user.needs_two_factor:
-                db.session.commit()
-                session[PENDING_USER] = user.get_id()
+                sessions.begin_session(user, second_step_due=True)
                 session[PENDING_NEXT] = target
+                db.session.commit()
                 if user.has_two_factor:
                     return redirect(url_for("accounts.second_factor"))
                 return redirect(url_for("accounts.two_factor_setup"))
-            return _complete_sign_in(user, target)
+            _sign_in(user)
+            return sessions.remember_device(redirect(target), user.id)
     return render_template("accounts/sign_in.html", form=form, failed=failed), (
         401 if failed else 200
     )
 
 
-def _complete_sign_in(user: User, target: str) -> Response:
+def _sign_in(user: User, half: UserSession | None = None) -> None:
+    """Sign ``user`` in here: a new session, or the half-signed-in one made whole."""
+    if half is None:
+        sessions.begin_session(user, second_step_due=False)
+    else:
+        sessions.finish_second_step(half)
     services.record_sign_in(user, utcnow())
     db.session.commit()
-    session.pop(PENDING_USER, None)
     session.pop(PENDING_NEXT, None)
     session.permanent = True
     login_user(user)
-    session["signed_in_at"] = utcnow().timestamp()
-    return redirect(target)
 
 
-def _pending_user() -> User:
-    """The user who gave the right password and still owes a second factor."""
-    marker = session.get(PENDING_USER)
-    if not marker:
+def _pending_target() -> str:
+    return str(session.get(PENDING_NEXT) or url_for("accounts.overview"))
+
+
+def _half_signed_in() -> UserSession:
+    """The session of someone who gave the right password and still owes a second step."""
+    row = sessions.current_session()
+    if row is None or not row.second_step_due:
         abort(403)
-    user_id, _sep, epoch = str(marker).partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or str(user.session_epoch) != epoch:
-        session.pop(PENDING_USER, None)
-        abort(403)
-    return user
+    return row
 
 
 @accounts.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMITS, methods=["POST"])
 def second_factor() -> str | Response:
-    user = _pending_user()
+    half = _half_signed_in()
+    user = half.user
     form = CodeForm()
     if form.validate_on_submit():
+        now = utcnow()
+        code = form.code.data or ""
         try:
             if form.recovery.data:
-                services.use_recovery_code(user, form.code.data or "", utcnow())
+                services.use_recovery_code(db.session, user, code, now)
             else:
-                services.verify_second_factor(user, form.code.data or "", utcnow())
-        except services.InvalidCode:
+                services.verify_second_factor(db.session, user, code, now)
+        except services.CodeWait as error:
+            form.code.errors = [
+                _("Too many wrong codes. Try again in %(wait)s.", wait=format_timedelta(error.wait))
+            ]
+        except services.InvalidCode as error:
+            if error.back_to_password:
+                sessions.end_current_session()
+            db.session.commit()  # keep the failure count
+            send_after_commit()
+            if error.back_to_password:
+                flash(_("Too many wrong codes. Sign in again with your password."), "error")
+                return redirect(url_for("accounts.sign_in"))
             form.code.errors = [_("That code is not right. Check it and try again.")]
         else:
-            return _complete_sign_in(
-                user, str(session.get(PENDING_NEXT) or url_for("accounts.overview"))
-            )
+            target = _pending_target()
+            _sign_in(user, half)
+            return sessions.remember_device(redirect(target), user.id)
     return render_template("accounts/second_factor.html", form=form)
 
 
@@ -167,7 +192,8 @@ def second_factor() -> str | Response:
 @limiter.limit(AUTH_LIMITS, methods=["POST"])
 def two_factor_setup() -> str | Response:
     """Set up an authenticator app: while signing in (required roles) or from the account page."""
-    user = current_user if current_user.is_authenticated else _pending_user()
+    half = None if current_user.is_authenticated else _half_signed_in()
+    user = current_user if half is None else half.user
     if user.has_two_factor:
         return redirect(url_for("accounts.overview"))
     form = CodeForm()
@@ -184,10 +210,14 @@ def two_factor_setup() -> str | Response:
             form.code.errors = [_("That code is not right. Check it and try again.")]
         else:
             db.session.commit()
-            target = str(session.get(PENDING_NEXT) or url_for("accounts.overview"))
-            if not current_user.is_authenticated:
-                _complete_sign_in(user, target)
-            return render_template("accounts/recovery_codes.html", codes=codes, next=target)
+            target = _pending_target()
+            response = make_response(
+                render_template("accounts/recovery_codes.html", codes=codes, next=target)
+            )
+            if half is not None:
+                _sign_in(user, half)
+                sessions.remember_device(response, user.id)
+            return response
     return render_template(
         "accounts/two_factor_setup.html",
         form=form,
@@ -199,6 +229,8 @@ def two_factor_setup() -> str | Response:
 @accounts.post("/sign-out")
 def sign_out() -> Response:
     if ConfirmForm().validate_on_submit():
+        sessions.end_current_session()
+        db.session.commit()
         logout_user()
         session.clear()
     return redirect(url_for("site.home"))
@@ -208,7 +240,7 @@ def sign_out() -> Response:
 @login_required
 def sign_out_everywhere() -> Response:
     if ConfirmForm().validate_on_submit():
-        services.sign_out_everywhere(current_user)
+        services.sign_out_everywhere(db.session, current_user)
         db.session.commit()
         logout_user()
         session.clear()
@@ -221,12 +253,10 @@ def sign_out_everywhere() -> Response:
 def forgot_password() -> str:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(db.session, form.email.data or "")
-        if user is not None and not user.disabled:
-            emails.queue_password_link(db.session, user)
-            db.session.commit()
-            send_after_commit()
-        # The same answer whether or not the account exists.
+        # The same job, the same answer and the same time whether or not the account exists.
+        address = account_email(form.email.data or "")
+        if not jobs.enqueue(tasks.SEND_PASSWORD_LINK, address):
+            tasks.send_password_link(address)  # Redis is away: here and now, not never
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -244,7 +274,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(user, form.password.data or "")
+            services.change_password(db.session, user, form.password.data or "", keep=_own(user))
         except services.WeakPassword as error:
             form.password.errors = [password_problem_text(code) for code in error.problems]
         else:
@@ -254,6 +284,14 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
             flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/reset_password.html", form=form)
+
+
+def _own(user: User) -> UserSession | None:
+    """This browser's session, when it is one of ``user``'s."""
+    row = sessions.current_session()
+    if row is None or row.second_step_due or row.user_id != user.id:
+        return None
+    return row
 
 
 @accounts.get("")

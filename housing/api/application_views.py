@@ -6,18 +6,21 @@ opened with the signed token returned when they are made (``Authorization: Beare
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
 from housing.accounts import tokens
+from housing.api import contract
 from housing.api.views import api
-from housing.applications import messages, rules, services
+from housing.applications import messages, proofs, rules, services
 from housing.applications.models import Application, ApplicationStatus
 from housing.applications.wording import problem_text
 from housing.db_types import utcnow
@@ -26,13 +29,30 @@ from housing.extensions import db, limiter
 from housing.listings.models import Listing
 from housing.listings.wording import upload_problem_text
 from housing.notifications.tasks import send_after_commit
-from housing.uploads import RejectedUpload
+from housing.uploads import UPLOAD_QUOTA, RejectedUpload
 
 WRITE_LIMITS = "120 per minute"
 MAX_IDEMPOTENCY_KEY = 100
+# Visible ASCII only: a key is compared byte for byte, so nothing a proxy could re-encode.
+IDEMPOTENCY_KEY = re.compile(rf"[!-~]{{1,{MAX_IDEMPOTENCY_KEY}}}")
+
+
+def _stop(answer: tuple[Response, int]) -> NoReturn:
+    """End the request with this answer."""
+    response, status = answer
+    response.status_code = status
+    abort(response)
 
 
 def _body() -> Mapping[str, Any]:
+    if not request.is_json:
+        _stop(
+            json_error(
+                415,
+                "unsupported_media_type",
+                _("Send the body as JSON, with the header Content-Type: application/json."),
+            )
+        )
     try:
         body = request.get_json(force=False, silent=False)
     except (BadRequest, RecursionError, ValueError):
@@ -56,6 +76,26 @@ def _refused(problems: list[rules.Problem]) -> tuple[Response, int]:
         _("The application cannot be submitted. Each problem names its field."),
         problems=_problems(problems),
     )
+
+
+def _not_kept(problems: list[rules.Problem]) -> tuple[Response, int]:
+    return json_error(
+        422,
+        "invalid_answers",
+        _(
+            "Nothing was saved: some answers cannot be kept, even in a draft. Each problem names its field."
+        ),
+        problems=_problems(problems),
+    )
+
+
+def _answers(refusal: Callable[[list[rules.Problem]], tuple[Response, int]]) -> Mapping[str, Any]:
+    """The body, if it is answers as the document describes them; otherwise ``refusal``."""
+    body = _body()
+    problems = contract.body_problems(body, "ApplicationAnswers")
+    if problems:
+        _stop(refusal(problems))
+    return body
 
 
 def _unavailable(code: str) -> tuple[Response, int]:
@@ -86,12 +126,17 @@ def _submitted(submission: services.Submission) -> tuple[Response, int]:
 @api.post("/listings/<int:listing_id>/applications")
 @limiter.limit(WRITE_LIMITS)
 def submit_application(listing_id: int) -> tuple[Response, int]:
-    answers = _body()
-    key = request.headers.get("Idempotency-Key", "").strip() or None
-    if key is not None and (len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable()):
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
         return json_error(
-            400, "bad_request", _("The Idempotency-Key header must be at most 100 characters.")
+            400,
+            "bad_request",
+            _(
+                "The Idempotency-Key header must be 1 to %(maximum)s visible characters, such as a UUID.",
+                maximum=MAX_IDEMPOTENCY_KEY,
+            ),
         )
+    answers = _answers(_refused)
     for attempt in (1, 2):
         try:
             submission = services.submit_answers(
@@ -137,6 +182,11 @@ def upload_document(listing_id: int) -> tuple[Response, int]:
             application=None,
             filename=file.filename,
             stream=file.stream,
+            # Uploads for no application are held against the address until one claims them.
+            quota=UPLOAD_QUOTA,
+            sender=proofs.sender_key(
+                get_remote_address(), current_app.config["HOUSING"].secret_key
+            ),
         )
     except RejectedUpload as error:
         db.session.rollback()
@@ -165,9 +215,19 @@ def _draft_json(application: Application, *, token: str | None = None) -> dict[s
     return body
 
 
-def _draft_or_404(draft_id: str) -> Application:
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+def _opened_draft(draft_id: str) -> Application:
+    """The draft its token opens: 401 without a bearer token, 404 for one that is not its own
+    (so that a stranger learns nothing about which drafts exist)."""
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        response, status = json_error(
+            401,
+            "unauthorized",
+            _("Send the draft's token in the Authorization header: Bearer, a space, the token."),
+        )
+        response.headers["WWW-Authenticate"] = "Bearer"
+        _stop((response, status))
     try:
         application = services.get_application(db.session, draft_id)
         if messages.read_access_token(token, application.listing_id) != draft_id:
@@ -177,44 +237,46 @@ def _draft_or_404(draft_id: str) -> Application:
     return application
 
 
-def _answers_only(body: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in body.items() if key in rules.ANSWER_ROOTS}
-
-
 @api.post("/listings/<int:listing_id>/drafts")
 @limiter.limit(WRITE_LIMITS)
 def create_draft(listing_id: int) -> tuple[Response, int]:
-    body = _body()
-    language = body.get("language") if isinstance(body.get("language"), str) else None
+    answers = _answers(_not_kept)
+    language = answers.get("language") or str(get_locale() or "en")
     try:
         application = services.start_application(
-            db.session, listing_id, utcnow(), language=language or str(get_locale() or "en")
+            db.session, listing_id, utcnow(), language=language
         )
-        services.save_answers(db.session, application.public_id, _answers_only(body), utcnow())
+        services.save_answers(db.session, application.public_id, answers, utcnow())
     except services.ListingUnavailable as error:
         db.session.rollback()
         return _unavailable(error.code)
+    except services.AnswersRefused as refusal:
+        db.session.rollback()
+        return _not_kept(refusal.problems)
     db.session.commit()
     return jsonify(_draft_json(application, token=messages.access_token(application))), 201
 
 
 @api.get("/drafts/<draft_id>")
 def get_draft(draft_id: str) -> Response:
-    return jsonify(_draft_json(_draft_or_404(draft_id)))
+    return jsonify(_draft_json(_opened_draft(draft_id)))
 
 
 @api.put("/drafts/<draft_id>")
 @limiter.limit(WRITE_LIMITS)
 def update_draft(draft_id: str) -> Response | tuple[Response, int]:
-    application = _draft_or_404(draft_id)
-    body = _body()
+    application = _opened_draft(draft_id)
+    answers = _answers(_not_kept)
     if application.status is not ApplicationStatus.DRAFT:
         return json_error(409, "already_submitted", _("This application was already submitted."))
     try:
-        services.save_answers(db.session, draft_id, _answers_only(body), utcnow())
+        services.save_answers(db.session, draft_id, answers, utcnow())
     except services.ApplicationLocked:
         db.session.rollback()
         return _refused([rules.Problem("listing", "deadline_passed")])
+    except services.AnswersRefused as refusal:
+        db.session.rollback()
+        return _not_kept(refusal.problems)
     db.session.commit()
     return jsonify(_draft_json(application))
 
@@ -222,7 +284,7 @@ def update_draft(draft_id: str) -> Response | tuple[Response, int]:
 @api.post("/drafts/<draft_id>/submit")
 @limiter.limit(WRITE_LIMITS)
 def submit_draft(draft_id: str) -> tuple[Response, int]:
-    _draft_or_404(draft_id)
+    _opened_draft(draft_id)
     try:
         submission = services.submit_application(db.session, draft_id, utcnow())
     except services.ApplicationRefused as refusal:

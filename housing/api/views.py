@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,38 +18,62 @@ from housing.errors import json_error
 from housing.extensions import db
 from housing.forms import first_errors
 from housing.listings import services
-from housing.listings.forms import DirectoryForm, EstimatorForm
-from housing.listings.models import Phase
+from housing.listings.eligibility import UnitType
+from housing.listings.forms import EstimatorForm
+from housing.listings.models import Phase, Tenure
+from housing.routing import id_from_text
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+MAX_PAGE = 100_000
 MAX_PER_PAGE = 100
-TRUE_WORDS = {"true", "1", "yes"}
-FALSE_WORDS = {"false", "0", "no", ""}
+# The API takes exactly the values its document lists: a client reads the document, and a value
+# it mistyped is an error to report, not a filter to drop without a word.
+FLAGS = {"true": True, "false": False, "1": True, "0": False}
+FILTER_CHOICES: dict[str, tuple[str, ...]] = {
+    "tenure": tuple(Tenure),
+    "unit_type": tuple(UnitType),
+    "phase": tuple(Phase),
+    "sort": services.SortOrder.ALL,
+}
+# Dollars as the document writes them; the estimator's web form also reads "$3,500".
+AMOUNT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 
 
 def _flag(args: MultiDict[str, str], name: str) -> tuple[bool, str | None]:
     """(value, error) for a true/false query parameter."""
-    raw = args.get(name, "").strip().lower()
-    if raw in TRUE_WORDS:
-        return True, None
-    if raw in FALSE_WORDS:
+    raw = args.get(name)
+    if raw is None:
         return False, None
-    return False, _("Use true or false.")
+    if raw not in FLAGS:
+        return False, _("Use true or false.")
+    return FLAGS[raw], None
+
+
+def _choice(args: MultiDict[str, str], name: str) -> tuple[str | None, str | None]:
+    """(value, error) for a query parameter with a list of values; None when not given."""
+    raw = args.get(name)
+    choices = FILTER_CHOICES[name]
+    if raw is None:
+        return None, None
+    if raw not in choices:
+        return None, _("Use one of: %(choices)s.", choices=", ".join(choices))
+    return raw, None
 
 
 def _positive(
     args: MultiDict[str, str], name: str, default: int, maximum: int
 ) -> tuple[int, str | None]:
-    raw = args.get(name, "").strip()
-    if not raw:
+    raw = args.get(name)
+    if raw is None:
         return default, None
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    number = id_from_text(raw)
+    if number is None or not 1 <= number <= maximum:
         return default, _(
             "Enter a number from %(minimum)s to %(maximum)s.", minimum=1, maximum=maximum
         )
-    return int(raw), None
+    return number, None
 
 
 def _invalid(status: int, code: str, fields: dict[str, list[str]]) -> tuple[Response, int]:
@@ -60,18 +85,14 @@ def _invalid(status: int, code: str, fields: dict[str, list[str]]) -> tuple[Resp
 def listings_index() -> Response | tuple[Response, int]:
     now = utcnow()
     args = request.args
-    form = DirectoryForm(
-        formdata=MultiDict({k: v for k, v in args.items(multi=True) if k != "accessible"}),
-        neighborhoods=services.public_neighborhoods(db.session, now),
-    )
-    errors = first_errors(form) if not form.validate() else {}
-    errors = {
-        name: messages
-        for name, messages in errors.items()
-        if name in {"tenure", "unit_type", "neighborhood", "phase", "sort"}
-    }
+    chosen: dict[str, str | None] = {}
+    errors: dict[str, list[str]] = {}
+    for name in FILTER_CHOICES:
+        chosen[name], error = _choice(args, name)
+        if error:
+            errors[name] = [error]
     accessible, flag_error = _flag(args, "accessible")
-    page, page_error = _positive(args, "page", 1, 100_000)
+    page, page_error = _positive(args, "page", 1, MAX_PAGE)
     per_page, per_page_error = _positive(args, "per_page", 20, MAX_PER_PAGE)
     for name, error in (
         ("accessible", flag_error),
@@ -82,14 +103,15 @@ def listings_index() -> Response | tuple[Response, int]:
             errors[name] = [error]
     if errors:
         return _invalid(400, "bad_request", errors)
-    filters = form.filters()
+    tenure, unit_type, phase = chosen["tenure"], chosen["unit_type"], chosen["phase"]
     filters = services.DirectoryFilters(
-        tenure=filters.tenure,
-        unit_type=filters.unit_type,
-        neighborhood=filters.neighborhood,
+        tenure=Tenure(tenure) if tenure else None,
+        unit_type=UnitType(unit_type) if unit_type else None,
+        # Any name is a filter: one that no published listing has simply finds none.
+        neighborhood=args.get("neighborhood") or None,
         accessible_only=accessible,
-        phase=filters.phase,
-        sort=filters.sort,
+        phase=Phase(phase) if phase else None,
+        sort=chosen["sort"] or services.SortOrder.DEADLINE,
     )
     result = services.find_listings(db.session, filters, now, page=page, per_page=per_page)
     return jsonify(
@@ -127,17 +149,22 @@ def eligibility() -> Response | tuple[Response, int]:
     voucher, voucher_error = _flag(args, "voucher")
     listing_ids: list[int] = []
     for raw in args.getlist("listing_id"):
-        if not raw.isdigit() or int(raw) > 2**31:
+        listing_id = id_from_text(raw)
+        if listing_id is None:
             return _invalid(400, "bad_request", {"listing_id": [_("Enter a listing number.")]})
-        listing_ids.append(int(raw))
+        listing_ids.append(listing_id)
     if voucher_error:
         return _invalid(400, "bad_request", {"voucher": [voucher_error]})
     data: MultiDict[str, Any] = MultiDict({k: v for k, v in args.items() if k in ESTIMATOR_FIELDS})
     if voucher:
         data["voucher"] = "y"
     form = EstimatorForm(formdata=data)
-    if not form.validate():
-        return _invalid(422, "invalid_input", first_errors(form))
+    errors = first_errors(form) if not form.validate() else {}
+    income = args.get("income")
+    if income and "income" not in errors and not AMOUNT.fullmatch(income):
+        errors["income"] = [_("Enter an amount in dollars, for example 3500.")]
+    if errors:
+        return _invalid(422, "invalid_input", errors)
     household = form.household()
     if listing_ids:
         try:

@@ -22,7 +22,7 @@ from housing.applications.wording import CHOICES, LABELS
 from housing.forms import ChoiceField, DateInputField, RadioChoiceField, options
 from housing.i18n import LOCALES
 
-# Longer text than this is cut before it is stored; the rules refuse far shorter answers.
+# Longer text than this is cut as it is read; the rules refuse far shorter answers anyway.
 STORED_TEXT_LIMIT = 2000
 YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
 

@@ -57,6 +57,7 @@ def _context(application: Application, **extra: object) -> dict[str, Any]:
     you = _answers(application).get("applicant") or {}
     return {
         "listing_id": application.listing_id,
+        # Kept only for an address the applicant's account confirmed (``services.queue``).
         "name": str(you.get("first_name") or ""),
         "application_number": application.public_id,
         "lottery_number": application.lottery_number,

@@ -1,4 +1,5 @@
-"""Applications, their versions, their documents and their duplicate keys."""
+"""Applications, their versions, their documents (and the files of removed ones still to
+delete) and their duplicate keys."""
 
 from __future__ import annotations
 
@@ -95,6 +96,9 @@ class Application(db.Model):  # type: ignore[name-defined]
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The applicant asked for no more deadline reminders (List-Unsubscribe).
     reminders_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Its personal data was erased, the listing's lease-up having closed long enough ago;
+    # the numbers, the lottery records and the dates stay.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     listing: Mapped[Listing] = relationship()
     documents: Mapped[list[ApplicationDocument]] = relationship(
@@ -151,8 +155,23 @@ class ApplicationDocument(db.Model):  # type: ignore[name-defined]
     content_type: Mapped[str] = mapped_column(String(100))
     byte_size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Who sent a file uploaded for no application yet (through the API): a keyed hash of the
+    # address, so that one address can keep only so many files waiting; never the address.
+    sender: Mapped[str | None] = mapped_column(String(32), index=True)
 
     application: Mapped[Application | None] = relationship(back_populates="documents")
+
+
+class FileDeletion(db.Model):  # type: ignore[name-defined]
+    """A stored file whose row is gone, still to be deleted from storage.
+
+    Written in the transaction that deletes the row and removed once the file is gone, so a
+    crash in between leaves this row behind and the next run deletes the file."""
+
+    __tablename__ = "file_deletions"
+
+    storage_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DuplicateKey(db.Model):  # type: ignore[name-defined]

@@ -9,8 +9,10 @@ field and a code, never an exception.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -30,6 +32,10 @@ ADULT_AGE = 18
 MAX_NAME = 100
 MAX_TEXT = 200
 MAX_HOUSEHOLD_MEMBERS = 14  # besides the applicant
+# A draft's answers as compact JSON (UTF-8), and how deeply they may nest: a complete
+# application is a few kilobytes and four levels deep.
+MAX_ANSWERS_BYTES = 64 * 1024
+MAX_ANSWERS_DEPTH = 8
 MAX_INCOME = Decimal("10000000")
 EARLIEST_BIRTH_YEAR = 1900
 
@@ -183,6 +189,17 @@ _PO_BOX = re.compile(
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Besides letters and combining marks: spaces, hyphens, apostrophes (' and U+2019), periods and the
+# zero-width (non-)joiners that Persian and Indic names are written with.
+NAME_PUNCTUATION = frozenset(" -'\u2019.\u200c\u200d")
+# A period with two letters before it and a letter after it ("evil.example"), as in a web
+# address; initials ("J.R.R.") and "St. John" have no such period.
+_ADDRESS_LIKE = re.compile(r"[^\W\d_]{2}\.[^\W\d_]")
+# What a draft may not hold even unfinished: answers past a limit or of the wrong shape.
+# Missing and not-yet-valid answers are kept until the submission checks them.
+DRAFT_LIMIT_CODES = frozenset(
+    {"invalid", "invalid_name", "too_long", "too_many", "too_large", "too_deep"}
+)
 
 
 @dataclass(frozen=True)
@@ -248,6 +265,20 @@ class _Checker:
             self.add(path, "too_long", maximum=maximum)
             return None
         return value
+
+    def name(
+        self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True
+    ) -> str | None:
+        """A person's name: what ``is_name`` accepts, at most MAX_NAME characters."""
+        value = data.get(key)
+        if (
+            isinstance(value, str)
+            and 0 < len(value.strip()) <= MAX_NAME
+            and not is_name(value.strip())
+        ):
+            self.add(path, "invalid_name")
+            return None
+        return self.text(data, key, path, required=required, maximum=MAX_NAME)
 
     def choice(
         self,
@@ -324,6 +355,23 @@ def normalized_phone(raw: str) -> str | None:
     return digits
 
 
+def is_name(text: str) -> bool:
+    """Letters and combining marks of any script (in either Unicode normal form), with the
+    spaces, hyphens, apostrophes and periods names are written with, and at least one letter.
+
+    A name is what a message repeats of what someone typed, so what a link, an address or a
+    sentence needs besides letters (digits, "@", "/", ":", line breaks) is refused."""
+    categories = [unicodedata.category(char) for char in text]
+    if not any(category.startswith("L") for category in categories):
+        return False
+    if any(
+        category[0] not in "LM" and char not in NAME_PUNCTUATION
+        for char, category in zip(text, categories, strict=True)
+    ):
+        return False
+    return not _ADDRESS_LIKE.search(unicodedata.normalize("NFC", text))
+
+
 def is_po_box(street: str) -> bool:
     return bool(_PO_BOX.search(street))
 
@@ -361,9 +409,9 @@ def _check_address(checker: _Checker, data: Any, path: str, *, home: bool) -> No
 
 def _check_you(checker: _Checker, today: date) -> date | None:
     you = checker.section(checker.answers.get("applicant"), "applicant")
-    checker.text(you, "first_name", "applicant.first_name", maximum=MAX_NAME)
-    checker.text(you, "middle_name", "applicant.middle_name", required=False, maximum=MAX_NAME)
-    checker.text(you, "last_name", "applicant.last_name", maximum=MAX_NAME)
+    checker.name(you, "first_name", "applicant.first_name")
+    checker.name(you, "middle_name", "applicant.middle_name", required=False)
+    checker.name(you, "last_name", "applicant.last_name")
     born = checker.birth_date(you, "date_of_birth", "applicant.date_of_birth", today)
     if born is not None and age_on(born, today) < ADULT_AGE:
         checker.add("applicant.date_of_birth", "under_18", age=ADULT_AGE)
@@ -398,7 +446,7 @@ def _check_alternate(checker: _Checker) -> None:
     kind = checker.choice(contact, "kind", "alternate_contact.kind", ALTERNATE_KINDS, required=True)
     if kind in (None, "none"):
         return
-    checker.text(contact, "name", "alternate_contact.name", maximum=MAX_NAME)
+    checker.name(contact, "name", "alternate_contact.name")
     checker.text(contact, "relationship", "alternate_contact.relationship", required=False)
     if _blank(contact.get("email")) and _blank(contact.get("phone")):
         checker.add("alternate_contact.phone", "email_or_phone")
@@ -434,8 +482,8 @@ def _check_household(checker: _Checker, today: date) -> list[date | None]:
     births = []
     for index, member in enumerate(_members(checker)):
         path = f"household.{index}"
-        checker.text(member, "first_name", f"{path}.first_name", maximum=MAX_NAME)
-        checker.text(member, "last_name", f"{path}.last_name", maximum=MAX_NAME)
+        checker.name(member, "first_name", f"{path}.first_name")
+        checker.name(member, "last_name", f"{path}.last_name")
         births.append(checker.birth_date(member, "date_of_birth", f"{path}.date_of_birth", today))
         checker.choice(member, "relationship", f"{path}.relationship", RELATIONSHIPS, required=True)
     return births
@@ -609,3 +657,49 @@ def check_application(
     if checker.answers.get("terms_accepted") is not True:
         checker.add("terms_accepted", "required")
     return checker.problems
+
+
+def _depth(answers: Any) -> int:
+    """How deeply the answers nest (a plain value is 0), counted without recursion so that
+    no nesting can exhaust the stack."""
+    deepest = 0
+    waiting: list[tuple[Any, int]] = [(answers, 0)]
+    while waiting:
+        value, depth = waiting.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_ANSWERS_DEPTH:
+            break
+        if isinstance(value, Mapping):
+            waiting.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            waiting.extend((child, depth + 1) for child in value)
+    return deepest
+
+
+def check_draft(
+    answers: Mapping[str, Any],
+    rules: ListingRules,
+    today: date,
+    parts: Collection[str] | None = None,
+) -> list[Problem]:
+    """Why these answers cannot be kept even as a draft: a value past its limit (the same
+    limits as a submission's) or of the wrong shape, or answers too large or too deeply nested
+    as a whole. Incomplete answers are kept; the submission asks for the rest.
+
+    ``parts`` names the top-level parts being saved: only their values are judged, so that a
+    part saved earlier never stops another from being saved."""
+    saved = answers if parts is None else {part: answers.get(part) for part in parts}
+    if _depth(saved) > MAX_ANSWERS_DEPTH:
+        return [Problem("answers", "too_deep", {"maximum": MAX_ANSWERS_DEPTH})]
+    problems = [
+        problem
+        for problem in check_application(answers, rules, today)
+        if problem.code in DRAFT_LIMIT_CODES
+        and (parts is None or problem.field.split(".", 1)[0] in parts)
+    ]
+    if problems:
+        return problems
+    encoded = json.dumps(answers, ensure_ascii=False, separators=(",", ":"), default=str)
+    if len(encoded.encode()) > MAX_ANSWERS_BYTES:
+        return [Problem("answers", "too_large", {"maximum": MAX_ANSWERS_BYTES})]
+    return []

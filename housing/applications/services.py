@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from housing import uploads
 from housing.accounts.models import User
+from housing.applications import proofs
 from housing.applications.duplicates import DuplicateRule, duplicate_keys
 from housing.applications.models import (
     Application,
@@ -38,6 +39,7 @@ from housing.applications.rules import (
     Problem,
     annual_income,
     check_application,
+    check_draft,
     check_section,
 )
 from housing.db_types import AnySession
@@ -47,7 +49,7 @@ from housing.listings.preferences import ListingPreference
 from housing.listings.services import senior_requirement, unit_terms
 from housing.storage import Storage
 
-PROOF_TYPES = frozenset({uploads.PDF, uploads.PNG, uploads.JPEG, uploads.HEIC})
+PROOF_TYPES = frozenset({uploads.PDF, uploads.PNG, uploads.JPEG, uploads.WEBP})
 # Statuses past which not even a paper application can be entered: the entrants are frozen.
 FROZEN_STATUSES = CLOSED_STATUSES - {ListingStatus.CLOSED}
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread on the phone
@@ -71,6 +73,11 @@ class ApplicationRefused(Exception):
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__([f"{problem.field}:{problem.code}" for problem in problems])
         self.problems = list(problems)
+
+
+class AnswersRefused(ApplicationRefused):
+    """The answers cannot be kept even in a draft: a value is past its limit or of the wrong
+    shape. Nothing was saved."""
 
 
 class ApplicationLocked(Exception):
@@ -265,13 +272,27 @@ def can_change(application: Application, now: datetime) -> bool:
 def save_answers(
     session: AnySession, public_id: str, values: Mapping[str, Any], now: datetime
 ) -> Application:
-    """Merge one step's answers into the working copy. Incomplete answers are kept too."""
+    """Merge one step's answers into the working copy. Incomplete answers are kept too, but
+    not answers past the limits of a submission (``AnswersRefused``, and nothing changes)."""
     application = get_application(session, public_id, lock=True)
     if not can_change(application, now):
         raise ApplicationLocked(public_id)
+    listing = application.listing
+    problems = check_draft(
+        {**(application.answers or {}), **values},
+        listing_rules(listing),
+        local_date(listing, now),
+        parts=list(values),
+    )
+    if problems:
+        raise AnswersRefused(problems)
     answers = copy.deepcopy(application.answers or {})
     answers.update(copy.deepcopy(dict(values)))
     application.answers = answers
+    # A file uploaded for no application joins the one whose answers name it, and then lives
+    # as long as it does; one that cannot is left for the submission to refuse.
+    for _field, document_id in proofs.named_documents(values):
+        proofs.claim_document(session, application, document_id)
     if "language" in values:
         application.language = _clean_language(values.get("language"))
     if application.status is ApplicationStatus.DRAFT:
@@ -312,33 +333,11 @@ def _document_problems(
     """Each claimed proof (of the preference, and of the military service of a claim made as a
     veteran) must be a file uploaded for this application (or, from the API, uploaded to this
     listing and not yet claimed); claimed files are attached here."""
-    problems = []
-    claims = answers.get("preferences")
-    if not isinstance(claims, Mapping):
-        return []
-    for code, claim in claims.items():
-        if not isinstance(claim, Mapping) or claim.get("claimed") is not True:
-            continue
-        proofs = ["document", "veteran_document"] if claim.get("veteran") is True else ["document"]
-        for name in proofs:
-            document_id = claim.get(name)
-            if not isinstance(document_id, str) or not document_id:
-                continue
-            document = session.scalars(
-                select(ApplicationDocument).where(ApplicationDocument.public_id == document_id)
-            ).first()
-            usable = document is not None and (
-                document.application_id == application.id
-                or (
-                    document.application_id is None
-                    and document.listing_id == application.listing_id
-                )
-            )
-            if not usable:
-                problems.append(Problem(f"preferences.{code}.{name}", "unknown_document"))
-            elif document is not None and document.application_id is None:
-                document.application_id = application.id
-    return problems
+    return [
+        Problem(field, "unknown_document")
+        for field, document_id in proofs.named_documents(answers)
+        if not proofs.claim_document(session, application, document_id)
+    ]
 
 
 def _new_lottery_number(session: AnySession, listing_id: int) -> str:
@@ -604,10 +603,16 @@ def store_proof(
     application: Application | None,
     filename: str | None,
     stream: IO[bytes],
+    quota: uploads.UploadQuota | None = None,
+    sender: str | None = None,
 ) -> ApplicationDocument:
-    """Keep an uploaded proof under a random name; its type comes from its bytes."""
+    """Keep an uploaded proof under a random name; its type comes from its bytes. With a
+    ``quota``, the application (or, for none, the ``sender``) may hold no more than it allows:
+    a file past it is refused before anything is stored."""
     data = uploads.read_limited(stream)
     content_type = uploads.checked_type(data, PROOF_TYPES)
+    if quota is not None:
+        proofs.ensure_room(session, quota, len(data), application=application, sender=sender)
     key = storage.save(io.BytesIO(data), suffix=uploads.SUFFIXES[content_type])
     document = ApplicationDocument(
         public_id=secrets.token_hex(16),
@@ -617,6 +622,7 @@ def store_proof(
         storage_key=key,
         content_type=content_type,
         byte_size=len(data),
+        sender=sender,
     )
     session.add(document)
     session.flush()

@@ -52,7 +52,7 @@ from housing.extensions import db, limiter
 from housing.listings.models import Listing
 from housing.listings.wording import upload_problem_text
 from housing.notifications.tasks import send_after_commit
-from housing.uploads import RejectedUpload
+from housing.uploads import UPLOAD_QUOTA, RejectedUpload
 
 applications = Blueprint("applications", __name__, template_folder="templates")
 
@@ -297,6 +297,7 @@ def _store_uploads(form: PreferencesForm, application: Application) -> tuple[dic
                     application=application,
                     filename=file.filename,
                     stream=file.stream,
+                    quota=UPLOAD_QUOTA,
                 )
             except RejectedUpload as error:
                 field.errors = [upload_problem_text(error.code)]
@@ -331,6 +332,11 @@ def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
         values = form.dump_claims(application.answers.get("preferences") or {}, uploaded)
     try:
         services.save_answers(db.session, public_id, values, now)
+    except services.AnswersRefused as refusal:
+        # Nothing is saved; the page shows what was typed, with each problem at its field.
+        db.session.rollback()
+        other = _show_problems(form, refusal.problems)
+        return _render_step(application, step, form, other_problems=other, status=422)
     except services.ApplicationLocked:
         db.session.rollback()
         flash(_("This application can no longer be changed."), "error")

@@ -70,6 +70,7 @@ LABELS: dict[str, LazyString] = {
     "heard_from": _l("How did you hear about this listing?"),
     "household": _l("Household members"),
     "preferences": _l("Lottery preferences"),
+    "answers": _l("Your answers"),
 }
 
 CHOICES: dict[str, dict[str, LazyString]] = {
@@ -223,6 +224,15 @@ def problem_text(problem: Problem) -> str:
         "too_long": lambda: _(
             "Use at most %(maximum)s characters.", maximum=format_number(detail["maximum"])
         ),
+        "invalid_name": lambda: _(
+            "Use letters only: no digits, links or symbols. Spaces, hyphens, apostrophes and "
+            "periods are fine."
+        ),
+        "too_large": lambda: _(
+            "Your answers are too long to keep: together they may take at most %(size)s KB.",
+            size=format_number(detail["maximum"] // 1024),
+        ),
+        "too_deep": lambda: _("These answers are nested too deeply to be an application."),
         "invalid_choice": lambda: _("Choose one of the options shown."),
         "needs_email": lambda: _("To get email, give your email address above."),
         "needs_cell_phone": lambda: _("To get text messages, give a cell phone number above."),

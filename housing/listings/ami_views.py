@@ -18,6 +18,7 @@ from housing.listings.ami import AmiChart
 from housing.listings.management_forms import ActionForm
 from housing.listings.staff_forms import ChartForm
 from housing.listings.wording import chart_problem_text
+from housing.routing import query_id
 
 ami_charts = Blueprint(
     "ami_charts", __name__, url_prefix="/staff/ami-charts", template_folder="templates"
@@ -74,8 +75,9 @@ def _table_from(form: ChartForm) -> tuple[str | None, str | None]:
 def create() -> str | Response | tuple[str, int]:
     form = ChartForm()
     problems: list[str] = []
-    if request.method == "GET" and request.args.get("from", "").isdigit():
-        source = _chart(int(request.args["from"]))
+    source_id = query_id("from") if request.method == "GET" else None
+    if source_id is not None:
+        source = _chart(source_id)
         form.name.data, form.chart_type.data, form.year.data = (
             source.name,
             source.chart_type,

@@ -130,6 +130,9 @@ class Listing(db.Model):  # type: ignore[name-defined]
     application_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lottery_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     results_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When staff closed lease-up: the personal data of the households it did not house is
+    # erased a set number of days later.
+    lease_up_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     reserved_community: Mapped[ReservedCommunity | None] = mapped_column(
         checked_enum(ReservedCommunity, "reserved_community")

@@ -16,6 +16,7 @@ from housing.listings.forms import DirectoryForm, EstimatorForm
 from housing.listings.models import DocumentKind, Listing, ListingDocument, Phase
 from housing.lottery.models import Lottery
 from housing.page_cache import cached_page
+from housing.routing import query_id
 from housing.storage import Storage, StorageError
 
 listings = Blueprint("listings", __name__, template_folder="templates")
@@ -26,8 +27,8 @@ PER_PAGE = 20
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    number = query_id("page")
+    return number if number and number < 100_000 else 1
 
 
 def _estimate(form: EstimatorForm) -> EstimatorForm | None:

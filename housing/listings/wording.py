@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from housing.listings.ami_services import ChartProblem
-from housing.uploads import MAX_BYTES
+from housing.uploads import MAX_BYTES, MAX_PDF_PAGES, UPLOAD_QUOTA
 
 
 def completeness_text(code: str) -> str:
@@ -32,12 +32,36 @@ def upload_problem_text(code: str) -> str:
         ),
         "not_found": _("That file was not found."),
         "wrong_type": _(
-            "This file is not one of the accepted kinds (PDF, JPEG, PNG or HEIC), whatever its "
+            "This file is not one of the accepted kinds (PDF, JPEG, PNG or WebP), whatever its "
             "name says."
+        ),
+        "heic": _(
+            "HEIC photos are not accepted. Please send the photo as a JPEG or PNG picture (on "
+            "an iPhone: Settings, Camera, Formats, Most Compatible)."
         ),
         "damaged": _("The file is damaged or incomplete. Please save it again and upload it."),
         "too_many_pixels": _(
             "The picture is far larger than a photo or scan needs. Please send a smaller one."
+        ),
+        "too_many_pages": _(
+            "The PDF has more than %(count)s pages. Please send only the pages that are asked for.",
+            count=MAX_PDF_PAGES,
+        ),
+        "too_much_content": _(
+            "The PDF holds far more than its size suggests. Please save or scan it again and "
+            "upload the new file."
+        ),
+        "password": _(
+            "The PDF is protected by a password. Please send a copy that opens without one."
+        ),
+        "quota_files": _(
+            "No more files can be added: %(count)s files is the most one application can hold.",
+            count=UPLOAD_QUOTA.files,
+        ),
+        "quota_bytes": _(
+            "No more files can be added: the files of one application may add up to at most "
+            "%(size)s MB. Please send smaller files.",
+            size=UPLOAD_QUOTA.total_bytes // (1024 * 1024),
         ),
     }[code]
 

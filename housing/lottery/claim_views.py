@@ -33,6 +33,7 @@ from housing.lottery.claims import decide_claim
 from housing.lottery.verify import VETERAN_PREFIX, veteran_list_code
 from housing.lottery.wording import refusal_text, result_list_names
 from housing.notifications.tasks import send_after_commit
+from housing.routing import query_id
 
 claim_review = Blueprint(
     "claim_review", __name__, url_prefix="/partner/listings", template_folder="templates"
@@ -140,10 +141,8 @@ def _claims(listing: Listing, after: int, undecided: bool) -> tuple[list[Claim],
 @require_roles(Role.PARTNER, Role.STAFF)
 def index(listing_id: int) -> str:
     listing = _listing_or_404(listing_id)
-    after = request.args.get("after", "0")
     undecided = request.args.get("undecided") == "1"
-    start = int(after) if after.isascii() and after.isdigit() and len(after) < 10 else 0
-    claims, next_after = _claims(listing, start, undecided)
+    claims, next_after = _claims(listing, query_id("after") or 0, undecided)
     return render_template(
         "lottery/claims.html",
         listing=listing,

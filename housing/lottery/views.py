@@ -35,6 +35,7 @@ from housing.lottery.wording import (
     run_kind_text,
     status_text,
 )
+from housing.routing import id_from_text, query_id
 from housing.storage import Storage
 
 lottery_public = Blueprint("lottery_public", __name__, template_folder="templates")
@@ -78,10 +79,12 @@ def overview(listing_id: int) -> str:
 
 
 def _version_or_404(listing_id: int) -> LotteryRun:
-    version = request.args.get("version", type=int)
-    if version is None:
+    asked = request.args.get("version")
+    if asked is None:
         run = published_run(db.session, listing_id)
     else:
+        # A version asked for and not had (not a number, or no run's) is 404, never another.
+        version = id_from_text(asked)
         run = next(
             (r for r in published_runs(db.session, listing_id) if r.number == version),
             None,
@@ -157,8 +160,8 @@ def results(listing_id: int) -> tuple[str, int]:
         run,
         code,
         number=number,
-        after=request.args.get("after", type=int),
-        before=request.args.get("before", type=int),
+        after=query_id("after"),
+        before=query_id("before"),
     )
     return render_template(
         "lottery/results.html",

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from housing.accounts.models import User
 from housing.applications.models import Application
 from housing.db_types import AnySession, utcnow
 from housing.lottery.models import LotteryRank
-from housing.notifications.contacts import contacts
+from housing.notifications.contacts import addressed_context, contacts
 from housing.notifications.models import Broadcast, Channel, MessageState, OutboundMessage
 
 CHUNK = 500
@@ -27,6 +28,8 @@ class Recipient:
     language: str
     answers: Mapping[str, Any]
     context: dict[str, Any]
+    # The applicant's account's email address, if the account confirmed it.
+    confirmed_email: str | None = None
 
 
 def results_recipients(
@@ -43,8 +46,11 @@ def results_recipients(
             Application.lottery_number,
             LotteryRank.master_rank,
             LotteryRank.list_ranks,
+            User.email,
+            User.email_confirmed_at,
         )
         .join(LotteryRank, LotteryRank.application_id == Application.id)
+        .outerjoin(User, User.id == Application.user_id)
         .where(LotteryRank.run_id == broadcast.context["run_id"], Application.id > after_id)
         .order_by(Application.id)
         .limit(limit)
@@ -64,6 +70,7 @@ def results_recipients(
                 "master_rank": row.master_rank,
                 "list_ranks": row.list_ranks,
             },
+            confirmed_email=row.email if row.email_confirmed_at is not None else None,
         )
         for row in rows
     ]
@@ -98,7 +105,9 @@ def write_chunk(session: AnySession, broadcast_id: int, size: int = CHUNK) -> li
             "subject": "",
             "body_text": "",
             "body_html": "",
-            "context": recipient.context,
+            "context": addressed_context(
+                recipient.context, channel, address, recipient.confirmed_email
+            ),
             "user_id": recipient.user_id,
             "listing_id": broadcast.listing_id,
             "application_id": recipient.application_id,

@@ -60,6 +60,28 @@ def full_name(you: Mapping[str, Any]) -> str:
     ).strip()
 
 
+def same_address(one: str, other: str) -> bool:
+    return one.strip().casefold() == other.strip().casefold()
+
+
+def addressed_context(
+    context: Mapping[str, Any], channel: Channel, recipient: str, confirmed_email: str | None
+) -> dict[str, Any]:
+    """A message's details as this recipient may read them.
+
+    Anyone may type any name beside any address, so a name someone typed (``name``: an
+    applicant's first name, an account's full name) goes only to an email address that the
+    account it belongs to has confirmed (``confirmed_email``); everyone else is greeted without
+    a name. Everything else a message says comes from the portal or from staff."""
+    if "name" not in context or (
+        channel is Channel.EMAIL
+        and confirmed_email is not None
+        and same_address(recipient, confirmed_email)
+    ):
+        return dict(context)
+    return {**context, "name": ""}
+
+
 def contacts(answers: Mapping[str, Any], *, letter: bool) -> list[tuple[Channel, str]]:
     """Every channel this applicant is to hear on, in order.
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from housing.db_types import UTCDateTime, checked_enum, utcnow
@@ -112,3 +112,14 @@ class Broadcast(db.Model):  # type: ignore[name-defined]
     written_through: Mapped[int] = mapped_column(Integer, default=0)
     written: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MessageCount(db.Model):  # type: ignore[name-defined]
+    """How many messages one address was sent in one UTC day, for the daily cap (``caps``).
+    The address is kept only as a keyed digest, and a day's counts go after a day."""
+
+    __tablename__ = "message_counts"
+
+    address_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -18,6 +18,7 @@ from housing.accounts.models import User
 from housing.db_types import AnySession, utcnow
 from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
 from housing.listings.models import Listing
+from housing.notifications.contacts import addressed_context
 from housing.notifications.models import (
     Broadcast,
     Channel,
@@ -48,6 +49,7 @@ TEMPLATE_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "confirm_email": (Channel.EMAIL,),
     "password_reset": (Channel.EMAIL,),
     "sign_up_existing": (Channel.EMAIL,),
+    "sign_in_attempts": (Channel.EMAIL,),
 }
 
 
@@ -145,6 +147,12 @@ def rendered(
     return render(session, message.channel, message.template, message.language, context, shared)
 
 
+def confirmed_email(session: AnySession, user_id: int | None) -> str | None:
+    """The account's email address, once its holder has confirmed it is theirs."""
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.email if user is not None and user.email_confirmed_at is not None else None
+
+
 def queue(
     session: AnySession,
     *,
@@ -161,7 +169,10 @@ def queue(
     render_now: bool = True,
 ) -> OutboundMessage:
     """Record a message for delivery once the caller's transaction commits. Rendered here,
-    or (``render_now=False``, for the busiest requests) from its context when it is sent."""
+    or (``render_now=False``, for the busiest requests) from its context when it is sent.
+    A name in the context stays only for the confirmed email address of ``user_id``."""
+    if "name" in context:
+        context = addressed_context(context, channel, to, confirmed_email(session, user_id))
     content = (
         render(session, channel, template, language, context)
         if render_now

@@ -28,6 +28,7 @@ from housing.notifications.models import (
     OutboundMessage,
 )
 from housing.notifications.tasks import send_after_commit
+from housing.routing import id_from_text, query_id
 
 notifications_staff = Blueprint(
     "notifications_staff", __name__, url_prefix="/staff/messages", template_folder="templates"
@@ -65,14 +66,13 @@ def listing_messages(listing_id: int) -> str:
     form = _filter_form()
     if request.args and not form.validate():
         flash(_("That filter is not one this page knows; showing every message."), "error")
-    before = request.args.get("before", "")
     found = services.listing_messages(
         db.session,
         listing_id,
         state=MessageState(form.state.data) if form.state.data and not form.errors else None,
         channel=Channel(form.channel.data) if form.channel.data and not form.errors else None,
         template=form.template.data if not form.errors else None,
-        before=int(before) if before.isdecimal() and len(before) < 12 else None,
+        before=query_id("before"),
         limit=PAGE,
     )
     progress = services.progress(db.session, listing_id)
@@ -195,7 +195,11 @@ def letters_mailed(listing_id: int) -> Response:
     _listing_or_404(listing_id)
     if not ButtonForm().validate():
         abort(400)
-    chosen = [int(value) for value in request.form.getlist("letter") if value.isdecimal()]
+    chosen = [
+        number
+        for value in request.form.getlist("letter")
+        if (number := id_from_text(value)) is not None
+    ]
     if not chosen:
         flash(_("Choose the letters that were posted."), "error")
         return redirect(url_for(".letters", listing_id=listing_id))

@@ -24,7 +24,7 @@ from sqlalchemy import and_, or_, select, update
 from housing import jobs
 from housing.db_types import utcnow
 from housing.extensions import db
-from housing.notifications import broadcasts
+from housing.notifications import broadcasts, caps
 from housing.notifications.mail import (
     FolderMailer,
     Mailer,
@@ -170,7 +170,8 @@ def deliver_message(message_id: int) -> None:
 
 def _claim(message: OutboundMessage) -> int | None:
     """Pending and due to sending, committed (with the previous message's outcome): the number
-    of this attempt, or None when another job took it first or its retry is not due."""
+    of this attempt, or None when another job took it first, its retry is not due, or it is
+    held as one too many for its address today (counted with its first attempt)."""
     session = db.session
     now = utcnow()
     attempt = session.execute(
@@ -189,6 +190,8 @@ def _claim(message: OutboundMessage) -> int | None:
         .returning(OutboundMessage.attempts)
         .execution_options(synchronize_session=False)
     ).scalar()
+    if attempt == 1 and not caps.admit(session, message, now):
+        attempt = None
     session.commit()
     return attempt
 
@@ -366,14 +369,16 @@ def write_broadcast(broadcast_id: int) -> None:
 
 def sweep(now: datetime | None = None) -> int:
     """Hand out again what lost its job: messages due and never handled, retries whose time
-    has come, messages a dead worker left half-sent, broadcasts never finished; and write the
-    deadline reminders that are due. The number of messages handed out."""
+    has come, messages a dead worker left half-sent, broadcasts never finished; write the
+    deadline reminders that are due, and forget the daily counts of addresses older than a day.
+    The number of messages handed out."""
     from housing.applications.messages import queue_deadline_reminders
     from housing.exports.tasks import sweep_exports
 
     now = now or utcnow()
     session = db.session
     release_stale(session, now - STALE_SENDING, MAX_ATTEMPTS)
+    caps.forget_before(session, now.date() - timedelta(days=1))
     queue_deadline_reminders(session, now)
     session.commit()
     send_after_commit()

@@ -19,6 +19,7 @@ TEMPLATE_NAMES: dict[str, LazyString] = {
     "confirm_email": _l("Confirm email address"),
     "password_reset": _l("Choose a password"),
     "sign_up_existing": _l("Sign-up with an existing account"),
+    "sign_in_attempts": _l("Failed sign-in attempts"),
 }
 
 STATE_NAMES: dict[MessageState, LazyString] = {
@@ -26,7 +27,7 @@ STATE_NAMES: dict[MessageState, LazyString] = {
     MessageState.SENDING: _l("Sending"),
     MessageState.SENT: _l("Sent"),
     MessageState.FAILED: _l("Failed"),
-    MessageState.SUPPRESSED: _l("Not sent (the applicant opted out)"),
+    MessageState.SUPPRESSED: _l("Not sent"),
 }
 
 CHANNEL_NAMES: dict[Channel, LazyString] = {

@@ -79,3 +79,19 @@ def upload(client: FlaskClient, url: str, values: dict[str, object]):  # type: i
     }
     boundary, body = encode_multipart(MultiDict(fields))
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def browser_at(app, address: str) -> FlaskClient:  # type: ignore[no-untyped-def]
+    """A fresh browser whose requests come from ``address``."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def copy_of(client: FlaskClient) -> FlaskClient:
+    """Another browser carrying a copy of ``client``'s session cookie, as a thief would."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None, "no session cookie to copy"
+    thief = client.application.test_client()
+    thief.set_cookie("session", cookie.value)
+    return thief

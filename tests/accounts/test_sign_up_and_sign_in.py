@@ -1,13 +1,10 @@
-"""Sign-up with email confirmation, sign-in, lockout, and the same answer for every failure."""
+"""Sign-up with email confirmation, sign-in, and the same answer for every failure."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from housing.accounts.models import User
-from housing.db_types import utcnow
 from tests.accounts.helpers import link_in, path_of, post_form, without_csrf
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -127,20 +124,6 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client):
 
     assert unknown.status_code == wrong.status_code == 401
     assert without_csrf(unknown.text.replace("nobody@", "someone@")) == without_csrf(wrong.text)
-
-
-def test_five_wrong_passwords_pause_the_account_even_for_the_right_one(
-    client, db_session, monkeypatch
-):
-    user = UserFactory()
-    for _attempt in range(5):
-        assert sign_in(client, user.email, "not the password").status_code == 401
-
-    assert sign_in(client, user.email).status_code == 401
-
-    later = utcnow() + timedelta(minutes=16)
-    monkeypatch.setattr("housing.accounts.views.utcnow", lambda: later)
-    assert sign_in(client, user.email).status_code == 302
 
 
 def test_disabled_accounts_cannot_sign_in(client):

@@ -7,8 +7,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
@@ -20,11 +18,9 @@ from housing.applications.models import (
 )
 from housing.db_types import utcnow
 from housing.demo_files import pdf_document
-from housing.extensions import limiter
 from housing.listings.models import ListingStatus
 from housing.notifications.models import OutboundMessage
 from tests import factories
-from tests.api.schema_strategies import strategy
 from tests.api.test_api import DOCUMENT, REGISTRY
 from tests.applications.helpers import open_listing, valid_answers, with_applicant
 
@@ -120,12 +116,12 @@ def test_too_big_and_too_small_households_through_the_api(client, db_session):
     big = valid_answers(
         household=[
             {
-                "first_name": f"P{i}",
+                "first_name": name,
                 "last_name": "L",
                 "date_of_birth": "1990-01-01",
                 "relationship": "other",
             }
-            for i in range(3)
+            for name in ("Ana", "Ben", "Cy")
         ],
         income={"has_voucher": True, "amount": "1000", "period": "month"},
     )
@@ -342,7 +338,7 @@ def test_drafts_are_made_read_changed_and_submitted_with_their_token(client, app
     draft_id, token = made["draft_id"], made["token"]
     assert ("income.amount", "required") in {(p["field"], p["code"]) for p in made["problems"]}
     auth = {"Authorization": f"Bearer {token}"}
-    assert client.get(f"/api/v1/drafts/{draft_id}").status_code == 404
+    assert client.get(f"/api/v1/drafts/{draft_id}").status_code == 401
     assert (
         client.get(
             f"/api/v1/drafts/{draft_id}", headers={"Authorization": "Bearer nope"}
@@ -395,44 +391,19 @@ def test_an_incomplete_draft_is_refused_at_submit(client, db_session):
     assert db_session.scalars(select(Application)).one().status is ApplicationStatus.DRAFT
 
 
-def test_a_draft_keeps_an_address_with_a_nul_character_and_submit_refuses_it(client, db_session):
+def test_a_nul_character_is_refused_and_the_draft_is_left_as_it_was(client, db_session):
     listing = open_listing()
+    drafts = "/api/v1/listings/{listing_id}/drafts"
+    nul = {"applicant": {"email": "a\x00@b.org"}}
+    check(client.post(drafts.format(listing_id=listing.id), json=nul), drafts, "post", 400)
+    assert count(db_session) == 0
     made = client.post(
-        f"/api/v1/listings/{listing.id}/drafts", json={"applicant": {"email": "a\x00@b.org"}}
+        drafts.format(listing_id=listing.id), json={"applicant": {"email": "a@b.org"}}
     )
-    assert made.status_code == 201, made.text
-    draft = db_session.scalars(select(Application)).one()
-    assert draft.answers["applicant"]["email"] == "a\x00@b.org"
-    assert draft.contact_email == "a@b.org"
-    response = client.post(
-        f"/api/v1/drafts/{made.json['draft_id']}/submit",
-        headers={"Authorization": f"Bearer {made.json['token']}"},
-    )
-    assert response.status_code == 422
-
-
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    body=strategy({"$ref": "#/components/schemas/ApplicationAnswers"}, DOCUMENT)
-    | st.dictionaries(st.text(max_size=10), st.integers() | st.text(max_size=10), max_size=5)
-)
-def test_no_generated_application_causes_a_server_error(app, client, db_session, body):
-    with app.app_context():
-        limiter.reset()  # the limit is for people; this test sends hundreds of bodies
-    listing = open_listing()
-    for operation in (
-        "/api/v1/listings/{listing_id}/applications",
-        "/api/v1/listings/{listing_id}/drafts",
-    ):
-        path = operation.replace("{listing_id}", str(listing.id))
-        response = client.post(path, data=json.dumps(body), content_type="application/json")
-        assert response.status_code in {201, 400, 422}, response.text
-        check(response, operation, "post", response.status_code)
-    db_session.rollback()
+    auth = {"Authorization": f"Bearer {made.json['token']}"}
+    draft = f"/api/v1/drafts/{made.json['draft_id']}"
+    check(client.put(draft, json=nul, headers=auth), "/api/v1/drafts/{draft_id}", "put", 400)
+    assert client.get(draft, headers=auth).json["answers"]["applicant"]["email"] == "a@b.org"
 
 
 def test_outbox_rows_are_only_written_for_submitted_applications(client, db_session):

@@ -134,3 +134,15 @@ def submit(client: FlaskClient, public_id: str, accept: bool = True):  # type: i
     return step(
         client, public_id, "terms", {"terms_accepted": "y"} if accept else {}, action="submit"
     )
+
+
+def name_for(number: int) -> str:
+    """A name of letters only, different for each number (0 -> "Aa", 27 -> "Bb Bb")."""
+    if number < 0:
+        raise ValueError(number)
+    letters = []
+    while True:
+        number, digit = divmod(number, 26)
+        letters.append(chr(ord("A") + digit) + chr(ord("a") + digit))
+        if number == 0:
+            return " ".join(reversed(letters))

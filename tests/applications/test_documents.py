@@ -4,12 +4,12 @@ people; a refused file says why and keeps the rest of the draft."""
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
 
 import pytest
 from sqlalchemy import select
 
+from housing import uploads
 from housing.accounts.models import PartnerAssignment
 from housing.applications.models import Application, ApplicationDocument
 from housing.demo_files import pdf_document, png_picture
@@ -24,23 +24,17 @@ from tests.applications.helpers import (
     step,
     submit,
 )
+from tests.upload_files import (
+    heic,
+    pdf_inflating_to,
+    pdf_of_html,
+    pdf_with_pages,
+    picture,
+    png_of_7000_by_7000,
+    webp_declaring,
+)
 
 PROOF = "Utility bill"
-
-
-def jpeg(width: int, height: int) -> bytes:
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
-
-
-def heic() -> bytes:
-    return struct.pack(">I", 24) + b"ftypheic" + b"\x00\x00\x00\x00mif1heic" + b"\x00" * 64
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    ihdr = struct.pack(">II", width, height) + b"\x08\x02\x00\x00\x00"
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + b"\x00" * 4
 
 
 def zip_bomb() -> bytes:
@@ -88,10 +82,10 @@ def stored_documents(db_session) -> list[ApplicationDocument]:
 @pytest.mark.parametrize(
     ("content", "filename", "content_type"),
     [
-        (pdf_document("Bill", ["March"]), "bill.pdf", "application/pdf"),
-        (png_picture(8, 8, (1, 2, 3), (4, 5, 6)), "bill.png", "image/png"),
-        (jpeg(640, 480), "IMG_0001.JPG", "image/jpeg"),
-        (heic(), "IMG_0002.HEIC", "image/heic"),
+        pytest.param(pdf_document("Bill", ["March"]), "bill.pdf", "application/pdf", id="pdf"),
+        pytest.param(png_picture(8, 8, (1, 2, 3), (4, 5, 6)), "bill.png", "image/png", id="png"),
+        pytest.param(picture("JPEG", 640, 480), "IMG_0001.JPG", "image/jpeg", id="jpeg"),
+        pytest.param(picture("WEBP", 640, 480), "IMG_0002.webp", "image/webp", id="webp"),
     ],
 )
 def test_accepted_proofs_are_stored_under_random_names(
@@ -112,12 +106,38 @@ def test_accepted_proofs_are_stored_under_random_names(
 @pytest.mark.parametrize(
     ("content", "filename", "message"),
     [
-        (b"<html><body>not a pdf</body></html>", "proof.pdf", "not one of the accepted kinds"),
-        (b"%PDF-1.4 but cut short", "proof.pdf", "damaged or incomplete"),
-        (b"%PDF-1.4" + b"0" * (10 * 1024 * 1024) + b"%%EOF", "big.pdf", "larger than 10 MB"),
-        (zip_bomb(), "photo.png", "not one of the accepted kinds"),
-        (png_claiming(100_000, 100_000), "photo.png", "far larger than a photo"),
-        (b"", "empty.pdf", "The file is empty."),
+        pytest.param(
+            b"<html><body>not a pdf</body></html>",
+            "proof.pdf",
+            "not one of the accepted kinds",
+            id="html",
+        ),
+        pytest.param(b"%PDF-1.4 but cut short", "proof.pdf", "damaged or incomplete", id="cut"),
+        pytest.param(
+            b"%PDF-1.4" + b"0" * (10 * 1024 * 1024) + b"%%EOF",
+            "big.pdf",
+            "larger than 10 MB",
+            id="too-large",
+        ),
+        pytest.param(zip_bomb(), "photo.png", "not one of the accepted kinds", id="zip-bomb"),
+        pytest.param(b"", "empty.pdf", "The file is empty.", id="empty"),
+        pytest.param(pdf_of_html(), "proof.pdf", "damaged or incomplete", id="pdf-of-html"),
+        pytest.param(
+            pdf_inflating_to(200), "bill.pdf", "far more than its size", id="pdf-inflating"
+        ),
+        pytest.param(
+            pdf_with_pages(uploads.MAX_PDF_PAGES + 1), "bill.pdf", "more than 50 pages", id="pages"
+        ),
+        pytest.param(
+            png_of_7000_by_7000(), "photo.png", "far larger than a photo", id="png-7000-square"
+        ),
+        pytest.param(
+            webp_declaring(16384, 16384),
+            "photo.webp",
+            "far larger than a photo",
+            id="webp-16384-square",
+        ),
+        pytest.param(heic(), "IMG_0002.HEIC", "HEIC photos are not accepted", id="heic"),
     ],
 )
 def test_a_refused_file_says_why_and_the_rest_of_the_draft_is_kept(
@@ -155,6 +175,8 @@ def test_proofs_are_served_to_the_applicant_the_listing_partners_and_staff_only(
     assert mine.data == content
     assert mine.headers["Content-Disposition"].startswith("attachment")
     assert mine.headers["Cache-Control"] == "private, no-store"
+    assert mine.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in mine.headers["Content-Security-Policy"].split("; ")
     mine.close()
 
     assigned = factories.UserFactory(partner=True, with_two_factor=True)
@@ -185,3 +207,46 @@ def test_replacing_a_proof_keeps_one_claim_pointing_at_the_new_file(client, db_s
     [claimed] = saved.answers["preferences"].values()
     assert claimed["document"] == documents["new.pdf"].public_id
     assert submit(client, public_id).status_code == 302
+
+
+def add_documents(db_session, application: Application, count: int, byte_size: int) -> None:
+    """Files the draft already holds (their rows only: the quota counts rows)."""
+    for number in range(count):
+        db_session.add(
+            ApplicationDocument(
+                public_id=f"{application.id:08x}{number:024x}",
+                listing_id=application.listing_id,
+                application_id=application.id,
+                original_filename=f"earlier-{number}.pdf",
+                storage_key=f"{application.id:08x}{number:024x}.pdf",
+                content_type=uploads.PDF,
+                byte_size=byte_size,
+            )
+        )
+    db_session.flush()
+
+
+@pytest.mark.parametrize(
+    ("count", "byte_size", "message"),
+    [
+        pytest.param(uploads.UPLOAD_QUOTA.files, 1000, "20 files is the most", id="files"),
+        pytest.param(1, uploads.UPLOAD_QUOTA.total_bytes - 100, "at most 50 MB", id="bytes"),
+    ],
+)
+def test_a_draft_full_of_files_refuses_one_more_and_keeps_the_rest(
+    client, db_session, storage, count, byte_size, message
+):
+    _listing, _preference, public_id = draft_with_preference(client, db_session)
+    draft = db_session.scalars(select(Application).where(Application.public_id == public_id)).one()
+    add_documents(db_session, draft, count, byte_size)
+    files_before = set(storage.root.rglob("*"))
+
+    response = claim(client, public_id, pdf_document("Bill", ["March"]), "bill.pdf")
+
+    assert response.status_code == 422
+    assert message in response.text
+    assert len(stored_documents(db_session)) == count
+    assert set(storage.root.rglob("*")) == files_before
+    db_session.expire_all()
+    saved = db_session.get(Application, draft.id)
+    assert saved.answers["applicant"]["first_name"] == "Maria"

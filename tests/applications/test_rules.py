@@ -21,7 +21,7 @@ from housing.applications.rules import (
 )
 from housing.demo import AMI_LIMITS
 from housing.listings.eligibility import SeniorRequirement, SeniorRule, UnitTerms, UnitType
-from tests.applications.helpers import valid_answers, with_applicant
+from tests.applications.helpers import name_for, valid_answers, with_applicant
 
 TODAY = date(2026, 11, 25)
 LIMITS = {
@@ -165,9 +165,10 @@ def test_bad_email_and_the_no_email_and_no_phone_boxes():
 
 
 def test_overlong_text_and_line_breaks_are_refused():
-    found = codes(with_applicant(first_name="M" * 2000, last_name="Lopez\r\nBcc: x@example.org"))
+    address = {**valid_answers()["applicant"]["address"], "street": "1 Main\r\nBcc: x@example.org"}
+    found = codes(with_applicant(first_name="M" * 2000, address=address))
     assert ("applicant.first_name", "too_long") in found
-    assert ("applicant.last_name", "invalid_characters") in found
+    assert ("applicant.address.street", "invalid_characters") in found
 
 
 def test_wrong_types_are_problems_not_crashes():
@@ -204,7 +205,7 @@ def test_income_must_be_an_amount_with_a_period():
 def household_of_size(size: int) -> list[dict[str, str]]:
     return [
         {
-            "first_name": f"Member{i}",
+            "first_name": name_for(i),
             "last_name": "Lopez",
             "date_of_birth": "1990-01-01",
             "relationship": "other_relative",
@@ -239,7 +240,7 @@ def test_a_voucher_skips_the_minimum_income():
 def test_children_under_six_do_not_count_toward_the_maximum():
     toddlers = [
         {
-            "first_name": f"Kid{i}",
+            "first_name": name_for(i),
             "last_name": "L",
             "date_of_birth": "2024-01-01",
             "relationship": "child",

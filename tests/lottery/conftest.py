@@ -21,7 +21,7 @@ from housing.lottery.seed import beacon_round_of, round_published_at, set_seed_i
 from housing.lottery.verify import verify_bundle
 from tests import factories
 from tests.accounts.helpers import sign_in_as
-from tests.applications.helpers import open_listing, valid_answers
+from tests.applications.helpers import name_for, open_listing, valid_answers
 from tests.lottery.drand_server import (
     Clock,
     DrandServer,
@@ -52,7 +52,7 @@ def household(number: int, codes: list[str], as_veteran: tuple[str, ...] = ()) -
     """Answers claiming ``codes`` (of NRHP and LW), those in ``as_veteran`` as a veteran."""
     answers = valid_answers()
     answers["applicant"].update(
-        first_name=f"Applicant{number}",
+        first_name=f"Applicant {name_for(number)}",
         email=f"applicant{number}@example.org",
         address={
             "street": f"{number} Main Street",
@@ -61,7 +61,7 @@ def household(number: int, codes: list[str], as_veteran: tuple[str, ...] = ()) -
             "postal_code": "94999",
         },
     )
-    answers["household"][0]["first_name"] = f"Child{number}"
+    answers["household"][0]["first_name"] = f"Child {name_for(number)}"
     answers["preferences"] = {
         code: (
             {"claimed": True, "member": 0, "proof_type": "Utility bill", "document": None}

@@ -406,6 +406,10 @@ def test_the_html_results_come_in_pages_for_long_lists(
     assert '<ol class="results-numbers" start="26">' in last
     assert general[39] in last and general[0] not in last and 'rel="next"' not in last
     assert client.get(f"{url}?after=abc").status_code == 200
+    # Cursors past what the database holds are no cursor at all: the first page.
+    for cursor in ("after=2147483648", "before=99999999999999999999999"):
+        assert "Places 1 to 15." in client.get(f"{url}?{cursor}").text
+    assert client.get(f"{url}.json?version=99999999999999999999999").status_code == 404
     assert "Places 1 to 15." in client.get(f"{url}?list=nonsense").text
 
 

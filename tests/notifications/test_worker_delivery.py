@@ -50,7 +50,7 @@ from housing.notifications.tasks import (
     sweep,
 )
 from tests import factories
-from tests.applications.helpers import open_listing, valid_answers
+from tests.applications.helpers import name_for, open_listing, valid_answers
 from tests.conftest import (
     RecordingHandler,
     create_postgres_database,
@@ -398,7 +398,7 @@ def test_with_redis_stopped_submissions_lose_no_notification(own_database, sink)
         for number, language in enumerate(SUBMITTERS):
             answers = valid_answers(language=language)
             email = f"redis-down-{number}@example.org"
-            answers["applicant"].update(first_name=f"Down{number}", email=email)
+            answers["applicant"].update(first_name=name_for(number), email=email)
             response = client.post(f"/api/v1/listings/{listing_id}/applications", json=answers)
             assert response.status_code == 201, response.text
             numbers[email] = response.json["application_number"]
