@@ -9,6 +9,9 @@ shows at the field that caused it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
+from functools import cache
+from itertools import pairwise
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
@@ -47,6 +50,47 @@ def _place(target: dict[str, Any], path: str, value: Any) -> None:
     target[last] = value
 
 
+# Lengths do not depend on the day.
+_ANY_DAY = date(2000, 1, 1)
+# Answers that open a section to the rules' checks ("no alternate contact" checks nothing more).
+_OPENING_ANSWERS = {"alternate_contact": {"kind": "other"}}
+
+
+@cache
+def text_limit(path: str) -> int | None:
+    """The longest text the rules keep at ``path`` ("applicant.email", "household.0.first_name"),
+    read from the rules themselves, so that the page states the limit the API document states."""
+    parts = path.split(".")
+    answers: dict[str, Any] = {root: dict(opening) for root, opening in _OPENING_ANSWERS.items()}
+    place: Any = answers
+    for part, following in pairwise(parts):
+        if isinstance(place, list):
+            place.append({})
+            place = place[-1]
+        else:
+            place = place.setdefault(part, [] if following.isdigit() else {})
+    if isinstance(place, list):
+        return None
+    place[parts[-1]] = "a" * (rules.MAX_ANSWERS_BYTES // 2)
+    problems = rules.check_draft(answers, rules.ListingRules(units=()), _ANY_DAY)
+    return next(
+        (
+            int(problem.detail["maximum"])
+            for problem in problems
+            if problem.field == path and problem.code == "too_long"
+        ),
+        None,
+    )
+
+
+def state_limit(field: Field, path: str) -> None:
+    """Give a text field the ``maxlength`` of its answer (a copy of ``render_kw``: the declared
+    one is shared by every form of the class)."""
+    limit = text_limit(path)
+    if limit is not None:
+        field.render_kw = {**(field.render_kw or {}), "maxlength": limit}
+
+
 def _text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
@@ -72,6 +116,12 @@ class StepForm(FlaskForm):
     paths: ClassVar[dict[str, str]] = {}
     flags: ClassVar[frozenset[str]] = frozenset()
     yes_no: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, path in self.paths.items():
+            if type(self[name]) in (StringField, PlainDateField):
+                state_limit(self[name], path)
 
     def load(self, answers: Mapping[str, Any]) -> None:
         for name, path in self.paths.items():
@@ -210,6 +260,8 @@ class MemberForm(Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name"):
+            state_limit(self[name], f"household.0.{name}")
         self.relationship.choices = [
             ("", _l("Choose…")),
             *_choices("relationship", rules.RELATIONSHIPS),

@@ -4,6 +4,7 @@ length and count limits, and a bound on the size and nesting of the whole."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -175,3 +176,33 @@ def test_every_way_of_saving_a_draft_applies_the_limits(app, db_session, values,
             save_answers(db_session, draft.public_id, values, utcnow())
     assert [(p.field, p.code) for p in refused.value.problems] == [problem]
     assert _stored(db_session) == before
+
+
+def _maxlengths(page: str) -> dict[str, int]:
+    """Each text input's name and maxlength."""
+    limits = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        name, limit = re.search(r'name="([^"]+)"', tag), re.search(r'maxlength="(\d+)"', tag)
+        if name and limit:
+            limits[name.group(1)] = int(limit.group(1))
+    return limits
+
+
+def test_the_form_states_the_limits_the_document_and_the_rules_keep(client, db_session):
+    """A browser stops typing where the rules would refuse, at the limit the API states."""
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    public_id = start(client, open_listing().id)
+    you = _maxlengths(client.get(f"/applications/{public_id}/you").text)
+    applicant = schemas["Applicant"]["properties"]
+    for field in ("first_name", "middle_name", "last_name", "email", "phone"):
+        assert you[field] == applicant[field]["maxLength"], field
+    assert you["first_name"] == MAX_NAME
+    address = schemas["PostalAddress"]["properties"]
+    for field in ("street", "unit", "city", "state", "postal_code"):
+        assert you[field] == you[f"mailing_{field}"] == address[field]["maxLength"], field
+    household = _maxlengths(client.get(f"/applications/{public_id}/household").text)
+    member = schemas["HouseholdMember"]["properties"]
+    names = {name: limit for name, limit in household.items() if name.endswith("_name")}
+    assert names, household
+    for name, limit in names.items():
+        assert limit == member[name.rsplit("-", 1)[-1]]["maxLength"], name
