@@ -5,6 +5,7 @@ Pure: builds plain data from the draw's inputs; ``verify.py`` is its reader.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from housing.lottery.verify import (
     BUNDLE_FORMAT,
     UNPUBLISHED_LOG,
     canonical_invalidations,
+    canonical_json_array,
     draw,
     parse_timestamp,
     preference_lists,
@@ -44,6 +46,7 @@ def build_bundle(
     frozen_at: str,
     version: int = 1,
     frozen_manifest: bool = False,
+    manifest_sha256: str | None = None,
 ) -> dict[str, Any]:
     """Draw, and lay the result out as the bundle ``docs/lottery.md`` specifies; publishing
     adds the audit log's head (``published_bundle``).
@@ -51,7 +54,8 @@ def build_bundle(
     ``rules`` carries ``preferences`` (code, unit share, whether it has a veteran list, in the
     listing's order) and the pre-registered ``duplicate_rule`` and ``randomness_rule``. A
     ``frozen_at`` without an explicit UTC offset is refused (ValueError). ``frozen_manifest``:
-    the entrants are the manifest as the freeze stored it, in canonical form."""
+    the entrants are the manifest as the freeze stored it, in canonical form, and
+    ``manifest_sha256`` the hash of the stored text they were read from."""
     frozen_at = parse_timestamp(frozen_at).isoformat()
     result = draw(
         listing_id,
@@ -61,6 +65,7 @@ def build_bundle(
         secrets,
         invalidations,
         frozen=frozen_manifest,
+        manifest_sha256=manifest_sha256,
     )
     return {
         "format": BUNDLE_FORMAT,
@@ -86,6 +91,43 @@ def build_bundle(
         "result_sha256": result["result_sha256"],
         "audit_log": dict(UNPUBLISHED_LOG),
     }
+
+
+def stored_json(bundle: Mapping[str, Any], manifest_text: str) -> str:
+    """The bundle as JSON text, keys in their order (which the published file keeps), with
+    the manifest's entrants written as ``manifest_text``, their canonical JSON as the freeze
+    stored it, and the ranking and lists joined (``canonical_json_array``): a million
+    entrants are not serialised again."""
+
+    def list_json(entry: Mapping[str, Any]) -> str:
+        return _object_json(entry, {"entrants": _array_json(entry["entrants"])})
+
+    return _object_json(
+        bundle,
+        {
+            "manifest": _object_json(bundle["manifest"], {"entrants": manifest_text}),
+            "ranking": _array_json(bundle["ranking"]),
+            "lists": "[" + ",".join(map(list_json, bundle["lists"])) + "]",
+        },
+    )
+
+
+def _object_json(value: Mapping[str, Any], written: Mapping[str, str]) -> str:
+    """A JSON object of ``value``'s items in their order, those named in ``written`` as the
+    JSON text given there."""
+    items = (
+        f"{json.dumps(key)}:{written[key] if key in written else _compact(item)}"
+        for key, item in value.items()
+    )
+    return "{" + ",".join(items) + "}"
+
+
+def _array_json(ids: Sequence[str]) -> str:
+    return canonical_json_array(ids).decode("ascii")
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 def published_bundle(bundle: Mapping[str, Any], head: str, length: int) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""Requesting a draw, the self-check, and writing a finished draw as a new version of the
-results. The draw itself is pure (``verify.draw`` through ``bundle.build_bundle``) and runs in
-``tasks.run_draw``.
+"""Requesting a draw, and writing a finished draw as a new version of the results with its
+self-check (``self_check``). The draw itself is pure (``verify.draw`` through
+``bundle.build_bundle``) and runs in ``tasks.run_draw``.
 """
 
 from __future__ import annotations
@@ -8,30 +8,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select
 
 from housing.accounts.models import User
-from housing.applications.models import (
-    Application,
-    ApplicationChannel,
-)
+from housing.applications.models import Application
 from housing.db_types import AnySession
 from housing.listings.models import ListingStatus
 from housing.lottery import log
 from housing.lottery.access import LotteryRefused, checked_reason, drawn_since_freeze, get_lottery
-from housing.lottery.fairness import deciles, independence
+from housing.lottery.bundle import stored_json
 from housing.lottery.freeze import invalid_claims
 from housing.lottery.models import Lottery, LotteryRank, LotteryRun, LotteryStatus, RunKind
 from housing.lottery.seed import round_published_at
+from housing.lottery.self_check import self_check_alongside
 from housing.lottery.verify import ALGORITHM, veteran_list_code
-
-# A self-check below this p-value blocks publishing.
-# Small enough that a fair draw is stopped about once in a million lotteries (a false alarm
-# would force a suspicious re-run); a real dependence of rank on time or channel gives far
-# smaller p-values at any size where it matters (a few hundred entrants and up).
-SELF_CHECK_ALPHA = 1e-6
 
 
 def cancel_draw_request(session: AnySession, listing_id: int) -> Lottery:
@@ -88,15 +80,20 @@ def request_draw(
     return lottery
 
 
-def draw_inputs(session: AnySession, lottery: Lottery) -> dict[str, Any]:
-    """Everything ``build_bundle`` takes besides the entrants, for a lottery being drawn."""
+def draw_inputs(
+    session: AnySession, lottery: Lottery, entrants: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Everything ``build_bundle`` takes besides the entrants, for a lottery being drawn;
+    ``entrants``: its frozen manifest, when the caller has read it already."""
+    if entrants is None:
+        entrants = lottery.manifest or []
     return {
         "listing_id": str(lottery.listing_id),
         "listing_name": lottery.listing.name,
         "rules": lottery.rules,
         "beacon": lottery.beacon or {},
         "secrets": lottery.secrets,
-        "invalidations": invalidations_of(session, lottery.listing_id, lottery.manifest or []),
+        "invalidations": invalidations_of(session, lottery.listing_id, entrants),
         "frozen_at": lottery.frozen_at.isoformat() if lottery.frozen_at else "",
     }
 
@@ -142,94 +139,22 @@ def row_ids_of(session: AnySession, listing_id: int) -> dict[str, int]:
     return dict(rows)
 
 
-class EntrantFacts(Protocol):
-    """When each entrant applied (epoch seconds) and its channel's index in
-    ``ApplicationChannel``: what the self-check compares ranks with."""
-
-    submitted: Mapping[str, float]
-    channel: Mapping[str, int]
-
-
-def self_check(facts: EntrantFacts, ranking: Sequence[str]) -> dict[str, Any]:
-    """Chi-square tests that rank is independent of submission-time decile and of channel,
-    from facts in memory (``self_check_of_run`` counts the same in the database)."""
-    entrants = [public_id for public_id in ranking if public_id in facts.submitted]
-    rank_decile = deciles([float(position) for position in range(len(entrants))])
-    time_decile = deciles([facts.submitted[public_id] for public_id in entrants])
-    by_time = [[0] * 10 for _ in range(10)]
-    by_channel = [[0] * 10 for _ in ApplicationChannel]
-    for position, public_id in enumerate(entrants):
-        by_time[time_decile[position]][rank_decile[position]] += 1
-        by_channel[facts.channel[public_id]][rank_decile[position]] += 1
-    return _independence_of(by_time, by_channel)
-
-
-# Each entrant's rank decile and submission-time decile among the entrants of a run, as
-# ``fairness.deciles`` gives them (position * 10 // count; equal times in rank order), and its
-# channel, counted by the three. Every entrant is a submitted application, so its master rank
-# is its position: only the time order needs sorting.
-_DECILE_COUNTS = text(
-    """
-    SELECT rank_decile, time_decile, channel, count(*) FROM (
-        SELECT
-            (r.master_rank - 1) * 10 / :entrants AS rank_decile,
-            (row_number() OVER (ORDER BY a.submitted_at, r.master_rank) - 1) * 10 / :entrants
-                AS time_decile,
-            a.channel AS channel
-        FROM lottery_ranks r JOIN applications a ON a.id = r.application_id
-        WHERE r.run_id = :run_id
-    ) AS placed
-    GROUP BY rank_decile, time_decile, channel
-    """
-)
-
-
-def self_check_of_run(session: AnySession, run_id: int, entrants: int) -> dict[str, Any]:
-    """The self-check of a run whose ``entrants`` ranks are written, counted by the database: a
-    million entrants are a hundred-odd rows to read, not a million."""
-    channels = {channel.value: index for index, channel in enumerate(ApplicationChannel)}
-    by_time = [[0] * 10 for _ in range(10)]
-    by_channel = [[0] * 10 for _ in ApplicationChannel]
-    if session.get_bind().dialect.name == "postgresql":
-        # A million rows sorted once: in memory, not in temporary files.
-        session.execute(text("SET LOCAL work_mem = '256MB'"))
-    rows: list[Any] = list(
-        session.execute(_DECILE_COUNTS, {"run_id": run_id, "entrants": max(1, entrants)})
-    )
-    for rank_decile, time_decile, channel, count in rows:
-        by_time[time_decile][rank_decile] += count
-        by_channel[channels[channel]][rank_decile] += count
-    return _independence_of(by_time, by_channel)
-
-
-def _independence_of(by_time: list[list[int]], by_channel: list[list[int]]) -> dict[str, Any]:
-    tests: list[dict[str, Any]] = []
-    for name, table in (("submission_time_decile", by_time), ("channel", by_channel)):
-        result = independence(table)
-        tests.append(
-            {
-                "name": name,
-                "statistic": round(result.statistic, 6),
-                "degrees_of_freedom": result.degrees_of_freedom,
-                "p_value": result.p_value,
-            }
-        )
-    return {
-        "alpha": SELF_CHECK_ALPHA,
-        "tests": tests,
-        "passed": all(test["p_value"] >= SELF_CHECK_ALPHA for test in tests),
-    }
-
-
 def record_run(
     session: AnySession,
     lottery: Lottery,
     bundle: Mapping[str, Any],
     now: datetime,
     row_ids: Mapping[str, int] | None = None,
+    *,
+    manifest_text: str | None = None,
+    count_apart: Engine | None = None,
 ) -> LotteryRun:
-    """Write a finished draw in the caller's one transaction: run, ranks, the self-check
-    (counted on the ranks just written), log entries."""
+    """Write a finished draw in the caller's one transaction: run, ranks, the self-check (on
+    the ranking the rank rows are written from), log entries. ``manifest_text``: the frozen
+    manifest's canonical JSON as stored (``freeze.frozen_manifest``), written into the stored
+    bundle as it is. ``count_apart``: an engine whose own connection counts the self-check
+    while the run is written; only for a caller whose applications are all committed (a job's
+    own session), since no other connection sees what its transaction has not committed."""
     kind = RunKind.REDRAW if lottery.runs else RunKind.DRAW
     if kind is RunKind.REDRAW:
         log.append(
@@ -240,10 +165,19 @@ def record_run(
             actor_id=lottery.draw_requested_by,
             detail={"reason": lottery.draw_reason, "previous_run": lottery.runs[-1].number},
         )
-    run = add_run(
-        session, lottery, bundle, now, kind=kind, reason=lottery.draw_reason, row_ids=row_ids
-    )
-    check = self_check_of_run(session, run.id, len(bundle["ranking"]))
+    ranked = _ranked_application_ids(session, lottery, bundle, row_ids)
+    with self_check_alongside(session, ranked, count_apart) as counted:
+        run = add_run(
+            session,
+            lottery,
+            bundle,
+            now,
+            kind=kind,
+            reason=lottery.draw_reason,
+            ranked=ranked,
+            manifest_text=manifest_text,
+        )
+        check = counted()
     lottery.draw_reason = ""
     lottery.self_check = check
     lottery.status = LotteryStatus.DRAWN
@@ -263,6 +197,17 @@ def record_run(
     return run
 
 
+def _ranked_application_ids(
+    session: AnySession,
+    lottery: Lottery,
+    bundle: Mapping[str, Any],
+    row_ids: Mapping[str, int] | None,
+) -> list[int]:
+    """Each entrant's application row id, in rank order."""
+    found = row_ids if row_ids is not None else row_ids_of(session, lottery.listing_id)
+    return list(map(found.__getitem__, bundle["ranking"]))
+
+
 def add_run(
     session: AnySession,
     lottery: Lottery,
@@ -271,10 +216,19 @@ def add_run(
     *,
     kind: RunKind,
     reason: str,
-    row_ids: Mapping[str, int] | None = None,
+    ranked: Sequence[int] | None = None,
+    manifest_text: str | None = None,
 ) -> LotteryRun:
-    """A new version of the results with every entrant's ranks; earlier versions stay."""
+    """A new version of the results with every entrant's ranks; earlier versions stay.
+    ``ranked``: the entrants' application row ids in rank order, when the caller has them;
+    ``manifest_text`` as ``record_run`` takes it."""
     number = len(lottery.runs) + 1
+    stored = {**bundle, "version": number}
+    text = (
+        stored_json(stored, manifest_text)
+        if manifest_text is not None and session.get_bind().dialect.name == "postgresql"
+        else None
+    )
     run = LotteryRun(
         lottery_id=lottery.id,
         number=number,
@@ -282,52 +236,72 @@ def add_run(
         reason=reason,
         seed=bundle["seed"],
         result_sha256=bundle["result_sha256"],
-        bundle={**bundle, "version": number},
+        bundle={} if text is not None else stored,
         created_at=now,
     )
     session.add(run)
     session.flush()
-    _write_ranks(session, run.id, bundle, row_ids or row_ids_of(session, lottery.listing_id))
+    if text is not None:
+        # Stored as put together above: the ORM would serialise a million entrants again.
+        raw: Any = session.connection().connection.driver_connection
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "UPDATE lottery_runs SET bundle = %s::json WHERE id = %s", (text, run.id)
+            )
+        del text
+        # Read back, if at all, as stored (its entrants may be compact, which the ORM cannot
+        # write).
+        session.expire(run, ["bundle"])
+    if ranked is None:
+        ranked = _ranked_application_ids(session, lottery, bundle, None)
+    _write_ranks(session, run.id, bundle, ranked)
     lottery.runs.append(run)
     return run
 
 
 def _write_ranks(
-    session: AnySession, run_id: int, bundle: Mapping[str, Any], row_ids: Mapping[str, int]
+    session: AnySession, run_id: int, bundle: Mapping[str, Any], ranked: Sequence[int]
 ) -> None:
     """Every entrant's master rank and place on each list, in the caller's transaction; COPY
     on PostgreSQL, where a million rows would otherwise take a minute."""
-    places: list[tuple[str, dict[str, int]]] = [
-        (entry["preference"], {public_id: n for n, public_id in enumerate(entry["entrants"], 1)})
-        for entry in bundle["lists"][:-1]  # the last, general, list is the master ranking
-    ]
+    preference_lists = bundle["lists"][:-1]  # the last, general, list is the master ranking
     general = bundle["lists"][-1]["preference"]
-
-    def list_ranks(public_id: str, rank: int) -> dict[str, int]:
-        held = {code: found[public_id] for code, found in places if public_id in found}
-        held[general] = rank
-        return held
-
     ranking = bundle["ranking"]
     connection = session.connection()
     if connection.dialect.name != "postgresql":
+        places = [
+            (
+                entry["preference"],
+                {public_id: n for n, public_id in enumerate(entry["entrants"], 1)},
+            )
+            for entry in preference_lists
+        ]
+
+        def list_ranks(public_id: str, rank: int) -> dict[str, int]:
+            held = {code: found[public_id] for code, found in places if public_id in found}
+            held[general] = rank
+            return held
+
         session.execute(
             LotteryRank.__table__.insert(),
             [
                 {
                     "run_id": run_id,
-                    "application_id": row_ids[public_id],
+                    "application_id": application_id,
                     "master_rank": rank,
                     "list_ranks": list_ranks(public_id, rank),
                 }
-                for rank, public_id in enumerate(ranking, start=1)
+                for rank, (public_id, application_id) in enumerate(
+                    zip(ranking, ranked, strict=True), start=1
+                )
             ],
         )
         return
     # COPY's text format: tab-separated, backslashes doubled. Each row's JSON is put together
     # from its keys, written once, because json.dumps a million times takes seconds.
     key = {
-        code: json.dumps(code).replace("\\", "\\\\") for code in [*(c for c, _ in places), general]
+        entry["preference"]: json.dumps(entry["preference"]).replace("\\", "\\\\")
+        for entry in bundle["lists"]
     }
     raw: Any = connection.connection.driver_connection  # a psycopg connection
     prefix = f"{run_id}\t"
@@ -335,13 +309,11 @@ def _write_ranks(
     # Each entrant's places on the preference lists, written list by list (in the lists'
     # order, as the SQLite path writes them): the work is one step per place held.
     held: dict[str, str] = {}
-    for entry in bundle["lists"][:-1]:
+    held_by = held.get
+    for entry in preference_lists:
         code_key = key[entry["preference"]]
         for place, public_id in enumerate(entry["entrants"], start=1):
-            earlier = held.get(public_id)
-            held[public_id] = (
-                f"{code_key}:{place}," if earlier is None else f"{earlier}{code_key}:{place},"
-            )
+            held[public_id] = f"{held_by(public_id, '')}{code_key}:{place},"
     with (
         raw.cursor() as cursor,
         cursor.copy(
@@ -349,10 +321,11 @@ def _write_ranks(
         ) as copy,
     ):
         lines: list[str] = []
-        held_by = held.get
-        for rank, public_id in enumerate(ranking, start=1):
+        for rank, (public_id, application_id) in enumerate(
+            zip(ranking, ranked, strict=True), start=1
+        ):
             lines.append(
-                f"{prefix}{row_ids[public_id]}\t{rank}\t"
+                f"{prefix}{application_id}\t{rank}\t"
                 f"{{{held_by(public_id, '')}{general_key}:{rank}}}\n"
             )
             if len(lines) == 10_000:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ from housing.lottery.left_out import RECORD_KEY, left_out_at_last_freeze, tell_l
 from housing.lottery.models import Lottery, LotteryStatus
 from housing.lottery.verify import (
     canonical_json,
+    compact_loader,
     veteran_list_code,
 )
 
@@ -257,6 +259,40 @@ def _fix_entrants(
         entrants=(entrant["id"] for entrant in manifest),
     )
     session.flush()
+
+
+@dataclass(frozen=True)
+class FrozenManifest:
+    """The entrants as the freeze stored them, for the draw. On PostgreSQL the freeze stores
+    the very canonical JSON it hashed: then ``text`` is that JSON and ``sha256`` its hash,
+    checked against the recorded one, so the draw neither hashes a million entrants again nor
+    writes them out again for the bundle, and the entrants are read compactly
+    (``verify.CompactEntrant``, which reads like a dict). Both are None where the stored text
+    is not the hashed one (SQLite stores what the ORM writes): the entrants are then dicts."""
+
+    entrants: list[Any]
+    text: str | None = None
+    sha256: str | None = None
+
+
+def frozen_manifest(session: AnySession, lottery: Lottery) -> FrozenManifest:
+    """The frozen manifest of ``lottery``, read in one statement. Call it with the garbage
+    collector off: a million entrants are millions of small objects for it to rescan."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return FrozenManifest(lottery.manifest or [])
+    raw: Any = connection.connection.driver_connection
+    with raw.cursor() as cursor:
+        # A json value reads back as the exact text stored.
+        cursor.execute("SELECT manifest::text FROM lotteries WHERE id = %s", (lottery.id,))
+        found = cursor.fetchone()
+    text: str | None = found[0] if found else None
+    if text is None:
+        return FrozenManifest([])
+    sha256 = hashlib.sha256(text.encode()).hexdigest()
+    if sha256 != lottery.manifest_sha256:
+        return FrozenManifest(json.loads(text))
+    return FrozenManifest(json.loads(text, object_hook=compact_loader()), text, sha256)
 
 
 def refreeze(

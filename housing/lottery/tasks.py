@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from housing import jobs
@@ -22,6 +22,7 @@ from housing.lottery.access import locked_lottery
 from housing.lottery.bundle import build_bundle
 from housing.lottery.corrections import revise
 from housing.lottery.draw import draw_inputs, record_run, row_ids_of
+from housing.lottery.freeze import frozen_manifest
 from housing.lottery.models import Lottery, LotteryRun, LotteryStatus
 
 log = logging.getLogger(__name__)
@@ -178,37 +179,60 @@ def _draw(lottery_id: int, report: Callable[[str], None] | None) -> None:
     if lottery is None or lottery.status is not LotteryStatus.DRAWING:
         db.session.rollback()
         return
-    assert lottery.manifest is not None and lottery.beacon is not None  # noqa: S101 - request_draw checked both
-    listing_id = lottery.listing_id
-    manifest = lottery.manifest
-    inputs = draw_inputs(db.session, lottery)
-    _progress(lottery_id, entrants_read=len(manifest))  # the session lets go of the manifest
-    done("entrants_read")
     # Millions of small objects and none of them cyclic: the collector would only rescan them.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # The manifest as the freeze wrote it: canonical, hashed and stored from the same bytes.
-        bundle = build_bundle(entrants=manifest, frozen_manifest=True, **inputs)
-        del manifest
-        _progress(lottery_id, tickets_computed=len(bundle["ranking"]))
-        done("tickets_computed")
-        row_ids = row_ids_of(db.session, listing_id)
-        _record(lottery_id, bundle, row_ids)
+        _draw_and_record(lottery, done)  # its objects all go as it returns, before the collector
     finally:
         if collecting:
             gc.enable()
-    # The self-check is counted on the rank rows, in the transaction that writes them.
+    # The self-check is counted while the ranks are written, in their transaction.
     done("lists_written")
     done("self_check")
 
 
-def _record(lottery_id: int, bundle: dict[str, Any], row_ids: dict[str, int]) -> None:
+def _draw_and_record(lottery: Lottery, done: Callable[[str], None]) -> None:
+    """Read the frozen entrants, draw, and write the run: the millions of objects this makes
+    are held here only."""
+    assert lottery.manifest_sha256 is not None and lottery.beacon is not None  # noqa: S101 - request_draw checked both
+    lottery_id, listing_id = lottery.id, lottery.listing_id
+    manifest = frozen_manifest(db.session, lottery)
+    inputs = draw_inputs(db.session, lottery, manifest.entrants)
+    _progress(lottery_id, entrants_read=len(manifest.entrants))
+    done("entrants_read")
+    bundle = build_bundle(
+        entrants=manifest.entrants,
+        frozen_manifest=True,
+        manifest_sha256=manifest.sha256,
+        **inputs,
+    )
+    _progress(lottery_id, tickets_computed=len(bundle["ranking"]))
+    done("tickets_computed")
+    row_ids = row_ids_of(db.session, listing_id)
+    _record(lottery_id, bundle, row_ids, manifest.text)
+
+
+def _record(
+    lottery_id: int, bundle: dict[str, Any], row_ids: dict[str, int], manifest_text: str | None
+) -> None:
     """Write the run in one transaction, unless another worker wrote it first."""
     locked = locked_lottery(db.session, Lottery.id == lottery_id)
     if locked is None or locked.status is not LotteryStatus.DRAWING:
         db.session.rollback()
         return
-    record_run(db.session, locked, bundle, utcnow(), row_ids)
+    bind = db.session.get_bind()
+    record_run(
+        db.session,
+        locked,
+        bundle,
+        utcnow(),
+        row_ids,
+        manifest_text=manifest_text,
+        # The job's own session has only read the applications, all committed, which a
+        # second connection sees as well; a caller's transaction running the job in-process
+        # may hold applications only it sees.
+        count_apart=bind if isinstance(bind, Engine) else None,
+    )
     locked.progress = {**(locked.progress or {}), "lists_written": len(bundle["lists"])}
     db.session.commit()

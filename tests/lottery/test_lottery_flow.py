@@ -14,7 +14,7 @@ from housing.applications.services import submit_answers
 from housing.db_types import utcnow
 from housing.listings import management
 from housing.listings.models import ListingStatus
-from housing.lottery import draw as draw_step
+from housing.lottery import self_check as self_check_step
 from housing.lottery.access import LotteryRefused
 from housing.lottery.draw import request_draw
 from housing.lottery.freeze import freeze
@@ -257,7 +257,7 @@ def test_a_failed_self_check_blocks_publishing_and_is_logged(
     freeze(db_session, listing.id, staff, utcnow())
     record_beacon(db_session, listing, staff)
     lottery = request_draw(db_session, listing.id, staff, utcnow())
-    monkeypatch.setattr(draw_step, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
+    monkeypatch.setattr(self_check_step, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
     with app.app_context():
         run_draw(lottery.id)
     assert lottery_of(db_session, listing).self_check["passed"] is False
@@ -311,7 +311,7 @@ def test_the_publish_page_keeps_the_logged_refusal_of_a_failed_self_check(
     freeze(db_session, listing.id, staff, utcnow())
     record_beacon(db_session, listing, staff)
     lottery = request_draw(db_session, listing.id, staff, utcnow())
-    monkeypatch.setattr(draw_step, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
+    monkeypatch.setattr(self_check_step, "SELF_CHECK_ALPHA", 1.01)  # every p-value fails
     with app.app_context():
         run_draw(lottery.id)
     base = f"/staff/lottery/{listing.id}"

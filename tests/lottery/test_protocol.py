@@ -22,6 +22,7 @@ from housing.lottery.bundle import (
     published_bundle,
     ranks_of,
     revised_bundle,
+    stored_json,
 )
 from housing.lottery.example import example_bundle
 from housing.lottery.fairness import deciles, goodness_of_fit, independence
@@ -201,7 +202,7 @@ def test_ranks_are_uniform_over_many_seeds():
 def test_the_self_check_stops_a_ranking_that_follows_submission_time_or_channel():
     from types import SimpleNamespace
 
-    from housing.lottery.draw import self_check
+    from housing.lottery.self_check import self_check
 
     ids = [f"A{n:04d}" for n in range(300)]
     facts = SimpleNamespace(
@@ -646,3 +647,23 @@ def test_the_verifier_reads_a_file_compactly_and_hashes_it_as_written():
     odd["manifest"]["entrants"][0] = {**drawn["manifest"]["entrants"][0], "name": "x"}
     with pytest.raises(Mismatch, match="not an object with the keys"):
         verify_bundle(odd)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=6) | st.from_regex(r"[A-Z0-9-]{1,12}", fullmatch=True)))
+def test_a_list_of_ids_joined_is_the_canonical_json_of_the_list(ids):
+    """Ids joined as they are, when none needs an escape, give the very bytes canonical JSON
+    writes; any that needs one (a quote, a backslash, a control character, non-ASCII text)
+    is written by the encoder."""
+    assert verify.canonical_json_array(ids) == verify.canonical_json(ids)
+
+
+def test_the_stored_bundle_text_is_the_bundle_with_its_keys_in_order():
+    """Put together from the manifest's stored text and the ids joined, the stored bundle
+    reads back as the bundle, and the published file (its keys in the order read) is the
+    same as the bundle's own."""
+    drawn = bundle(300)
+    manifest_text = verify.canonical_json(drawn["manifest"]["entrants"]).decode()
+    read_back = json.loads(stored_json(drawn, manifest_text))
+    assert read_back == drawn
+    assert json.dumps(read_back, ensure_ascii=False) == json.dumps(drawn, ensure_ascii=False)

@@ -1,9 +1,11 @@
 """The paths that must hold at any size, checked on small data: the manifest read from the
-claims table, results pages read a page at a time, the published files made once by a job and
-served from storage, and a draw claimed before it is computed."""
+claims table, the draw job's bundle written from the manifest's stored text, results pages
+read a page at a time, the published files made once by a job and served from storage, and a
+draw claimed before it is computed."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -13,9 +15,10 @@ from housing.applications.models import Application, PreferenceClaim, Preference
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.lottery import result_files, results_pages
-from housing.lottery.draw import request_draw
+from housing.lottery.bundle import build_bundle
+from housing.lottery.draw import draw_inputs, request_draw
 from housing.lottery.freeze import entrants_of, freeze
-from housing.lottery.models import LotteryRun, LotteryStatus
+from housing.lottery.models import LotteryRank, LotteryRun, LotteryStatus
 from housing.lottery.publish import publish
 from housing.lottery.tasks import DRAW_LOCK, resume_draws, run_draw, write_result_files
 from tests import factories
@@ -91,6 +94,40 @@ def drawn(app, db_session, listing, *, published: bool):  # type: ignore[no-unty
     if published:
         publish(db_session, listing.id, staff, utcnow())  # no send_after_commit: no files yet
     return lottery_of(db_session, listing).current_run
+
+
+def test_the_job_stores_the_bundle_the_draw_builds_and_ranks_everyone_as_it_lists_them(
+    app, db_session, lottery_listing
+):
+    """The job writes the stored bundle from the manifest's text as the freeze stored it: its
+    file is the one the bundle built from the manifest read back gives, key for key and byte
+    for byte; and each rank row holds its entrant's master rank and place on each list."""
+    run = drawn(app, db_session, lottery_listing, published=False)
+    lottery = lottery_of(db_session, lottery_listing)
+    built = build_bundle(entrants=lottery.manifest, **draw_inputs(db_session, lottery))
+    assert (
+        result_files.make_file(db_session, run, result_files.BUNDLE_FILE)
+        == json.dumps({**built, "version": 1}, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+    row_ids = dict(
+        db_session.execute(
+            select(Application.public_id, Application.id).where(
+                Application.listing_id == lottery_listing.id
+            )
+        ).all()
+    )
+    rows = {
+        row.application_id: row
+        for row in db_session.scalars(select(LotteryRank).where(LotteryRank.run_id == run.id))
+    }
+    assert len(rows) == 40
+    expected: dict[str, dict[str, int]] = {}
+    for entry in built["lists"]:
+        for place, entrant in enumerate(entry["entrants"], start=1):
+            expected.setdefault(entrant, {})[entry["preference"]] = place
+    for rank, entrant in enumerate(built["ranking"], start=1):
+        row = rows[row_ids[entrant]]
+        assert (row.master_rank, row.list_ranks) == (rank, expected[entrant])
 
 
 def numbers_by_id(db_session, listing):  # type: ignore[no-untyped-def]
