@@ -52,6 +52,7 @@ from housing.extensions import db, limiter
 from housing.listings.models import Listing
 from housing.listings.wording import upload_problem_text
 from housing.notifications.tasks import send_after_commit
+from housing.storage import StorageError
 from housing.uploads import UPLOAD_QUOTA, RejectedUpload
 
 applications = Blueprint("applications", __name__, template_folder="templates")
@@ -492,7 +493,10 @@ def document(public_id: str, document_id: str) -> Response:
         stored = services.get_document(db.session, application, document_id)
     except services.ApplicationNotFound:
         abort(404)
-    stream = current_app.extensions["storage"].open(stored.storage_key)
+    try:
+        stream = current_app.extensions["storage"].open(stored.storage_key)
+    except StorageError:
+        abort(404)
     response = send_file(
         stream,
         mimetype=stored.content_type,

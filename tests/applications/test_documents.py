@@ -197,6 +197,15 @@ def test_proofs_are_served_to_the_applicant_the_listing_partners_and_staff_only(
     assert client.get(f"/applications/{public_id}/documents/{'0' * 32}").status_code == 404
 
 
+def test_a_proof_whose_stored_file_is_gone_is_not_found(client, db_session, storage):
+    _listing, _preference, public_id = draft_with_preference(client, db_session)
+    claim(client, public_id, pdf_document("Bill", ["March"]), "bill.pdf")
+    [document] = stored_documents(db_session)
+    storage.delete(document.storage_key)
+    response = client.get(f"/applications/{public_id}/documents/{document.public_id}")
+    assert response.status_code == 404
+
+
 def test_replacing_a_proof_keeps_one_claim_pointing_at_the_new_file(client, db_session):
     _listing, _preference, public_id = draft_with_preference(client, db_session)
     claim(client, public_id, pdf_document("Old", ["x"]), "old.pdf")
