@@ -1,21 +1,31 @@
-"""The affordable-housing listings and lottery portal."""
+"""The affordable-housing listings and lottery portal.
+
+Importing the package loads nothing else: the pure rules (eligibility, the application's rules,
+the verifier) are used without Flask, so the factory imports what it needs when it is called.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+from typing import TYPE_CHECKING
 
-from housing.config import Config
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from housing.config import Config
 
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the application. No side effects: no migrations, no data, no environment reads."""
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from housing import (
         admission,
         cli,
         errors,
         i18n,
         models,  # noqa: F401 - registers every table before migrations run
+        ops,
         request_checks,
         request_ids,
         security,
@@ -23,10 +33,11 @@ def create_app(config: Config | None = None) -> Flask:
     )
     from housing.accounts import sessions
     from housing.blueprints import register_blueprints
+    from housing.config import Config
     from housing.db_types import use_sqlite_transactions
     from housing.extensions import babel, csrf, db, limiter, migrate
     from housing.page_cache import PageCache
-    from housing.storage import LocalStorage
+    from housing.storage import storage_for
 
     config = config or Config.from_env()
     app = Flask(__name__)
@@ -71,9 +82,10 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     sessions.init_app(app)
-    app.extensions["storage"] = LocalStorage(config.storage_folder)
+    app.extensions["storage"] = storage_for(config)
     app.extensions["page_cache"] = PageCache()
 
+    ops.init_app(app, config)  # first: its timing and log line take in every other hook
     admission.init_app(app, config.admission)
     templating.init_app(app)
     security.init_app(app)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from flask import Flask, abort, current_app, g, request
 
-# Answered whatever the load: the load balancer's health check and the style sheets and scripts.
-FREE_PATHS = ("/healthz", "/static/")
+# Answered whatever the load: the load balancer's health and readiness checks (a rush must not
+# take every host out), the operators' metrics, and the style sheets and scripts.
+FREE_PATHS = ("/healthz", "/readyz", "/metrics", "/static/")
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,13 @@ from housing.lottery.staff_views import lottery_staff
 from housing.lottery.views import lottery_public
 from housing.notifications.staff_views import notifications_staff
 from housing.notifications.views import notifications
+from housing.ops.health import ops
 from housing.privacy.views import privacy, privacy_staff
 from housing.routing import use_database_converters
 from housing.site import site
 
 BLUEPRINTS = (
+    ops,
     site,
     listings,
     applications,

@@ -1,5 +1,6 @@
 """Command-line tools: demo data, translation checks, the outbox sweep, accounts, the lottery log,
-erasing personal data, expiring unclaimed uploads."""
+erasing personal data, expiring unclaimed uploads, the job worker; and ``housing``, the command
+an installed site runs them with."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from housing.db_types import utcnow
 from housing.extensions import db
@@ -259,6 +260,16 @@ def load_demo_command() -> None:
     )
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Work the job queues (REDIS_URL must be set); run one or more on each worker host."""
+    from housing.worker import work
+
+    work(burst=burst)
+
+
 @translations.command("check")
 @click.option("--root", type=click.Path(path_type=Path), default=None)
 def check_translations_command(root: Path | None) -> None:
@@ -281,3 +292,14 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(lottery)
     app.cli.add_command(privacy)
     app.cli.add_command(uploads)
+    app.cli.add_command(worker_command)
+
+
+def main() -> None:
+    """``housing``: the application's commands for a site installed from the wheel, configured
+    by environment variables alone, from any folder (``housing db upgrade``, ``housing demo
+    load``, ``housing accounts create``, ``housing worker``, ``housing lottery``...)."""
+    from housing import create_app
+
+    commands = FlaskGroup(name="housing", create_app=create_app, help="The portal's commands.")
+    commands.main(prog_name="housing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -11,8 +12,29 @@ from sqlalchemy.engine import make_url
 
 from housing.admission import AdmissionConfig
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+PACKAGE_FOLDER = Path(__file__).resolve().parent
+# The repository, when the code runs from a checkout (``make run``, the tests).
+PROJECT_ROOT = PACKAGE_FOLDER.parent
+
+
+def _shipped(name: str) -> Path:
+    """A folder the wheel carries inside the package (``housing/_translations``), otherwise the
+    checkout's own (``translations/``), where translators and migration authors work."""
+    inside = PACKAGE_FOLDER / f"_{name}"
+    return inside if inside.is_dir() else PROJECT_ROOT / name
+
+
+def _default_instance() -> Path:
+    """``instance/`` in a checkout; for an installed wheel, ``var/housing-instance`` in its
+    environment, the same whichever folder a command runs from."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "instance"
+    return Path(sys.prefix) / "var" / "housing-instance"
+
+
+DEFAULT_INSTANCE = _default_instance()
+TRANSLATIONS_FOLDER = _shipped("translations")
+MIGRATIONS_FOLDER = _shipped("migrations")
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,21 @@ class SmsConfig:
 
 
 @dataclass(frozen=True)
+class S3Config:
+    """Documents in an S3-compatible bucket (``STORAGE_URL=s3://bucket/prefix``). Credentials
+    and region left unset come from boto3's usual sources (AWS_* variables, an instance role)."""
+
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    # "path" for servers that cannot take the bucket in the host name (many MinIO setups).
+    addressing_style: str = "auto"
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the application needs to know about its surroundings.
 
@@ -62,8 +99,10 @@ class Config:
     database_app_role: str | None = None
     redis_url: str | None = None
     storage_folder: Path = DEFAULT_INSTANCE / "storage"
-    translations_folder: Path = PROJECT_ROOT / "translations"
-    migrations_folder: Path = PROJECT_ROOT / "migrations"
+    # Set: documents live in this bucket instead of storage_folder.
+    s3: S3Config | None = None
+    translations_folder: Path = TRANSLATIONS_FOLDER
+    migrations_folder: Path = MIGRATIONS_FOLDER
     default_timezone: str = "America/Los_Angeles"
     mail: MailConfig = field(default_factory=MailConfig)
     sms: SmsConfig = field(default_factory=SmsConfig)
@@ -82,6 +121,8 @@ class Config:
     trusted_proxies: int = 0
     # A drand-style HTTP beacon (GET {url}/public/{round}); unset: staff enter values by hand.
     beacon_url: str | None = None
+    # Fonts for the results PDF, searched before the system's; None: the system's only.
+    pdf_fonts_folder: Path | None = None
     # Messages one email address or phone number is sent in a UTC day; past it the rest are
     # held, except those telling a household where it stands (notifications/caps.py). 0: no cap.
     messages_per_address_per_day: int = 20
@@ -92,6 +133,13 @@ class Config:
     # Uploads no application claimed, and those of drafts past their deadline, are removed
     # once this old (``flask uploads expire``; the worker runs it every hour).
     upload_expiry: timedelta = timedelta(days=1)
+    # Log lines as JSON objects (one a line, for a log collector) or as plain text ("text").
+    log_format: str = "text"
+    # Client addresses or networks that may read /metrics; everyone else gets 404.
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    # Where every process of a host keeps its counts (prometheus_client's multiprocess mode,
+    # PROMETHEUS_MULTIPROC_DIR); None: this process's counts only.
+    metrics_folder: Path | None = None
 
     @property
     def jobs_in_process(self) -> bool:
@@ -120,12 +168,13 @@ class Config:
         database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'housing.sqlite3'}"
         owner_url = env.get("DATABASE_OWNER_URL")
         return cls(
-            secret_key=env.get("SECRET_KEY") or _development_secret(instance),
+            secret_key=_secret_key(env, instance),
             database_url=_with_driver(database_url),
             database_owner_url=_with_driver(owner_url) if owner_url else None,
             database_app_role=env.get("DATABASE_APP_ROLE") or None,
             redis_url=env.get("REDIS_URL") or None,
             storage_folder=Path(env.get("STORAGE_FOLDER", str(instance / "storage"))),
+            s3=_s3_config(env),
             default_timezone=env.get("HOUSING_TIMEZONE", "America/Los_Angeles"),
             mail=MailConfig(
                 folder=None if env.get("MAIL_HOST") else instance / "mail",
@@ -153,6 +202,11 @@ class Config:
             rate_limits_enabled=env.get("RATE_LIMITS", "on").lower() not in {"off", "0", "false"},
             trusted_proxies=_count(env.get("TRUSTED_PROXIES") or "0"),
             beacon_url=(env.get("BEACON_URL") or "").rstrip("/") or None,
+            pdf_fonts_folder=(
+                Path(env["HOUSING_PDF_FONTS"].strip())
+                if (env.get("HOUSING_PDF_FONTS") or "").strip()
+                else None
+            ),
             messages_per_address_per_day=int(
                 env.get("MESSAGES_PER_ADDRESS_PER_DAY", str(cls.messages_per_address_per_day))
             ),
@@ -167,7 +221,38 @@ class Config:
                 env.get("PRIVACY_ERASE_AFTER_DAYS") or str(cls.privacy_erase_after_days)
             ),
             upload_expiry=timedelta(hours=float(env.get("UPLOAD_EXPIRY_HOURS") or "24")),
+            log_format=_log_format(env.get("LOG_FORMAT") or "text"),
+            metrics_allow=tuple(
+                part.strip()
+                for part in env.get("METRICS_ALLOW", ",".join(cls.metrics_allow)).split(",")
+                if part.strip()
+            ),
+            metrics_folder=(
+                Path(env["PROMETHEUS_MULTIPROC_DIR"])
+                if env.get("PROMETHEUS_MULTIPROC_DIR")
+                else None
+            ),
         )
+
+
+def _s3_config(env: os._Environ[str] | dict[str, str]) -> S3Config | None:
+    """The bucket named by STORAGE_URL (``s3://bucket/optional/prefix``); unset: None."""
+    url = env.get("STORAGE_URL") or ""
+    if not url:
+        return None
+    scheme, _, rest = url.partition("://")
+    bucket, _, prefix = rest.partition("/")
+    if scheme != "s3" or not bucket:
+        raise ValueError(f"STORAGE_URL must look like s3://bucket/prefix, not {url!r}")
+    return S3Config(
+        bucket=bucket,
+        prefix=prefix.strip("/"),
+        endpoint_url=env.get("S3_ENDPOINT_URL") or None,
+        region=env.get("S3_REGION") or None,
+        access_key_id=env.get("S3_ACCESS_KEY_ID") or None,
+        secret_access_key=env.get("S3_SECRET_ACCESS_KEY") or None,
+        addressing_style=env.get("S3_ADDRESSING_STYLE") or "auto",
+    )
 
 
 def _with_driver(url: str) -> str:
@@ -177,6 +262,12 @@ def _with_driver(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def _log_format(value: str) -> str:
+    if value not in {"text", "json"}:
+        raise ValueError(f"LOG_FORMAT must be text or json: {value!r}")
+    return value
 
 
 def _days_or_off(value: str) -> int | None:
@@ -194,6 +285,21 @@ def _count(value: str) -> int:
 
 def _flag(env: os._Environ[str] | dict[str, str], name: str) -> bool:
     return env.get(name, "").lower() in {"1", "true", "yes"}
+
+
+def _secret_key(env: os._Environ[str] | dict[str, str], instance: Path) -> str:
+    """SECRET_KEY; in the embedded mode (no DATABASE_URL) one made up and kept in the instance
+    folder. With a database of their own, several web and worker hosts sign sessions and links
+    that each other must accept: a key each made up for itself would break them."""
+    key = env.get("SECRET_KEY") or ""
+    if key.strip():
+        return key
+    if env.get("DATABASE_URL"):
+        raise ValueError(
+            "SECRET_KEY must be set when DATABASE_URL is: every web and worker process of the "
+            "site signs and checks sessions and links with the same key."
+        )
+    return _development_secret(instance)
 
 
 def _development_secret(instance: Path) -> str:

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from housing.extensions import db
 from housing.request_checks import RefusedInput
 from housing.request_ids import request_id
+from housing.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -136,6 +137,17 @@ def handle_database_unavailable(error: DBAPIError) -> tuple[Response | str, int]
     """The database dropped the connection or refused: nothing half-done was kept (the
     transaction is rolled back), so the person can simply try again."""
     log.warning("Database unavailable: %s", error.__class__.__name__)
+    return _try_again()
+
+
+def handle_storage_unavailable(error: StorageUnavailable) -> tuple[Response | str, int]:
+    """The file store (a bucket) is unreachable or refusing: as with the database, the
+    request's transaction is rolled back, so nothing names a file that was not kept."""
+    log.warning("Storage unavailable: %s", error)
+    return _try_again()
+
+
+def _try_again() -> tuple[Response | str, int]:
     db.session.rollback()
     message = _(
         "We could not save that just now. Nothing was lost: everything you saved before is "
@@ -169,6 +181,7 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(end_session)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
+    app.register_error_handler(StorageUnavailable, handle_storage_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_http_error)
     app.register_error_handler(RefusedInput, handle_refused_input)

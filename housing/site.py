@@ -19,12 +19,6 @@ def home() -> Response:
     return redirect(url_for("listings.directory"))
 
 
-@site.get("/healthz")
-def health() -> Response:
-    """Liveness for load balancers: answers without touching the database."""
-    return Response("ok\n", mimetype="text/plain")
-
-
 @site.get("/language/<code>")
 def choose_language(code: str) -> Response:
     """Remember the reader's language and send them back where they were."""

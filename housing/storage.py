@@ -1,7 +1,7 @@
 """Where uploaded and generated files live.
 
-A small interface so that production can swap the local folder for an S3-compatible store.
-Keys are random and carry no part of the uploader's file name.
+A small interface so that production can swap the local folder for an S3-compatible store
+(``housing.storage_s3``). Keys are random and carry no part of the uploader's file name.
 """
 
 from __future__ import annotations
@@ -9,11 +9,19 @@ from __future__ import annotations
 import secrets
 import shutil
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from housing.config import Config
 
 
 class StorageError(Exception):
     """A file could not be stored or found."""
+
+
+class StorageUnavailable(Exception):
+    """The store itself failed (unreachable, refusing, or its bucket missing): unlike a missing
+    file, not something a request can answer with "not found"."""
 
 
 class Storage(Protocol):
@@ -24,6 +32,29 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+def new_key(suffix: str) -> str:
+    """A random key ending in a checked suffix such as ".pdf"."""
+    if suffix and not (suffix.startswith(".") and suffix[1:].isalnum()):
+        raise StorageError(f"Invalid suffix {suffix!r}")
+    return secrets.token_hex(16) + suffix
+
+
+def checked_key(key: str) -> str:
+    """The key, if it is one this module could have made: no path in it."""
+    if not key or "/" in key or "\\" in key or key.startswith("."):
+        raise StorageError(f"Invalid storage key {key!r}")
+    return key
+
+
+def storage_for(config: Config) -> Storage:
+    """The bucket when one is configured, otherwise the local folder."""
+    if config.s3 is not None:
+        from housing.storage_s3 import S3Storage
+
+        return S3Storage.from_config(config.s3)
+    return LocalStorage(config.storage_folder)
+
+
 class LocalStorage:
     """Files in a folder outside the web root, under random names."""
 
@@ -31,14 +62,10 @@ class LocalStorage:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        if not key or "/" in key or "\\" in key or key.startswith("."):
-            raise StorageError(f"Invalid storage key {key!r}")
-        return self.root / key[:2] / key
+        return self.root / key[:2] / checked_key(key)
 
     def save(self, stream: BinaryIO, *, suffix: str = "") -> str:
-        if suffix and not (suffix.startswith(".") and suffix[1:].isalnum()):
-            raise StorageError(f"Invalid suffix {suffix!r}")
-        key = secrets.token_hex(16) + suffix
+        key = new_key(suffix)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 
-from rq import Worker
+from rq import Worker, get_current_job
 
 from housing import create_app, jobs
 from housing.extensions import db
 from housing.lottery.tasks import resume_draws
+from housing.ops.logging import job_logged
 
 # Jobs every worker keeps running, with their period in seconds.
 PERIODIC = {
@@ -23,9 +24,12 @@ PERIODIC = {
 
 
 def run(path: str, *args: object) -> None:
-    """What every queued job actually calls: the named task, then a clean session."""
+    """What every queued job actually calls: the named task, then a clean session. Its start,
+    end and failure are logged with the job's id."""
+    job = get_current_job()
     try:
-        jobs.resolve(path)(*args)
+        with job_logged(job.id if job is not None else "", path):
+            jobs.resolve(path)(*args)
     finally:
         db.session.remove()
 
@@ -41,24 +45,28 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     options = parser.parse_args(argv)
-    app = create_app()
-    with app.app_context():
-        connection = jobs.redis_connection()
-        if connection is None:
-            raise SystemExit("REDIS_URL is not set: jobs run in-process, no worker is needed")
-        # A worker that was killed may have left a draw half done: finish it now.
-        resume_draws()
-        for path, seconds in PERIODIC.items():
-            jobs.every(path, seconds)
-        # Each job runs in a forked work horse: none may inherit this process's connection,
-        # or they would all share one database session.
-        db.session.remove()
-        db.engine.dispose()
-        queues = [jobs.queue(name) for name in jobs.QUEUES]
-        # The scheduler puts the periodic jobs on the queue when they are due.
-        Worker([q for q in queues if q is not None], connection=connection).work(
-            burst=options.burst, with_scheduler=True
-        )
+    with create_app().app_context():
+        work(burst=options.burst)
+
+
+def work(*, burst: bool = False) -> None:
+    """Work the queues with the current application (``housing worker`` calls it too)."""
+    connection = jobs.redis_connection()
+    if connection is None:
+        raise SystemExit("REDIS_URL is not set: jobs run in-process, no worker is needed")
+    # A worker that was killed may have left a draw half done: finish it now.
+    resume_draws()
+    for path, seconds in PERIODIC.items():
+        jobs.every(path, seconds)
+    # Each job runs in a forked work horse: none may inherit this process's connection,
+    # or they would all share one database session.
+    db.session.remove()
+    db.engine.dispose()
+    queues = [jobs.queue(name) for name in jobs.QUEUES]
+    # The scheduler puts the periodic jobs on the queue when they are due.
+    Worker([q for q in queues if q is not None], connection=connection).work(
+        burst=burst, with_scheduler=True
+    )
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from housing import create_app
-from housing.config import Config
+from housing.config import PROJECT_ROOT, Config
 from tests.conftest import make_config
 
 
@@ -137,3 +139,41 @@ def test_forwarded_headers_are_trusted_only_when_proxies_are_configured(tmp_path
     proxied = create_app(make_config(url, tmp_path, trusted_proxies=2))
     assert isinstance(proxied.wsgi_app, ProxyFix)
     assert (proxied.wsgi_app.x_for, proxied.wsgi_app.x_proto, proxied.wsgi_app.x_host) == (2, 2, 0)
+
+
+def test_a_database_without_a_secret_key_refuses_to_start(tmp_path):
+    """A server pointed at a shared database must not invent a key of its own: each host would
+    sign sessions and links with a different one."""
+    for url in ("postgresql://housing@db/housing", f"sqlite:///{tmp_path / 'x.sqlite3'}"):
+        with pytest.raises(ValueError, match="SECRET_KEY must be set"):
+            Config.from_env({"DATABASE_URL": url, "HOUSING_INSTANCE_FOLDER": str(tmp_path)})
+        with pytest.raises(ValueError, match="SECRET_KEY must be set"):
+            Config.from_env({"DATABASE_URL": url, "SECRET_KEY": " "})
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_the_pdf_fonts_folder_is_read_from_the_environment(tmp_path):
+    assert Config.from_env({"HOUSING_INSTANCE_FOLDER": str(tmp_path)}).pdf_fonts_folder is None
+    config = Config.from_env(
+        {"HOUSING_INSTANCE_FOLDER": str(tmp_path), "HOUSING_PDF_FONTS": f" {tmp_path} "}
+    )
+    assert config.pdf_fonts_folder == tmp_path
+
+
+def test_the_catalogues_and_migrations_are_found_from_the_checkout():
+    config = Config.from_env({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    assert (config.translations_folder / "es" / "LC_MESSAGES" / "messages.mo").is_file()
+    assert (config.migrations_folder / "env.py").is_file()
+    assert (config.migrations_folder / "versions").is_dir()
+
+
+def test_the_pure_rules_import_without_flask():
+    """The eligibility rules, the application's rules and the verifier are used by tools that
+    have no web framework (the standalone verifier, the API's clients)."""
+    code = (
+        "import sys; import housing.applications.rules, housing.listings.eligibility, "
+        "housing.lottery.verify; "
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy'}); "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT)

@@ -199,7 +199,10 @@ class Row:
 MATRIX: list[Row] = [
     # The public site.
     Row("site.home", "GET", lambda w: "/", EVERYONE),
-    Row("site.health", "GET", lambda w: "/healthz", EVERYONE),
+    Row("ops.health", "GET", lambda w: "/healthz", EVERYONE),
+    Row("ops.ready", "GET", lambda w: "/readyz", EVERYONE),
+    # Decided by the client's address (METRICS_ALLOW), not by who is signed in.
+    Row("ops.metrics", "GET", lambda w: "/metrics", EVERYONE),
     Row("site.choose_language", "GET", lambda w: "/language/es", EVERYONE),
     Row("static", "GET", lambda w: "/static/css/site.css", EVERYONE),
     Row("listings.directory", "GET", lambda w: "/listings", EVERYONE),

@@ -47,6 +47,7 @@ from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
 from housing.listings.models import CLOSED_STATUSES, Listing, ListingStatus, Unit
 from housing.listings.preferences import ListingPreference
 from housing.listings.services import senior_requirement, unit_terms
+from housing.ops.metrics import SUBMISSIONS
 from housing.storage import Storage
 
 PROOF_TYPES = frozenset({uploads.PDF, uploads.PNG, uploads.JPEG, uploads.WEBP})
@@ -519,6 +520,8 @@ def _submit(
     _refresh_preference_claims(session, application, first=first_time)
     messages.queue_submitted(session, application, updated=not first_time)
     session.flush()
+    if first_time:
+        SUBMISSIONS.labels(application.channel.value).inc()
     return Submission(application)
 
 

@@ -24,7 +24,6 @@ from fpdf.enums import MethodReturnValue, WrapMode
 from fpdf.fonts import TTFFont
 
 DEFAULT_FONT_DIRS: tuple[str, ...] = ("/usr/share/fonts",)
-FONT_DIRS_ENV = "HOUSING_PDF_FONTS"
 
 
 @dataclass(frozen=True)
@@ -83,15 +82,9 @@ def built_in_font_covers(locale: str) -> bool:
 def font_for(locale: str, search: Sequence[str] = DEFAULT_FONT_DIRS) -> FontChoice | None:
     """A font covering the script of ``locale`` found under the folders in ``search``, or None.
 
-    Folders are searched in order, each with its sub-folders. With the default ``search``
-    the folder named by the ``HOUSING_PDF_FONTS`` environment variable, if set, comes first.
-    Handles ``en``, ``es``, ``fil``, ``vi``, ``ar`` and ``zh_Hant`` (also written ``zh-Hant``
+    Folders are searched in order, each with its sub-folders. Handles ``en``, ``es``, ``fil``, ``vi``, ``ar`` and ``zh_Hant`` (also written ``zh-Hant``
     or with a region); any other locale gets None."""
     folders = list(search)
-    if search is DEFAULT_FONT_DIRS:
-        extra = os.environ.get(FONT_DIRS_ENV, "").strip()
-        if extra:
-            folders.insert(0, extra)
     parts = locale.replace("-", "_").split("_")
     language = parts[0].lower()
     if language in _LATIN_LANGUAGES:

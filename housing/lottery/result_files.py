@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import BinaryIO
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from housing.db_types import AnySession
 from housing.i18n import LOCALE_CODES, format_local_datetime
 from housing.lottery.models import Lottery, LotteryRun
 from housing.lottery.printable import (
+    DEFAULT_FONT_DIRS,
+    FontChoice,
     PrintableList,
     PrintableText,
     built_in_font_covers,
@@ -42,7 +45,7 @@ def pdf_file(locale: str) -> str:
 def pdf_locale(locale: str) -> str:
     """The language a reader gets the PDF in: their own where the server has a font for its
     script, otherwise English rather than boxes."""
-    if font_for(locale) is None and not built_in_font_covers(locale):
+    if site_font(locale) is None and not built_in_font_covers(locale):
         return "en"
     return locale
 
@@ -150,4 +153,12 @@ def _results_pdf(session: AnySession, run: LotteryRun, locale: str) -> bytes:
         )
         for entry in run.bundle["lists"]
     ]
-    return results_pdf(text, lists, font=font_for(locale), right_to_left=locale == "ar")
+    return results_pdf(text, lists, font=site_font(locale), right_to_left=locale == "ar")
+
+
+def site_font(locale: str) -> FontChoice | None:
+    """A font for the locale's script, looked for in the site's own font folder first."""
+    folder = current_app.config["HOUSING"].pdf_fonts_folder
+    return font_for(
+        locale, DEFAULT_FONT_DIRS if folder is None else (str(folder), *DEFAULT_FONT_DIRS)
+    )

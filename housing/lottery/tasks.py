@@ -24,6 +24,7 @@ from housing.lottery.corrections import revise
 from housing.lottery.draw import draw_inputs, record_run, row_ids_of
 from housing.lottery.freeze import frozen_manifest
 from housing.lottery.models import Lottery, LotteryRun, LotteryStatus
+from housing.ops.metrics import DRAW_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,8 @@ def run_draw(lottery_id: int, report: Callable[[str], None] | None = None) -> No
 
     with claimed(DRAW_LOCK, lottery_id) as holding:
         if holding:
-            _draw(lottery_id, report)
+            with DRAW_SECONDS.time():
+                _draw(lottery_id, report)
 
 
 def _draw(lottery_id: int, report: Callable[[str], None] | None) -> None:

@@ -14,14 +14,16 @@ import pytest
 from fontTools.ttLib import TTCollection
 from pypdf import PageObject, PdfReader
 
+from housing import create_app
 from housing.lottery.printable import (
-    FONT_DIRS_ENV,
     FontChoice,
     PrintableList,
     PrintableText,
     font_for,
     results_pdf,
 )
+from housing.lottery.result_files import site_font
+from tests.conftest import make_config
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
@@ -251,16 +253,16 @@ def test_an_unknown_script_gets_no_font() -> None:
     assert font_for("ko") is None
 
 
-def test_the_folder_from_the_environment_is_searched_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(FONT_DIRS_ENV, str(tmp_path))
-    if DEJAVU.exists():
-        (tmp_path / "deep").mkdir()
-        (tmp_path / "deep" / DEJAVU.name).symlink_to(DEJAVU)
-        assert font_for("vi") == FontChoice(path=tmp_path / "deep" / DEJAVU.name)
-    else:
-        assert font_for("vi", [str(tmp_path)]) is None
+def test_the_sites_font_folder_is_searched_first(tmp_path: Path) -> None:
+    fonts = tmp_path / "fonts"
+    (fonts / "deep").mkdir(parents=True)
+    app = create_app(make_config("sqlite://", tmp_path, pdf_fonts_folder=fonts))
+    with app.app_context():
+        if DEJAVU.exists():
+            (fonts / "deep" / DEJAVU.name).symlink_to(DEJAVU)
+            assert site_font("vi") == FontChoice(path=fonts / "deep" / DEJAVU.name)
+        else:
+            assert site_font("vi") is None
 
 
 def test_vietnamese_renders_with_a_unicode_font() -> None:
