@@ -209,13 +209,19 @@ def live_site(tmp_path_factory: pytest.TempPathFactory, smtp_server) -> Iterator
     finally:
         for process in processes:
             _stop(process)
-        cleaner = create_app(make_config(url, storage, redis_url=REDIS_URL, queue_prefix=prefix))
-        try:
-            with cleaner.app_context():
-                forget_queues(prefix)
-        finally:
-            let_go(cleaner)
-            drop_postgres_database(name)
+        forget_site(url, storage, prefix, name)
+
+
+def forget_site(url: str, folder: Path, prefix: str, database_name: str) -> None:
+    """After a site's processes stop: its queues and counters on the shared Redis, then its
+    database."""
+    cleaner = create_app(make_config(url, folder, redis_url=REDIS_URL, queue_prefix=prefix))
+    try:
+        with cleaner.app_context():
+            forget_queues(prefix)
+    finally:
+        let_go(cleaner)
+        drop_postgres_database(database_name)
 
 
 @pytest.fixture(scope="session")

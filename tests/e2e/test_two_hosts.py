@@ -32,12 +32,11 @@ from tests import factories
 from tests.applications.helpers import HOUSEHOLD_FORM, INCOME_FORM, YOU_FORM, open_listing
 from tests.conftest import (
     create_postgres_database,
-    drop_postgres_database,
     free_port,
     make_config,
 )
-from tests.e2e.conftest import _stop, _wait_for_port
-from tests.notifications.test_worker_delivery import REDIS_URL, forget_queues, let_go
+from tests.e2e.conftest import _stop, _wait_for_port, forget_site
+from tests.notifications.test_worker_delivery import REDIS_URL, let_go
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -150,13 +149,7 @@ def two_hosts(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Ite
     finally:
         for host in hosts:
             _stop(host)
-        cleaner = create_app(make_config(url, folder, redis_url=REDIS_URL, queue_prefix=prefix))
-        try:
-            with cleaner.app_context():
-                forget_queues(prefix)
-        finally:
-            let_go(cleaner)
-            drop_postgres_database(name)
+        forget_site(url, folder, prefix, name)
 
 
 class Browser(requests.Session):
