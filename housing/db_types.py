@@ -71,4 +71,19 @@ def use_sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        writing = connection.get_execution_options().get(_WRITE_FIRST)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+# SQLite lets one transaction write at a time and refuses, without waiting, one that read
+# before another wrote; taking the write lock first makes it wait its turn instead.
+_WRITE_FIRST = "housing_write_first"
+
+
+def begin_writing(session: AnySession) -> None:
+    """Begin the session's next transaction as a writer: on SQLite it waits for the write lock
+    before reading anything (on PostgreSQL, row locks do that job)."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLAlchemy passes options of its users' own along; its typing lists only its own.
+        options: Any = {_WRITE_FIRST: True}
+        session.connection(execution_options=options)

@@ -17,8 +17,12 @@ from babel.numbers import NumberPattern, parse_pattern
 from babel.numbers import format_decimal as babel_format_decimal
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
+from werkzeug.wrappers import Response
 
 LANGUAGE_COOKIE = "language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# A link that names its language (``?lang=es``, as the links in messages do) opens in it.
+LANGUAGE_PARAMETER = "lang"
 
 
 @dataclass(frozen=True)
@@ -65,17 +69,25 @@ def locale_for_tag(tag: str) -> str | None:
 
 
 def select_locale() -> str:
-    """The switcher's remembered choice, then the browser's preference, then English."""
+    """The link's language, the switcher's remembered choice, the browser's preference, then
+    English."""
     if not has_request_context():
         return DEFAULT_LOCALE
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in LOCALE_CODES:
-        return chosen
+    for chosen in (request.args.get(LANGUAGE_PARAMETER), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen in LOCALE_CODES:
+            return chosen
     for tag, _quality in request.accept_languages:
         code = locale_for_tag(tag)
         if code is not None:
             return code
     return DEFAULT_LOCALE
+
+
+def remember_language(response: Response, code: str) -> None:
+    """Keep the reader's language for the next pages, as the switcher does."""
+    response.set_cookie(
+        LANGUAGE_COOKIE, code, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax", httponly=True
+    )
 
 
 def current_site_locale() -> SiteLocale:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, send_from_directory, url_for
 from werkzeug.wrappers import Response
 
-from housing.i18n import LANGUAGE_COOKIE, LOCALE_CODES
+from housing.i18n import LOCALE_CODES, remember_language
 
 site = Blueprint("site", __name__)
-
-ONE_YEAR = 365 * 24 * 3600
 
 
 @site.get("/")
 def home() -> Response:
     return redirect(url_for("listings.directory"))
+
+
+@site.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for the icon at the root whatever the page says, so it is served there."""
+    assert current_app.static_folder is not None  # noqa: S101 - the app always has its static folder
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
 
 
 @site.get("/language/<code>")
@@ -25,7 +32,7 @@ def choose_language(code: str) -> Response:
     if code not in LOCALE_CODES:
         abort(404)
     response = redirect(safe_next(request.args.get("next")))
-    response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    remember_language(response, code)
     return response
 
 

@@ -200,6 +200,7 @@ MATRIX: list[Row] = [
     # The public site.
     Row("site.home", "GET", lambda w: "/", EVERYONE),
     Row("ops.health", "GET", lambda w: "/healthz", EVERYONE),
+    Row("site.favicon", "GET", lambda w: "/favicon.ico", EVERYONE),
     Row("ops.ready", "GET", lambda w: "/readyz", EVERYONE),
     # Decided by the client's address (METRICS_ALLOW), not by who is signed in.
     Row("ops.metrics", "GET", lambda w: "/metrics", EVERYONE),

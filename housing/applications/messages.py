@@ -13,6 +13,7 @@ from housing.accounts import tokens
 from housing.accounts.emails import external_url
 from housing.applications.models import Application, ApplicationStatus
 from housing.db_types import AnySession
+from housing.i18n import LANGUAGE_PARAMETER
 from housing.listings.models import Listing, ListingStatus
 from housing.notifications.contacts import contacts
 from housing.notifications.models import Channel, MessageState, OutboundMessage
@@ -41,10 +42,12 @@ def read_access_token(token: str, listing_id: int) -> str:
 
 
 def access_link(application: Application) -> str:
+    """Opens the application in the applicant's language, on any device."""
     return external_url(
         "applications.resume",
         listing_id=application.listing_id,
         token=access_token(application),
+        **{LANGUAGE_PARAMETER: application.language},
     )
 
 
@@ -202,7 +205,9 @@ REMINDER_PURPOSE = "reminders"
 
 def stop_reminders_link(application: Application) -> str:
     token = tokens.make_token(REMINDER_PURPOSE, {"a": application.public_id})
-    return external_url("notifications.stop_reminders", token=token)
+    return external_url(
+        "notifications.stop_reminders", token=token, **{LANGUAGE_PARAMETER: application.language}
+    )
 
 
 def read_stop_reminders_token(token: str) -> str:

@@ -47,6 +47,7 @@ from housing.listings.eligibility import MissingIncomeLimit, annual_income_limit
 from housing.listings.models import Listing
 from housing.lottery.models import LotteryRank
 from housing.lottery.verify import VETERAN_PREFIX, base_code, list_codes
+from housing.typed_numbers import typed_number
 
 PAGE_SIZE = 50
 # Counting every match would read every row; past this many, the page says "more than".
@@ -420,9 +421,11 @@ def flagged_condition() -> ColumnElement[bool]:
 
 
 def _search_condition(session: AnySession, listing_id: int, term: str) -> ColumnElement[bool]:
-    """An application or lottery number finds that application alone (through its unique
-    index); any other text is looked for in names and email addresses."""
-    exact = or_(Application.public_id == term.upper(), Application.lottery_number == term)
+    """An application or lottery number, as typed (in groups, in small letters), finds that
+    application alone (through its unique index); any other text is looked for in names and
+    email addresses."""
+    number = typed_number(term)
+    exact = or_(Application.public_id == number, Application.lottery_number == number)
     found = session.scalar(
         select(Application.id).where(Application.listing_id == listing_id, exact).limit(1)
     )

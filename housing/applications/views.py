@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 from wtforms import FieldList, FormField
 
@@ -47,8 +48,9 @@ from housing.applications.wording import (
     status_text,
     version_text,
 )
-from housing.db_types import utcnow
+from housing.db_types import begin_writing, utcnow
 from housing.extensions import db, limiter
+from housing.i18n import remember_language
 from housing.listings.models import Listing
 from housing.listings.wording import upload_problem_text
 from housing.notifications.tasks import send_after_commit
@@ -194,8 +196,12 @@ def resume(listing_id: int, token: str) -> Response | tuple[str, int]:
         ), 400
     grant(application)
     if application.status is ApplicationStatus.DRAFT:
-        return redirect(url_for(".step", public_id=public_id, step="review"))
-    return redirect(url_for(".show", public_id=public_id))
+        response = redirect(url_for(".step", public_id=public_id, step="review"))
+    else:
+        response = redirect(url_for(".show", public_id=public_id))
+    # The link may be opened on another device: the application goes on in its language.
+    remember_language(response, application.language)
+    return response
 
 
 def _form_for(step: str, application: Application, *, formdata: bool) -> StepForm:
@@ -332,6 +338,8 @@ def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
         uploaded, refused_upload = _store_uploads(form, application)
         values = form.dump_claims(application.answers.get("preferences") or {}, uploaded)
     try:
+        if step == "terms" and action == "submit":
+            return _save_and_submit(application, form, values)
         services.save_answers(db.session, public_id, values, now)
     except services.AnswersRefused as refusal:
         # Nothing is saved; the page shows what was typed, with each problem at its field.
@@ -342,8 +350,6 @@ def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
         db.session.rollback()
         flash(_("This application can no longer be changed."), "error")
         return redirect(url_for(".show", public_id=public_id))
-    if step == "terms" and action == "submit":
-        return _submit(application, form)
     db.session.commit()
 
     if action == "save_exit":
@@ -411,6 +417,28 @@ def _review(application: Application) -> str:
         title=SECTION_TITLES["review"],
         problems=by_section,
     )
+
+
+def _sqlite_busy(error: OperationalError) -> bool:
+    return "database is locked" in str(error.orig)
+
+
+def _save_and_submit(
+    application: Application, form: StepForm, values: dict[str, Any]
+) -> str | Response | tuple[str, int]:
+    """Save the terms and submit. SQLite refuses at once a transaction that read before
+    another one wrote (a double click): that one is rolled back and made again as a writer,
+    which waits its turn, finds the application submitted and answers with its confirmation."""
+    try:
+        services.save_answers(db.session, application.public_id, values, utcnow())
+        return _submit(application, form)
+    except OperationalError as error:
+        if not _sqlite_busy(error):
+            raise
+        db.session.rollback()
+    begin_writing(db.session)
+    services.save_answers(db.session, application.public_id, values, utcnow())
+    return _submit(application, form)
 
 
 def _submit(application: Application, form: StepForm) -> str | Response | tuple[str, int]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 MONTHS_PER_YEAR = 12
 LARGEST_CHARTED_HOUSEHOLD = 8
@@ -17,6 +17,9 @@ LARGEST_CHARTED_HOUSEHOLD = 8
 # four-person limit.
 EXTRA_PERSON_SHARE = Decimal("0.08")
 BASE_HOUSEHOLD_FOR_EXTRA_PERSONS = 4
+# HUD and the city print every limit rounded up to a multiple of $50; an extended limit is
+# printed the same way.
+CHART_ROUNDING = Decimal(50)
 
 
 class UnitType(enum.StrEnum):
@@ -52,6 +55,7 @@ class Reason(enum.StrEnum):
     INCOME_TOO_LOW = "income_too_low"
     INCOME_TOO_HIGH = "income_too_high"
     AGE = "age"
+    NO_VACANCY = "no_vacancy"
 
 
 class SeniorRule(enum.StrEnum):
@@ -114,7 +118,8 @@ def annual_income_limit(limits: IncomeLimits, ami_percent: int, household_size: 
     except KeyError:
         raise MissingIncomeLimit((ami_percent, household_size)) from None
     extra_persons = household_size - LARGEST_CHARTED_HOUSEHOLD
-    return largest + extra_persons * EXTRA_PERSON_SHARE * base
+    extended = largest + extra_persons * EXTRA_PERSON_SHARE * base
+    return (extended / CHART_ROUNDING).to_integral_value(rounding=ROUND_CEILING) * CHART_ROUNDING
 
 
 def monthly_from_annual(annual: Decimal) -> Decimal:
@@ -156,7 +161,8 @@ class UnitTerms:
     """One unit (or group of identical units) as the eligibility rules see it.
 
     ``income_limits`` is the unit's AMI chart. ``monthly_rent`` is None for sale units and for
-    rent set as a share of income: neither has a minimum income.
+    rent set as a share of income: neither has a minimum income. ``available`` is False for a
+    unit with no vacancy (leased or taken off the market).
     """
 
     unit_type: UnitType
@@ -165,6 +171,7 @@ class UnitTerms:
     monthly_rent: Decimal | None = None
     rent_multiple: Decimal | None = None
     occupancy: Occupancy | None = None
+    available: bool = True
 
     @property
     def effective_occupancy(self) -> Occupancy:
@@ -256,12 +263,26 @@ def check_listing(
 ) -> ListingResult:
     """Check every unit; a non-eligible result names the reasons each unit gave.
 
-    ``reasons`` collects the reasons that *every* unit shares first (the household's real
-    obstacle), and falls back to all reasons seen when the units fail in different ways.
+    When some units have a vacancy, only they decide: a unit with none cannot house the
+    household now, whatever it would fit, and says so with ``NO_VACANCY``. A listing with no
+    vacancy at all (a waitlist) is judged on all its units.
+
+    ``reasons`` collects the reasons that *every* deciding unit shares first (the household's
+    real obstacle), and falls back to all reasons seen when the units fail in different ways.
     """
     results = tuple(check_unit(household, unit, senior) for unit in units)
+    if any(unit.available for unit in units):
+        results = tuple(
+            result
+            if result.unit.available
+            else replace(result, reasons=result.reasons | {Reason.NO_VACANCY})
+            for result in results
+        )
     if not results or any(result.is_match for result in results):
         return ListingResult(results)
-    shared = frozenset.intersection(*(result.reasons for result in results))
-    every = frozenset[Reason]().union(*(result.reasons for result in results))
+    deciding = [result.reasons for result in results if result.unit.available] or [
+        result.reasons for result in results
+    ]
+    shared = frozenset.intersection(*deciding)
+    every = frozenset[Reason]().union(*deciding)
     return ListingResult(results, shared or every)

@@ -119,6 +119,18 @@ class EstimatorForm(QueryForm):
         )
 
 
+class FoldedEstimatorForm(EstimatorForm):
+    """The estimator folded away inside the directory's filters. A browser refuses to send a
+    form with an empty required field, silently when that field is out of sight, so here no
+    question is marked required: the filters work alone, and the server still asks for a
+    household size and an income once either of them is answered."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:
+            field.render_kw = {**(field.render_kw or {}), "required": False}
+
+
 class DirectoryForm(QueryForm):
     tenure = ChoiceField(
         _l("Rent or buy"),

@@ -45,6 +45,7 @@ def reason_text(reason: Reason) -> str:
                 "Your income is above this unit's limit for your household size."
             ),
             Reason.AGE: _l("Your household does not meet this building's age requirement."),
+            Reason.NO_VACANCY: _l("No unit of this type is available now."),
         }[reason]
     )
 

@@ -29,6 +29,7 @@ from housing.listings.models import (
     ReservedCommunity,
     Tenure,
     Unit,
+    UnitStatus,
 )
 from housing.listings.preferences import ListingPreference
 
@@ -180,6 +181,7 @@ def unit_terms(unit: Unit) -> UnitTerms:
         monthly_rent=unit.monthly_rent,
         rent_multiple=unit.rent_multiple,
         occupancy=occupancy,
+        available=unit.status is UnitStatus.AVAILABLE,
     )
 
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.listings import presenters, services
-from housing.listings.forms import DirectoryForm, EstimatorForm
+from housing.listings.forms import DirectoryForm, EstimatorForm, FoldedEstimatorForm
 from housing.listings.models import DocumentKind, Listing, ListingDocument, Phase
 from housing.lottery.models import Lottery
 from housing.page_cache import cached_page
@@ -48,7 +48,7 @@ def directory() -> str:
     )
     filters = filters_form.filters() if filters_form.validate() else services.DirectoryFilters()
     page = services.find_listings(db.session, filters, now, page=_page_number(), per_page=PER_PAGE)
-    estimator = _estimate(EstimatorForm(formdata=request.args))
+    estimator = _estimate(FoldedEstimatorForm(formdata=request.args))
     household = estimator.household() if estimator and not estimator.errors else None
     verdicts = {
         listing.id: presenters.verdict(services.listing_eligibility(listing, household))
@@ -58,7 +58,7 @@ def directory() -> str:
     return render_template(
         "listings/directory.html",
         filters_form=filters_form,
-        estimator=estimator or EstimatorForm(formdata=None),
+        estimator=estimator or FoldedEstimatorForm(formdata=None),
         estimator_errors=bool(estimator and estimator.errors),
         page=page,
         verdicts=verdicts,

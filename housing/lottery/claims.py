@@ -26,6 +26,7 @@ from housing.lottery.access import (
 from housing.lottery.models import Lottery, LotteryStatus
 from housing.lottery.verify import VETERAN_PREFIX, base_code
 from housing.lottery.wording import result_list_names
+from housing.typed_numbers import typed_number
 
 
 def decide_claim(
@@ -59,7 +60,7 @@ def decide_claim(
     application = session.scalars(
         select(Application).where(
             Application.listing_id == listing_id,
-            Application.public_id == application_number.strip().upper(),
+            Application.public_id == typed_number(application_number),
             Application.status != ApplicationStatus.DRAFT,
         )
     ).first()

@@ -17,6 +17,7 @@ from housing.applications import messages
 from housing.applications.models import Application, ApplicationStatus
 from housing.db_types import AnySession
 from housing.lottery.models import LotteryLogEntry
+from housing.typed_numbers import typed_number
 
 # The key of a freeze's log entry that lists the applications it left out as duplicates.
 RECORD_KEY = "left_out_as_duplicates"
@@ -76,7 +77,7 @@ def left_out_by_number(session: AnySession, listing_id: int, lottery_number: str
     public_id = session.scalar(
         select(Application.public_id).where(
             Application.listing_id == listing_id,
-            Application.lottery_number == lottery_number.strip(),
+            Application.lottery_number == typed_number(lottery_number),
             Application.status == ApplicationStatus.SUBMITTED,
         )
     )

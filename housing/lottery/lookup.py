@@ -9,6 +9,7 @@ from housing.applications.models import (
 )
 from housing.db_types import AnySession
 from housing.lottery.models import Lottery, LotteryRank, LotteryRun, LotteryStatus
+from housing.typed_numbers import typed_number
 
 
 def published_runs(session: AnySession, listing_id: int) -> list[LotteryRun]:
@@ -32,7 +33,7 @@ def look_up(session: AnySession, run: LotteryRun, lottery_number: str) -> Lotter
         .join(Application, Application.id == LotteryRank.application_id)
         .where(
             LotteryRank.run_id == run.id,
-            Application.lottery_number == lottery_number.strip(),
+            Application.lottery_number == typed_number(lottery_number),
             Application.listing_id == run.lottery.listing_id,
         )
     ).first()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import unicodedata
 from typing import Any
 
 from flask import (
@@ -37,6 +36,7 @@ from housing.lottery.wording import (
 )
 from housing.routing import id_from_text, query_id
 from housing.storage import Storage
+from housing.typed_numbers import typed_number
 
 lottery_public = Blueprint("lottery_public", __name__, template_folder="templates")
 
@@ -154,7 +154,7 @@ def results(listing_id: int) -> tuple[str, int]:
     if code not in codes:
         code = GENERAL_LIST
     search = LookupForm(request.args)
-    number = _western_digits((search.number.data or "").strip())
+    number = typed_number(search.number.data or "")
     shown = results_pages.list_view(
         db.session,
         run,
@@ -201,7 +201,7 @@ def lookup(listing_id: int) -> tuple[str, int]:
     lottery = _lottery_or_404(listing_id)
     run = published_run(db.session, listing_id)
     form = LookupForm(request.args)
-    number = _western_digits((form.number.data or "").strip())
+    number = typed_number(form.number.data or "")
     found: Any = None
     left_out = False
     status = 200
@@ -226,13 +226,3 @@ def lookup(listing_id: int) -> tuple[str, int]:
         order=list_codes(lottery.rules["preferences"]),
         list_name=lambda code: list_name(code, names),
     ), status
-
-
-def _western_digits(text: str) -> str:
-    """A lottery number as typed, in 0-9: with Arabic-Indic or other decimal digits, and with
-    the spaces and dashes people put in long numbers ("1000-0007") left out."""
-    return "".join(
-        str(unicodedata.decimal(char, "")) if char.isdecimal() else char
-        for char in text
-        if not (char.isspace() or unicodedata.category(char) == "Pd")
-    )

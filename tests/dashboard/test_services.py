@@ -150,9 +150,10 @@ def test_income_bands_are_shares_of_the_ami_limit_for_each_household_size(db_ses
 
 
 def test_households_larger_than_the_chart_use_the_extended_limit(db_session, listing):
-    # Ten people: the 8-person limit plus 2 x 8% of the 4-person one (30%: 42,650 + 5,168).
-    submit(listing, household_size=10, annual_income=Decimal("47818"))
-    submit(listing, household_size=10, annual_income=Decimal("47819"))
+    # Ten people: the 8-person limit plus 2 x 8% of the 4-person one (30%: 42,650 + 5,168),
+    # rounded up to the next $50 as charts print it: 47,850.
+    submit(listing, household_size=10, annual_income=Decimal("47850"))
+    submit(listing, household_size=10, annual_income=Decimal("47851"))
 
     bands = services.by_income_band(db_session, listing, [10])
 

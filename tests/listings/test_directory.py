@@ -135,3 +135,47 @@ def test_filters_alone_do_not_trigger_the_estimator(client):
         html = client.get(url).text
         assert "Please correct the following" not in html
         assert "You may qualify" not in html
+
+
+def test_the_folded_household_questions_do_not_hold_back_the_filters(client):
+    """A browser does not submit a form with an empty required field, and says nothing when
+    that field is folded away: the directory's form has none."""
+    html = client.get("/listings").text
+    form = html[html.index('<form class="panel filters"') : html.index("</form>")]
+
+    assert 'name="household_size"' in form and 'name="income"' in form
+    assert re.search(r"<(input|select)[^>]*\srequired", form) is None
+
+
+def test_every_filter_works_alone_and_combined_as_the_browser_sends_them(client):
+    UnitFactory(listing=ListingFactory(name="Rent East", neighborhood="Eastgate"))
+    UnitFactory(listing=ListingFactory(name="Rent Old Town", neighborhood="Old Town"))
+    UnitFactory(
+        listing=ListingFactory(name="Sale East", tenure=Tenure.SALE, neighborhood="Eastgate"),
+        monthly_rent=None,
+        rent_multiple=None,
+        sale_price=250000,
+    )
+    # Every field of the form, the household questions left empty.
+    sent = {
+        "tenure": "",
+        "unit_type": "",
+        "neighborhood": "",
+        "phase": "",
+        "sort": "name",
+        "household_size": "",
+        "children_under_six": "",
+        "income": "",
+        "income_period": "month",
+        "oldest_age": "",
+        "youngest_age": "",
+    }
+
+    def names(**chosen: str) -> list[str]:
+        return listing_names(client.get("/listings", query_string={**sent, **chosen}).text)
+
+    assert names(tenure="rental") == ["Rent East", "Rent Old Town"]
+    assert names(tenure="sale") == ["Sale East"]
+    assert names(neighborhood="Eastgate") == ["Rent East", "Sale East"]
+    assert names(tenure="rental", neighborhood="Eastgate") == ["Rent East"]
+    assert names(tenure="sale", neighborhood="Old Town") == []

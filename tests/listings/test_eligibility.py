@@ -110,12 +110,43 @@ def test_voucher_holders_skip_the_minimum_and_share_of_income_rents_have_none():
 
 
 def test_households_past_eight_people_add_eight_percent_of_the_four_person_limit_each():
-    expected = LIMITS[(80, 8)] + 2 * Decimal("0.08") * LIMITS[(80, 4)]
-    assert annual_income_limit(LIMITS, 80, 10) == expected
+    # $113,700 + 2 x 8% of $86,150 = $127,484, printed as $127,500.
+    assert LIMITS[(80, 8)] + 2 * Decimal("0.08") * LIMITS[(80, 4)] == Decimal(127484)
+    assert annual_income_limit(LIMITS, 80, 10) == Decimal(127500)
     with pytest.raises(ValueError):
         annual_income_limit(LIMITS, 80, 0)
     with pytest.raises(MissingIncomeLimit):
         annual_income_limit(LIMITS, 65, 2)
+
+
+def test_limits_past_eight_people_are_rounded_up_to_the_next_50_dollars():
+    """HUD and the city's charts print every limit as a multiple of $50, rounded up.
+
+    At 120% AMI, a chart whose four-person limit is $153,700 and eight-person limit is $202,900
+    gives nine persons $202,900 + 8% of $153,700 = $215,196, printed as $215,200. On the Port
+    Alder chart the project ships (housing.demo.AMI_LIMITS), nine persons at 100% AMI come to
+    $142,150 + 8% of $107,700 = $150,766, printed as $150,800.
+    """
+    chart = {(120, 4): Decimal(153700), (120, 8): Decimal(202900)}
+    assert annual_income_limit(chart, 120, 9) == Decimal(215200)
+    assert annual_income_limit(LIMITS, 100, 9) == Decimal(150800)
+    assert annual_income_limit(LIMITS, 100, 8) == LIMITS[(100, 8)]
+
+
+def test_only_vacant_units_decide_when_a_listing_has_any():
+    """A one-person household fits the studio, but only the two-bedroom has a vacancy."""
+    studio = unit(UnitType.STUDIO, rent="1212", multiple="2", available=False)
+    two_bedroom = unit(UnitType.TWO_BEDROOM, rent="1212", multiple="2")
+    single = household(size=1, income="50000")
+    result = check_listing(single, [studio, two_bedroom])
+    assert not result.is_eligible
+    assert result.units[0].reasons == {Reason.NO_VACANCY}
+    assert result.units[1].reasons == {Reason.TOO_SMALL}
+    assert result.reasons == {Reason.TOO_SMALL}
+    # With no vacancy anywhere (a waitlist), every unit decides as before.
+    waitlist = check_listing(single, [studio, unit(UnitType.TWO_BEDROOM, available=False)])
+    assert waitlist.is_eligible
+    assert waitlist.matching_units[0].unit == studio
 
 
 def test_senior_rules():

@@ -37,6 +37,7 @@ def seed_lottery(
     until: str = "draw requested",
     emails: bool = False,
     veteran_lists: bool = False,
+    id_prefix: str = "W",
 ) -> int:
     """A closed listing with two preferences and ``entrants`` submitted applications, frozen,
     with its seed inputs recorded and its draw requested; returns the lottery id. With
@@ -44,10 +45,11 @@ def seed_lottery(
     listing id. With ``emails``, each applicant gives a name and an email address
     (``w<number>@example.org``) and the applications cycle through the site's languages.
     With ``veteran_lists``, every preference has a veteran list and one claim in seven is made
-    as a veteran."""
+    as a veteran. A second lottery in the same database needs its own ``id_prefix`` (the
+    first letter of its application numbers, and its chart's name)."""
     session = db.session
     now = utcnow()
-    chart = AmiChart(name="Chart", chart_type="HUD", year=2026, version=1)
+    chart = AmiChart(name=f"Chart {id_prefix}", chart_type="HUD", year=2026, version=1)
     for percent, incomes in AMI_LIMITS.items():
         for size, income in enumerate(incomes, start=1):
             chart.limits.append(
@@ -104,7 +106,7 @@ def seed_lottery(
         ]
         rows.append(
             {
-                "public_id": f"W{number:09d}",
+                "public_id": f"{id_prefix}{number:09d}",
                 "listing_id": listing.id,
                 "channel": ApplicationChannel.PAPER
                 if number % 10 == 0
@@ -145,7 +147,7 @@ def seed_lottery(
     )
     claim_rows = [
         {
-            "application_id": row_ids[f"W{number:09d}"],
+            "application_id": row_ids[f"{id_prefix}{number:09d}"],
             "preference_code": code,
             "listing_id": listing.id,
             "veteran": veteran,
