@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from housing.accounts import resident_views  # noqa: F401 - attaches its routes
 from housing.accounts.staff_views import staff_accounts
 from housing.accounts.views import accounts
+from housing.alerts.views import alerts
 from housing.api import application_views  # noqa: F401 - attaches its routes
 from housing.api.views import api
 from housing.applications.partner_views import partner_applications
@@ -38,6 +40,7 @@ BLUEPRINTS = (
     applications,
     accounts,
     notifications,
+    alerts,
     partner_listings,
     partner_applications,
     exports,

@@ -21,6 +21,7 @@ accounts = AppGroup("accounts", help="Accounts that cannot be made through the s
 lottery = AppGroup("lottery", help="The lottery and its audit log.")
 privacy = AppGroup("privacy", help="Personal data kept no longer than it is needed.")
 uploads = AppGroup("uploads", help="Uploaded files no application claimed.")
+alerts = AppGroup("alerts", help="Alerts to residents when listings open.")
 # The draw job's steps, as the progress bar names them.
 DRAW_STEPS = {
     "entrants_read": "entrants read",
@@ -245,6 +246,23 @@ def expire_uploads_command() -> None:
     click.echo(f"{expire_uploads()} unclaimed upload(s) removed.")
 
 
+@alerts.command("announce")
+def announce_command() -> None:
+    """Send the alerts of listings that have opened since the last run (the worker does it
+    every 5 minutes; without one, run this from the sweep's timer). Safe to repeat: each
+    subscriber hears of a listing once."""
+    from housing.alerts.tasks import announce_openings, erase_unconfirmed
+
+    announced = announce_openings()
+    for listing_id, count in sorted(announced.items()):
+        click.echo(f"Listing {listing_id}: {count} alert(s).")
+    erased = erase_unconfirmed()
+    click.echo(
+        f"{sum(announced.values())} alert(s) for {len(announced)} listing(s) that opened; "
+        f"{erased} unconfirmed sign-up(s) erased."
+    )
+
+
 @demo.command("load")
 def load_demo_command() -> None:
     """Load the demo listings; safe to run again (nothing is added twice)."""
@@ -273,7 +291,8 @@ def worker_command(burst: bool) -> None:
 @translations.command("check")
 @click.option("--root", type=click.Path(path_type=Path), default=None)
 def check_translations_command(root: Path | None) -> None:
-    """Fail when messages.pot is stale or a locale has an untranslated or fuzzy entry."""
+    """Fail when messages.pot is stale, a locale has an untranslated or fuzzy entry, or a
+    translation uses a term the glossary (translations/glossary.toml) forbids."""
     from housing.translation_check import check_catalogs
 
     problems = check_catalogs(root or Path(current_app.root_path).parent)
@@ -292,6 +311,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(lottery)
     app.cli.add_command(privacy)
     app.cli.add_command(uploads)
+    app.cli.add_command(alerts)
     app.cli.add_command(worker_command)
 
 

@@ -18,10 +18,13 @@ from sqlalchemy import select
 
 from housing.db_types import AnySession
 from housing.demo_files import pdf_document, png_picture
-from housing.i18n import LOCALE_CODES
+from housing.demo_listing_texts import SHARED_ENGLISH, listing_texts
+from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
 from housing.listings.ami import AmiChart, AmiChartLimit
 from housing.listings.eligibility import SeniorRule, UnitType
+from housing.listings.management import source_digest
 from housing.listings.models import (
+    TRANSLATABLE_FIELDS,
     AccessibilityPriority,
     DocumentKind,
     EventKind,
@@ -32,6 +35,8 @@ from housing.listings.models import (
     ReservedCommunity,
     Tenure,
     Unit,
+    document_text_key,
+    event_text_key,
 )
 from housing.listings.preferences import ListingPreference, Preference
 from housing.storage import Storage
@@ -184,6 +189,9 @@ class DemoUnit:
     hoa: str | None = None
     accessibility: AccessibilityPriority | None = None
     square_feet: int | None = None
+    # A home for sale's income floor: a yearly amount or an AMI percentage.
+    minimum_income: str | None = None
+    minimum_ami: int | None = None
 
 
 @dataclass
@@ -324,8 +332,24 @@ LISTINGS = [
         opens_in_days=-3,
         due_in_days=25,
         units=[
-            DemoUnit(UnitType.TWO_BEDROOM, 6, 100, multiple=None, price="312500", hoa="285"),
-            DemoUnit(UnitType.THREE_BEDROOM, 4, 120, multiple=None, price="398000", hoa="310"),
+            DemoUnit(
+                UnitType.TWO_BEDROOM,
+                6,
+                100,
+                multiple=None,
+                price="312500",
+                hoa="285",
+                minimum_ami=60,
+            ),
+            DemoUnit(
+                UnitType.THREE_BEDROOM,
+                4,
+                120,
+                multiple=None,
+                price="398000",
+                hoa="310",
+                minimum_ami=80,
+            ),
         ],
         description="Below-market townhomes for first-time buyers. Resale prices are limited to keep them affordable.",
         preferences=[("COP", 100), ("LW", None)],
@@ -380,8 +404,24 @@ LISTINGS = [
         opens_in_days=9,
         due_in_days=40,
         units=[
-            DemoUnit(UnitType.ONE_BEDROOM, 3, 80, multiple=None, price="189000", hoa="240"),
-            DemoUnit(UnitType.TWO_BEDROOM, 3, 80, multiple=None, price="226000", hoa="265"),
+            DemoUnit(
+                UnitType.ONE_BEDROOM,
+                3,
+                80,
+                multiple=None,
+                price="189000",
+                hoa="240",
+                minimum_income="45000",
+            ),
+            DemoUnit(
+                UnitType.TWO_BEDROOM,
+                3,
+                80,
+                multiple=None,
+                price="226000",
+                hoa="265",
+                minimum_income="52000",
+            ),
         ],
         description="Condominiums with bay views, sold below market to moderate-income buyers.",
         preferences=[("LW", None)],
@@ -434,7 +474,12 @@ def load_demo(session: AnySession, storage: Storage, now: datetime) -> dict[str,
             session.add(listing)
             added["listings"] += 1
         _set_dates(listing, demo, now)
+        _set_income_floors(listing, demo)
     session.flush()
+    for listing in session.scalars(
+        select(Listing).where(Listing.name.in_([d.name for d in LISTINGS]))
+    ):
+        _translate(listing)
     from housing.lottery.registration import preregister
 
     for listing in session.scalars(
@@ -557,6 +602,45 @@ def _demo_lottery(session: AnySession, now: datetime) -> None:
     publish(session, listing.id, None, now)
 
 
+def _translate(listing: Listing) -> None:
+    """The listing's texts in every other locale, as its partner enters them; a listing that
+    has translations keeps them."""
+    if listing.translations:
+        return
+    translations: dict[str, dict[str, Any]] = {}
+    for locale in LOCALE_CODES:
+        if locale == DEFAULT_LOCALE:
+            continue
+        texts = listing_texts(listing.name, listing.street_address, locale)
+        entry: dict[str, Any] = {
+            field: texts[field]
+            for field in TRANSLATABLE_FIELDS
+            if field in texts and listing.source_text(field)
+        }
+        for document in listing.documents:
+            if document.kind is DocumentKind.IMAGE:
+                entry[document_text_key(document.id, "title")] = texts["image_title"]
+                entry[document_text_key(document.id, "alt_text")] = texts["image_alt"]
+            else:
+                entry[document_text_key(document.id, "title")] = texts["checklist_title"]
+        for event in listing.events:
+            entry[event_text_key(event.id, "location")] = texts["event_location"]
+        # As the partner's translation page records them: which English each one translates.
+        entry["_sources"] = {key: source_digest(listing.source_text(key)) for key in entry}
+        translations[locale] = entry
+    listing.translations = translations
+
+
+def _set_income_floors(listing: Listing, demo: DemoListing) -> None:
+    """Homes for sale loaded before they had an income floor get theirs; a floor already set
+    (by the demo or by a partner since) is kept."""
+    for unit, planned in zip(listing.units, demo.units, strict=False):
+        if unit.sale_price is None or unit.minimum_income or unit.minimum_ami_percent:
+            continue
+        unit.minimum_income = Decimal(planned.minimum_income) if planned.minimum_income else None
+        unit.minimum_ami_percent = planned.minimum_ami
+
+
 def _set_dates(listing: Listing, demo: DemoListing, now: datetime) -> None:
     listing.application_open_at = _local_deadline(now, demo.opens_in_days, 9)
     # A due date ends at midnight in the listing's time zone: 23:59:59 local.
@@ -594,15 +678,12 @@ def _create_listing(
         senior_rule=demo.senior_rule,
         description=demo.description,
         leasing_agent_name=agent_name,
-        leasing_agent_title="Leasing Agent",
+        leasing_agent_title=SHARED_ENGLISH["leasing_agent_title"],
         leasing_agent_email=agent_email,
         leasing_agent_phone=agent_phone,
         leasing_office_address=f"{demo.street_address}, {CITY}, CA 94999",
-        paper_application_instructions=(
-            "Pick up a paper application at the leasing office, or call us and we will mail one. "
-            "Return it by mail or in person before the deadline; postmarks do not count."
-        ),
-        **{"office_hours": "Monday to Friday, 9 am to 5 pm", **demo.extra},
+        paper_application_instructions=SHARED_ENGLISH["paper_application_instructions"],
+        **{"office_hours": SHARED_ENGLISH["office_hours"], **demo.extra},
     )
     for position, unit in enumerate(demo.units):
         listing.units.append(
@@ -617,6 +698,8 @@ def _create_listing(
                 rent_multiple=Decimal(unit.multiple) if unit.multiple and unit.rent else None,
                 sale_price=Decimal(unit.price) if unit.price else None,
                 hoa_dues=Decimal(unit.hoa) if unit.hoa else None,
+                minimum_income=Decimal(unit.minimum_income) if unit.minimum_income else None,
+                minimum_ami_percent=unit.minimum_ami,
                 accessibility=unit.accessibility,
                 square_feet=unit.square_feet,
             )
@@ -637,7 +720,7 @@ def _create_listing(
                 kind=kind,
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=1),
-                location=f"{demo.street_address}, community room",
+                location=SHARED_ENGLISH["event_location"].format(street=demo.street_address),
             )
         )
     flyer = pdf_document(
@@ -649,8 +732,8 @@ def _create_listing(
             ListingDocument(
                 kind=DocumentKind.IMAGE,
                 position=0,
-                title=f"{demo.name} building",
-                alt_text=f"Front of {demo.name}",
+                title=SHARED_ENGLISH["image_title"].format(name=demo.name),
+                alt_text=SHARED_ENGLISH["image_alt"].format(name=demo.name),
                 original_filename="building.png",
                 storage_key=storage.save(io.BytesIO(picture), suffix=".png"),
                 content_type="image/png",
@@ -659,7 +742,7 @@ def _create_listing(
             ListingDocument(
                 kind=DocumentKind.DOCUMENT,
                 position=1,
-                title="Application checklist",
+                title=SHARED_ENGLISH["checklist_title"],
                 original_filename="application-checklist.pdf",
                 storage_key=storage.save(io.BytesIO(flyer), suffix=".pdf"),
                 content_type="application/pdf",

@@ -4,18 +4,75 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
-_MONEY_NOISE = re.compile(r"[\s$,]|US\$")
+from housing.i18n import DEFAULT_LOCALE, format_money, format_number
+from housing.typed_numbers import NumberNotRead, typed_amount, typed_whole_number
+
+
+def reader_locale() -> str:
+    """The locale of the page being read: numbers are typed the way it writes them."""
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def isolated(text: str) -> str:
+    """Text set apart from the sentence around it, so that a number keeps its own order in a
+    right-to-left sentence (Unicode first-strong isolate)."""
+    return f"\u2068{text}\u2069"
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount as the site writes money, with cents only when it has them."""
+    return format_money(amount, cents=amount != amount.to_integral_value())
+
+
+def _unclear_text(typed: str, readings: tuple[str, ...], *, money: bool) -> str:
+    if len(readings) == 1:
+        return _(
+            "We could not read %(typed)s. Did you mean %(reading)s?",
+            typed=isolated(typed),
+            reading=isolated(readings[0]),
+        )
+    first, second = (isolated(reading) for reading in readings[:2])
+    if money:
+        return _(
+            "%(typed)s could mean %(first)s or %(second)s. Please type the amount again the way you mean it.",
+            typed=isolated(typed),
+            first=first,
+            second=second,
+        )
+    return _(
+        "%(typed)s could mean %(first)s or %(second)s. Please type the number again the way you mean it.",
+        typed=isolated(typed),
+        first=first,
+        second=second,
+    )
+
+
+def amount_read_back(amount: Decimal | None, period: str | None) -> str | None:
+    """What the site understood of a typed amount, in words: "We read this as $20,000 a
+    year." None when there is nothing to say back."""
+    if amount is None:
+        return None
+    money = isolated(money_text(amount))
+    if period == "month":
+        return _("We read this as %(amount)s a month.", amount=money)
+    if period == "year":
+        return _("We read this as %(amount)s a year.", amount=money)
+    return _("We read this as %(amount)s.", amount=money)
 
 
 class NumberField(StringField):
-    """A whole number typed by a person; a non-number is a field error, not a crash."""
+    """A whole number typed by a person, the reader's way ("3", "٣"); a non-number is a field
+    error, not a crash."""
 
     def __init__(self, label: Any = None, *, minimum: int, maximum: int, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
@@ -27,9 +84,13 @@ class NumberField(StringField):
         self.data = None
         if not self.raw:
             return
-        if not re.fullmatch(r"[+-]?\d+", self.raw):
-            raise ValueError(_l("Enter a whole number, for example 3."))
-        self.data = int(self.raw)
+        try:
+            self.data = typed_whole_number(self.raw, reader_locale())
+        except NumberNotRead as refusal:
+            if refusal.reason == "unclear":
+                readings = tuple(format_number(reading) for reading in refusal.readings)
+                raise ValueError(_unclear_text(self.raw, readings, money=False)) from None
+            raise ValueError(_("Enter a whole number, for example 3.")) from None
 
     def pre_validate(self, form: Any) -> None:
         if self.data is None:
@@ -48,7 +109,9 @@ class NumberField(StringField):
 
 
 class MoneyField(StringField):
-    """An amount of US dollars; accepts "$3,500" and "3500.50"."""
+    """An amount of US dollars typed the reader's way: "$3,500" and "3500.50" in English,
+    "3.500,50 US$" in Spanish, and whatever the site displays. An amount that could be read
+    two ways ("20.000" in English) is refused with both readings."""
 
     def __init__(self, label: Any = None, *, maximum: Decimal, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
@@ -59,14 +122,7 @@ class MoneyField(StringField):
         self.data = None
         if not self.raw:
             return
-        cleaned = _MONEY_NOISE.sub("", self.raw)
-        try:
-            amount = Decimal(cleaned)
-        except InvalidOperation:
-            raise ValueError(_l("Enter an amount in dollars, for example 3500.")) from None
-        if not amount.is_finite():
-            raise ValueError(_l("Enter an amount in dollars, for example 3500."))
-        self.data = amount
+        self.data = read_money(self.raw)
 
     def pre_validate(self, form: Any) -> None:
         if self.data is None:
@@ -75,11 +131,31 @@ class MoneyField(StringField):
             raise ValidationError(_l("An amount cannot be negative."))
         if self.data > self.maximum:
             raise ValidationError(_l("That amount is too large. Please check it."))
-        if self.data.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise ValidationError(_l("Use at most two digits after the decimal point."))
 
     def _value(self) -> str:
-        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
+        if getattr(self, "raw", None):
+            return str(self.raw)
+        if self.data is None:
+            return ""
+        return amount_input_text(self.data)
+
+
+def read_money(typed: str) -> Decimal:
+    """An amount typed in the reader's locale; ``ValueError`` with the message to show."""
+    try:
+        return typed_amount(typed, reader_locale())
+    except NumberNotRead as refusal:
+        if refusal.reason == "decimals":
+            raise ValueError(_("Use at most two digits after the decimal point.")) from None
+        if refusal.reason == "unclear":
+            readings = tuple(money_text(reading) for reading in refusal.readings)
+            raise ValueError(_unclear_text(typed, readings, money=True)) from None
+        raise ValueError(_("Enter an amount in dollars, for example 3500.")) from None
+
+
+def amount_input_text(amount: Decimal) -> str:
+    """An amount written for an input box, the reader's way, so that it reads back as it is."""
+    return str(format_decimal(amount, locale=reader_locale(), decimal_quantization=False))
 
 
 class DateInputField(StringField):

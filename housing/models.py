@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and the migrations) see all tables."""
 
 from housing.accounts.models import PartnerAssignment, RecoveryCode, User
+from housing.alerts.models import AlertSubscription, ListingAlert, ListingOpening
 from housing.applications.models import (
     Application,
     ApplicationDocument,
@@ -18,6 +19,7 @@ from housing.notifications.models import Broadcast, MessageEvent, OutboundMessag
 
 __all__ = [
     "ActivityEntry",
+    "AlertSubscription",
     "AmiChart",
     "AmiChartLimit",
     "Application",
@@ -30,8 +32,10 @@ __all__ = [
     "LeaseUpEntry",
     "LeaseUpEvent",
     "Listing",
+    "ListingAlert",
     "ListingDocument",
     "ListingEvent",
+    "ListingOpening",
     "ListingPreference",
     "ListingVersion",
     "Lottery",

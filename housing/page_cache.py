@@ -21,6 +21,9 @@ from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PAGES = 2000
+# The household a resident saved in the estimator: the pages they see carry its marks and a
+# button to forget it, so they are theirs alone and never kept.
+SAVED_HOUSEHOLD_COOKIE = "household"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ def _cacheable() -> bool:
         request.method == "GET"
         and not current_user.is_authenticated
         and not session.get("_flashes")
+        and SAVED_HOUSEHOLD_COOKIE not in request.cookies
         and current_app.config["HOUSING"].page_cache_seconds > 0
     )
 
@@ -78,7 +82,12 @@ def cached_page(view: F) -> F:
         if page is not None:
             return Response(page.body, mimetype=page.mimetype)
         response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not response.direct_passthrough:
+        # A kept page could not set a cookie again, so a page that sets one is not kept.
+        if (
+            response.status_code == 200
+            and not response.direct_passthrough
+            and "Set-Cookie" not in response.headers
+        ):
             seconds = current_app.config["HOUSING"].page_cache_seconds
             cache.put(
                 key, _Page(response.get_data(), response.mimetype or "text/html", now + seconds)

@@ -10,6 +10,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from housing.glossary import check_glossary, load_glossary
 from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
 
 
@@ -57,6 +58,7 @@ def check_catalogs(root: Path) -> list[str]:
             f"translations/messages.pot is stale ({added} new, {removed} gone): run `make translations-update`"
         )
     wanted = _messages(fresh)
+    catalogs: dict[str, Catalog] = {}
     for code in LOCALE_CODES:
         if code == DEFAULT_LOCALE:
             continue
@@ -66,6 +68,7 @@ def check_catalogs(root: Path) -> list[str]:
             continue
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=code)
+        catalogs[code] = catalog
         present = {(str(m.id), m.context): m for m in catalog if m.id}
         for key in sorted(wanted, key=lambda k: k[0]):
             message = present.get(key)
@@ -75,6 +78,10 @@ def check_catalogs(root: Path) -> list[str]:
                 problems.append(f"{path}: fuzzy {key[0]!r}")
             elif not _translated(message.string):
                 problems.append(f"{path}: untranslated {key[0]!r}")
+    glossary = root / "translations" / "glossary.toml"
+    problems.extend(
+        f"{glossary}: {problem}" for problem in check_glossary(load_glossary(glossary), catalogs)
+    )
     return problems
 
 

@@ -20,6 +20,8 @@ from housing.ops.logging import job_logged
 PERIODIC = {
     "housing.applications.tasks.expire_uploads": 60 * 60,
     "housing.privacy.tasks.erase_due": 24 * 60 * 60,
+    "housing.alerts.tasks.announce_openings": 5 * 60,
+    "housing.alerts.tasks.erase_unconfirmed": 60 * 60,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,8 +11,11 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from flask import Flask
 
+from housing.applications.rules import ListingRules, check_application
+from housing.applications.wording import problem_text
 from housing.i18n import LOCALE_CODES, format_money, locale_for_tag
 from housing.translation_check import check_catalogs
+from tests.applications.helpers import valid_answers
 from tests.factories import UnitFactory
 
 
@@ -133,3 +137,18 @@ def test_the_check_catches_a_stale_template_and_an_untranslated_entry(project_ro
         "es/LC_MESSAGES/messages.po: untranslated 'Listings'" in problem for problem in problems
     )
     assert any("fuzzy 'Check if you qualify'" in problem for problem in problems)
+
+
+@pytest.mark.parametrize("state", ["CAL", "California"])
+def test_a_state_that_is_not_a_code_gets_the_state_code_message_in_arabic(app: Flask, state):
+    answers = valid_answers()
+    answers["applicant"]["address"]["state"] = state
+    problems = [
+        problem
+        for problem in check_application(answers, ListingRules(units=()), date(2026, 11, 25))
+        if problem.field == "applicant.address.state"
+    ]
+    with app.test_request_context(headers={"Cookie": "language=ar"}):
+        texts = [problem_text(problem) for problem in problems]
+
+    assert texts == ["أدخل رمز الولاية المكون من حرفين، مثل CA."]

@@ -208,6 +208,7 @@ MATRIX: list[Row] = [
     Row("static", "GET", lambda w: "/static/css/site.css", EVERYONE),
     Row("listings.directory", "GET", lambda w: "/listings", EVERYONE),
     Row("listings.estimator", "GET", lambda w: "/eligibility", EVERYONE),
+    Row("listings.forget_household", "POST", lambda w: "/household/forget", EVERYONE),
     Row("listings.detail", "GET", lambda w: f"/listings/{w.public}", EVERYONE),
     Row("listings.detail", "GET", lambda w: f"/listings/{w.a}", NOBODY),  # a draft is not public
     Row(
@@ -268,6 +269,12 @@ MATRIX: list[Row] = [
         "GET",
         lambda w: f"/applications/{w.application}/withdraw",
         APPLICANT_ONLY,
+    ),
+    Row(
+        "applications.printable",
+        "GET",
+        lambda w: f"/applications/{w.application}/application.pdf",
+        READERS,
     ),
     Row(
         "applications.document",
@@ -463,6 +470,17 @@ MATRIX: list[Row] = [
     # A reminder link that is not genuine opens nothing, for anyone.
     Row("notifications.stop_reminders_page", "GET", lambda w: "/reminders/stop/forged", NOBODY),
     Row("notifications.stop_reminders", "POST", lambda w: "/reminders/stop/forged", NOBODY),
+    # Listing alerts: anyone signs up, with or without an account; a forged link confirms
+    # nothing, and an open listing cannot be followed until it opens.
+    Row("alerts.sign_up", "GET", lambda w: "/alerts", EVERYONE),
+    Row("alerts.follow_listing", "GET", lambda w: f"/alerts/listing/{w.public}", NOBODY),
+    Row("alerts.sent", "GET", lambda w: "/alerts/sent", EVERYONE),
+    Row("alerts.enter_code", "POST", lambda w: "/alerts/code", EVERYONE),
+    Row("alerts.confirm_page", "GET", lambda w: "/alerts/confirm/forged", NOBODY),
+    Row("alerts.confirm", "POST", lambda w: "/alerts/confirm/forged", NOBODY),
+    # Unsubscribing answers the same for every link, so it tells nobody who is subscribed.
+    Row("alerts.stop_page", "GET", lambda w: "/alerts/stop/forged", EVERYONE),
+    Row("alerts.stop", "POST", lambda w: "/alerts/stop/forged", EVERYONE),
     Row(
         "claim_review.index", "GET", lambda w: f"/partner/listings/{w.open_a}/claims", MANAGERS_OF_A
     ),
@@ -549,6 +567,22 @@ MATRIX: list[Row] = [
     ),  # only mid sign-in
     Row("accounts.two_factor_setup", "GET", lambda w: "/account/two-factor", SIGNED_IN),
     Row("accounts.overview", "GET", lambda w: "/account", SIGNED_IN),
+    Row("accounts.your_applications", "GET", lambda w: "/account/applications", APPLICANT_ONLY),
+    Row(
+        "accounts.request_attach", "POST", lambda w: "/account/applications/attach", APPLICANT_ONLY
+    ),
+    Row(
+        "accounts.attach_link",
+        "GET",
+        lambda w: "/account/applications/attach/not-a-token",
+        APPLICANT_ONLY,
+    ),
+    Row(
+        "accounts.attach_link",
+        "POST",
+        lambda w: "/account/applications/attach/not-a-token",
+        APPLICANT_ONLY,
+    ),
     # The partner portal, on partner A's listing.
     Row(
         "partner_listings.index",

@@ -15,3 +15,21 @@ def password_problem_text(code: str) -> str:
         "contains_email": _("Do not use your email address in your password."),
     }
     return texts[code]
+
+
+def attach_problem_text(code: str) -> str:
+    """Why an application cannot be added to the account (see ``attach.AttachRefused``)."""
+    texts = {
+        "not_offered": _("That application cannot be added to your account."),
+        "expired": _("This link is too old. Ask for a new one from your account page."),
+        "invalid": _(
+            "This link does not work. It was already used, is for another account, "
+            "or was copied incompletely."
+        ),
+        "held": _("This application is already attached to another account."),
+        "listing_held": _(
+            "You already have an application for this listing in your account, so this one "
+            "cannot be added. Contact the leasing office if you need help."
+        ),
+    }
+    return texts[code]

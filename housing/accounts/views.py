@@ -297,6 +297,7 @@ def _own(user: User) -> UserSession | None:
 @accounts.get("")
 @login_required
 def overview() -> str:
+    from housing.accounts.attach import offers_for
     from housing.applications.services import applications_of
     from housing.applications.wording import status_text
 
@@ -304,5 +305,6 @@ def overview() -> str:
         "accounts/overview.html",
         form=ConfirmForm(),
         applications=applications_of(db.session, current_user),
+        offers=offers_for(db.session, current_user),
         status_text=status_text,
     )

@@ -8,9 +8,18 @@ from typing import Any
 
 from flask import url_for
 
+from housing.i18n import DEFAULT_LOCALE
 from housing.listings import services
 from housing.listings.eligibility import Household, ListingResult, minimum_monthly_income
-from housing.listings.models import TEXT_FIELDS, Listing, Unit
+from housing.listings.models import (
+    TEXT_FIELDS,
+    Listing,
+    Tenure,
+    Unit,
+    document_text_key,
+    event_text_key,
+)
+from housing.listings.preferences import Preference
 
 
 def money(value: Decimal | None) -> str | None:
@@ -62,6 +71,7 @@ def listing_summary(listing: Listing, now: datetime) -> dict[str, Any]:
 def unit_detail(unit: Unit) -> dict[str, Any]:
     terms = services.unit_terms(unit)
     occupancy = terms.effective_occupancy
+    for_sale = unit.listing.tenure is Tenure.SALE
     minimum = (
         minimum_monthly_income(terms.monthly_rent, terms.rent_multiple)
         if terms.monthly_rent is not None and terms.rent_multiple is not None
@@ -72,6 +82,9 @@ def unit_detail(unit: Unit) -> dict[str, Any]:
         "hoa_dues": money(unit.hoa_dues),
         "rent_multiple": money(unit.rent_multiple),
         "minimum_monthly_income": money(minimum),
+        # A home for sale's floor, set by its seller; a rent sets its own through the multiple.
+        "minimum_income": money(unit.minimum_income) if for_sale else None,
+        "minimum_ami_percent": unit.minimum_ami_percent if for_sale else None,
         "occupancy": {"minimum": occupancy.minimum, "maximum": occupancy.maximum},
         "ami_percent": unit.ami_percent,
         "ami_chart": {
@@ -87,9 +100,42 @@ def unit_detail(unit: Unit) -> dict[str, Any]:
 RULE_FIELDS = tuple(field for field in TEXT_FIELDS if field != "office_hours")
 
 
+def language_tag(locale: str) -> str:
+    """A locale as the BCP 47 tag clients send in Accept-Language ("zh_Hant" is "zh-Hant")."""
+    return locale.replace("_", "-")
+
+
+class LocalTexts:
+    """The listing's own texts in one locale, English where the partner gave none, noting the
+    language of each text under its path in the body ("events.0.notes")."""
+
+    def __init__(self, listing: Listing, locale: str) -> None:
+        self.listing = listing
+        self.locale = locale
+        self.languages: dict[str, str] = {}
+
+    def _chosen(self, path: str, translated: str | None, english: str) -> str:
+        if translated and self.locale != DEFAULT_LOCALE:
+            self.languages[path] = language_tag(self.locale)
+            return translated
+        self.languages[path] = language_tag(DEFAULT_LOCALE)
+        return english
+
+    def listing_text(self, path: str, key: str) -> str:
+        translated = self.listing.translation(key, self.locale)
+        return self._chosen(path, translated, self.listing.source_text(key))
+
+    def preference_text(self, path: str, preference: Preference, attribute: str) -> str:
+        translated = (preference.translations or {}).get(self.locale, {}).get(attribute)
+        english = str(getattr(preference, attribute) or "")
+        return self._chosen(path, translated if isinstance(translated, str) else None, english)
+
+
 def listing_detail(listing: Listing, now: datetime, locale: str) -> dict[str, Any]:
-    return {
+    texts = LocalTexts(listing, locale)
+    body = {
         **listing_summary(listing, now),
+        "language": language_tag(locale),
         "units": [unit_detail(unit) for unit in listing.units],
         "results_at": moment(listing.results_at),
         "senior": (
@@ -105,27 +151,39 @@ def listing_detail(listing: Listing, now: datetime, locale: str) -> dict[str, An
         "preferences": [
             {
                 "code": item.preference.code,
-                "name": item.preference.localized("name", locale),
-                "description": item.preference.localized("description", locale),
+                "name": texts.preference_text(f"preferences.{index}.name", item.preference, "name"),
+                "description": texts.preference_text(
+                    f"preferences.{index}.description", item.preference, "description"
+                ),
                 "rank": item.rank,
                 "unit_share_percent": item.unit_share_percent,
                 "veterans_first": item.veterans_first,
                 "proof_types": list(item.preference.proof_types or []),
             }
-            for item in listing.preferences
+            for index, item in enumerate(listing.preferences)
         ],
         "events": [
             {
                 "kind": event.kind.value,
                 "starts_at": moment(event.starts_at),
                 "ends_at": moment(event.ends_at),
-                "location": event.location,
+                **{
+                    attribute: texts.listing_text(
+                        f"events.{index}.{attribute}", event_text_key(event.id, attribute)
+                    )
+                    for attribute in ("location", "notes")
+                },
             }
-            for event in listing.events
+            for index, event in enumerate(listing.events)
         ],
         "documents": [
             {
-                "title": document.title,
+                **{
+                    attribute: texts.listing_text(
+                        f"documents.{index}.{attribute}", document_text_key(document.id, attribute)
+                    )
+                    for attribute in ("title", "alt_text")
+                },
                 "kind": document.kind.value,
                 "content_type": document.content_type,
                 "url": url_for(
@@ -135,18 +193,20 @@ def listing_detail(listing: Listing, now: datetime, locale: str) -> dict[str, An
                     _external=True,
                 ),
             }
-            for document in listing.documents
+            for index, document in enumerate(listing.documents)
         ],
         "leasing_agent": {
             "name": listing.leasing_agent_name,
-            "title": listing.leasing_agent_title,
+            "title": texts.listing_text("leasing_agent.title", "leasing_agent_title"),
             "email": listing.leasing_agent_email,
             "phone": listing.leasing_agent_phone,
             "office_address": listing.leasing_office_address,
-            "office_hours": listing.localized("office_hours", locale),
+            "office_hours": texts.listing_text("leasing_agent.office_hours", "office_hours"),
         },
-        "rules": {field: listing.localized(field, locale) for field in RULE_FIELDS},
+        "rules": {field: texts.listing_text(f"rules.{field}", field) for field in RULE_FIELDS},
     }
+    body["text_languages"] = texts.languages
+    return body
 
 
 def household(value: Household) -> dict[str, Any]:
@@ -174,6 +234,7 @@ def eligibility_result(listing: Listing, result: ListingResult) -> dict[str, Any
                 "match": unit_result.is_match,
                 "reasons": sorted(reason.value for reason in unit_result.reasons),
                 "income_limit": money(unit_result.income_limit),
+                "income_minimum": money(unit_result.income_minimum),
             }
             for unit_result in result.units
         ],

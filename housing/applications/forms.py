@@ -10,20 +10,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from itertools import pairwise
 from typing import Any, ClassVar
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, FieldList, Form, FormField, StringField
 from wtforms.fields.core import Field
+from wtforms.utils import unset_value
+from wtforms.validators import ValidationError
 
 from housing.applications import rules
-from housing.applications.wording import CHOICES, LABELS
-from housing.forms import ChoiceField, DateInputField, RadioChoiceField, options
+from housing.applications.wording import CHOICES, LABELS, proof_type_name
+from housing.forms import (
+    ChoiceField,
+    DateInputField,
+    RadioChoiceField,
+    amount_input_text,
+    amount_read_back,
+    options,
+    read_money,
+    reader_locale,
+)
 from housing.i18n import LOCALES
+from housing.typed_numbers import date_part_order, typed_digits
 
 # Longer text than this is cut as it is read; the rules refuse far shorter answers anyway.
 STORED_TEXT_LIMIT = 2000
@@ -103,11 +117,131 @@ def _yes_no(value: Any) -> bool | None:
 
 
 class PlainDateField(StringField):
-    """A date typed as YYYY-MM-DD; the rules, not the field, say whether it is valid."""
+    """A date typed as YYYY-MM-DD (what a date input sends, for staff); the rules, not the
+    field, say whether it is valid."""
 
     def __init__(self, label: Any = None, **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {"type": "date", "autocomplete": "bday"})
+        kwargs.setdefault("render_kw", {"type": "date"})
         super().__init__(label, **kwargs)
+
+
+DATE_PARTS = ("day", "month", "year")
+_PART_LENGTHS = {"day": 2, "month": 2, "year": 4}
+# The example under a date, part by part (shown in the order of the boxes).
+_EXAMPLE_DATE = {"day": "23", "month": "4", "year": "1985"}
+_PART_LABELS = {"day": _l("Day"), "month": _l("Month"), "year": _l("Year")}
+
+
+def _date_parts(text: Any) -> dict[str, str]:
+    """The day, month and year boxes of a date kept as YYYY-MM-DD (or as the resident left
+    it: a text that is no such date goes back in the year box, to be corrected)."""
+    if not isinstance(text, str) or not text:
+        return dict.fromkeys(DATE_PARTS, "")
+    pieces = text.split("-")
+    if len(pieces) != 3:
+        return {"day": "", "month": "", "year": text}
+    year, month, day = pieces
+    return {
+        "day": str(int(day)) if day.isdigit() else day,
+        "month": str(int(month)) if month.isdigit() else month,
+        "year": year,
+    }
+
+
+def _date_text(parts: Mapping[str, str]) -> str:
+    """YYYY-MM-DD from the boxes; boxes left empty or not numbers stay as typed, for the
+    rules to point at."""
+    if not any(parts.values()):
+        return ""
+    day, month, year = (parts[part] for part in DATE_PARTS)
+    if all(value.isdigit() for value in (day, month, year)):
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return f"{year}-{month}-{day}"
+
+
+class DatePartsField(StringField):
+    """A date asked as its day, month and year, one labelled box each, in the order the
+    reader's locale writes dates, with digits of any script. The answer is kept as
+    YYYY-MM-DD text; the rules, not the field, say whether it is a valid date. A single
+    value under the field's own name (YYYY-MM-DD) is taken as it is."""
+
+    def __init__(self, label: Any = None, *, birthday: bool = False, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.birthday = birthday
+        self.typed_parts: dict[str, str] | None = None
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(formdata, data, extra_filters)
+        self.typed_parts = None
+        if formdata is None:
+            return
+        names = {part: f"{self.name}-{part}" for part in DATE_PARTS}
+        if not any(name in formdata for name in names.values()):
+            return
+        self.typed_parts = {
+            part: typed_digits(formdata.get(name) or "").strip() for part, name in names.items()
+        }
+        self.data = _date_text(self.typed_parts)
+
+    @property
+    def parts(self) -> dict[str, str]:
+        return self.typed_parts if self.typed_parts is not None else _date_parts(self.data)
+
+    @property
+    def part_order(self) -> tuple[str, ...]:
+        return date_part_order(reader_locale())
+
+    @staticmethod
+    def part_label(part: str) -> str:
+        return str(_PART_LABELS[part])
+
+    @staticmethod
+    def example(part: str) -> str:
+        return _EXAMPLE_DATE[part]
+
+    def pre_validate(self, form: Any) -> None:
+        if self.typed_parts is None:
+            return
+        for part, value in self.typed_parts.items():
+            if value and (not value.isdigit() or len(value) > _PART_LENGTHS[part]):
+                raise ValidationError(
+                    _l(
+                        "Use numbers only: up to 2 digits for the day and the month, and 4 "
+                        "for the year."
+                    )
+                )
+
+
+class DigitsField(StringField):
+    """Text whose digits may be typed in any script (a phone number, a ZIP code): they are
+    kept as 0-9."""
+
+    data: Any
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = typed_digits(self.data)
+
+
+class AmountField(StringField):
+    """An amount of money typed the reader's way ("20.000" in Spanish). It is kept as a
+    machine number ("20000"); one that cannot be read, or reads two ways, is refused with
+    the reason and nothing is saved."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        self.read_amount: Decimal | None = None
+        typed = (self.data or "").strip() if isinstance(self.data, str) else ""
+        if typed:
+            self.read_amount = read_money(typed)
+
+    def machine_text(self) -> str | None:
+        """The amount as the rules and the API read it; None when nothing was typed."""
+        amount = getattr(self, "read_amount", None)
+        if amount is None:
+            return _text(self.data)
+        return format(amount.normalize() if amount == amount.to_integral() else amount, "f")
 
 
 class StepForm(FlaskForm):
@@ -120,7 +254,7 @@ class StepForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, path in self.paths.items():
-            if type(self[name]) in (StringField, PlainDateField):
+            if type(self[name]) in (StringField, DatePartsField, DigitsField):
                 state_limit(self[name], path)
 
     def load(self, answers: Mapping[str, Any]) -> None:
@@ -167,10 +301,12 @@ class YouForm(StepForm):
     first_name = StringField(LABELS["first_name"], render_kw={"autocomplete": "given-name"})
     middle_name = StringField(LABELS["middle_name"], render_kw={"autocomplete": "additional-name"})
     last_name = StringField(LABELS["last_name"], render_kw={"autocomplete": "family-name"})
-    date_of_birth = PlainDateField(LABELS["date_of_birth"])
+    date_of_birth = DatePartsField(LABELS["date_of_birth"], birthday=True)
     email = StringField(LABELS["email"], render_kw={"autocomplete": "email", "type": "email"})
     no_email = BooleanField(LABELS["no_email"])
-    phone = StringField(LABELS["phone"], render_kw={"autocomplete": "tel", "type": "tel"})
+    phone = DigitsField(
+        LABELS["phone"], render_kw={"autocomplete": "tel", "type": "tel", "dir": "ltr"}
+    )
     no_phone = BooleanField(LABELS["no_phone"])
     phone_type = RadioChoiceField(LABELS["phone_type"], validate_choice=False)
     updates_by = RadioChoiceField(LABELS["updates_by"], validate_choice=False)
@@ -178,7 +314,7 @@ class YouForm(StepForm):
     unit = StringField(LABELS["unit"], render_kw={"autocomplete": "address-line2"})
     city = StringField(LABELS["city"], render_kw={"autocomplete": "address-level2"})
     state = StringField(LABELS["state"], render_kw={"autocomplete": "address-level1"})
-    postal_code = StringField(
+    postal_code = DigitsField(
         LABELS["postal_code"], render_kw={"autocomplete": "postal-code", "inputmode": "numeric"}
     )
     has_mailing_address = BooleanField(_l("My mailing address is different"))
@@ -186,7 +322,7 @@ class YouForm(StepForm):
     mailing_unit = StringField(LABELS["unit"])
     mailing_city = StringField(LABELS["city"])
     mailing_state = StringField(LABELS["state"])
-    mailing_postal_code = StringField(LABELS["postal_code"])
+    mailing_postal_code = DigitsField(LABELS["postal_code"])
     works_in_city = RadioChoiceField(
         LABELS["works_in_city"], choices=options(list(YES_NO)), validate_choice=False
     )
@@ -236,7 +372,7 @@ class AlternateForm(StepForm):
     name = StringField(LABELS["name"])
     relationship = StringField(_l("Relationship or agency (optional)"))
     email = StringField(LABELS["email"], render_kw={"type": "email"})
-    phone = StringField(LABELS["phone"], render_kw={"type": "tel"})
+    phone = DigitsField(LABELS["phone"], render_kw={"type": "tel", "dir": "ltr"})
 
     paths: ClassVar[dict[str, str]] = {
         "kind": "alternate_contact.kind",
@@ -254,7 +390,7 @@ class AlternateForm(StepForm):
 class MemberForm(Form):
     first_name = StringField(LABELS["first_name"])
     last_name = StringField(LABELS["last_name"])
-    date_of_birth = PlainDateField(LABELS["date_of_birth"], render_kw={"type": "date"})
+    date_of_birth = DatePartsField(LABELS["date_of_birth"])
     relationship = ChoiceField(LABELS["relationship"], validate_choice=False)
     remove = BooleanField(_l("Remove this person"))
 
@@ -332,7 +468,7 @@ class IncomeForm(StepForm):
     has_voucher = RadioChoiceField(
         LABELS["has_voucher"], choices=options(list(YES_NO)), validate_choice=False
     )
-    amount = StringField(LABELS["amount"], render_kw={"inputmode": "decimal"})
+    amount = AmountField(LABELS["amount"], render_kw={"inputmode": "decimal"})
     period = RadioChoiceField(LABELS["period"], validate_choice=False)
 
     paths: ClassVar[dict[str, str]] = {
@@ -345,6 +481,25 @@ class IncomeForm(StepForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.period.choices = _choices("period", rules.INCOME_PERIODS)
+        self.read_back: str | None = None
+
+    def load(self, answers: Mapping[str, Any]) -> None:
+        """Show a kept amount the reader's way ("20.000" in Spanish), and say what it was
+        read as."""
+        super().load(answers)
+        income = _dig(answers, "income")
+        stored = income.get("amount") if isinstance(income, Mapping) else None
+        if isinstance(stored, bool) or not isinstance(stored, str | int | float):
+            return
+        amount = rules.annual_income({"amount": stored, "period": "year"})
+        if amount is not None:
+            self.amount.data = amount_input_text(amount)
+            self.read_back = amount_read_back(amount, _dig(answers, "income.period"))
+
+    def dump(self) -> dict[str, Any]:
+        values = super().dump()
+        values["income"]["amount"] = self.amount.machine_text()
+        return values
 
 
 class DemographicsForm(StepForm):
@@ -379,20 +534,35 @@ class PreferenceClaimForm(Form):
     veteran = RadioChoiceField(LABELS["veteran"], validate_choice=False)
     veteran_proof_type = ChoiceField(LABELS["veteran_proof_type"], validate_choice=False)
     veteran_document = FileField(LABELS["veteran_document"])
+    # Offered only to a signed-in resident who sent a proof for the same preference before.
+    earlier_document = RadioChoiceField(_l("A document you sent before"), validate_choice=False)
+
+
+def earlier_proof_label(proof_type: str | None, sent_on: str) -> str:
+    return _(
+        "Use a document you sent before: %(proof_type)s, sent %(date)s",
+        proof_type=proof_type_name(proof_type) or str(LABELS["document"]),
+        date=sent_on,
+    )
 
 
 class PreferencesForm(StepForm):
     """One group of fields per preference of the listing, in the listing's order."""
 
     claims = FieldList(FormField(PreferenceClaimForm))
+    # What the view offers as documents sent before, by code (``reuse.EarlierProof``).
+    earlier_proofs: Mapping[str, Sequence[Any]]
 
     def setup(
         self,
         preferences: Sequence[tuple[str, Sequence[str], bool]],
         members: Sequence[tuple[int, str]],
+        earlier: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     ) -> None:
-        """Give each group its choices: who in the household, which proofs count, and, where
-        the preference has a veteran list, whether the claim is made as a veteran."""
+        """Give each group its choices: who in the household, which proofs count, where the
+        preference has a veteran list, whether the claim is made as a veteran, and the
+        documents sent before for it that may be used again (``earlier``: by code, (document
+        id, label) pairs)."""
         self.codes = [code for code, _proofs, _veteran_list in preferences]
         self.veteran_lists = {code for code, _proofs, veteran_list in preferences if veteran_list}
         while len(self.claims.entries) < len(preferences):
@@ -405,12 +575,56 @@ class PreferencesForm(StepForm):
                 [("yes", _l("Yes, I claim it")), ("no", _l("No, I do not claim it"))]
             )
             claim.member.choices = [("", _l("Choose…")), *[(str(i), n) for i, n in members]]
-            claim.proof_type.choices = [("", _l("Choose…")), *[(p, p) for p in proofs]]
+            claim.proof_type.choices = [
+                ("", _l("Choose…")),
+                *[(p, proof_type_name(p)) for p in proofs],
+            ]
             claim.veteran.choices = options(list(YES_NO))
             claim.veteran_proof_type.choices = [
                 ("", _l("Choose…")),
                 *_choices("veteran_proof_type", rules.VETERAN_PROOF_TYPES),
             ]
+            claim.earlier_document.choices = [
+                ("", _l("Do not use one")),
+                *(earlier or {}).get(_code, []),
+            ]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """A document sent before may be used only if it was offered for this preference,
+        and not together with a new file."""
+        valid = super().validate(extra_validators)
+        for entry in self.claims.entries:
+            claim = entry.form
+            picked = claim.earlier_document.data
+            if not picked or _yes_no(claim.claimed.data) is not True:
+                continue
+            offered = {value for value, _label in claim.earlier_document.choices if value}
+            if picked not in offered:
+                # Shown at the upload when no document is offered here.
+                field = claim.earlier_document if offered else claim.document
+                field.errors = [
+                    *field.errors,
+                    _l(
+                        "This document cannot be used here. Choose one of the documents "
+                        "shown, or upload a file."
+                    ),
+                ]
+                valid = False
+            elif getattr(claim.document.data, "filename", ""):
+                claim.earlier_document.errors = [
+                    *claim.earlier_document.errors,
+                    _l("Upload a file or choose a document you sent before, not both."),
+                ]
+                valid = False
+        return valid
+
+    def picked_documents(self) -> dict[str, str]:
+        """The document sent before that each claimed preference uses, by code."""
+        return {
+            code: entry.form.earlier_document.data
+            for entry, code in zip(self.claims.entries, self.codes, strict=False)
+            if entry.form.earlier_document.data and _yes_no(entry.form.claimed.data) is True
+        }
 
     def load(self, answers: Mapping[str, Any]) -> None:
         claims = answers.get("preferences")
@@ -430,6 +644,7 @@ class PreferencesForm(StepForm):
                 ("yes" if veteran else "no") if isinstance(veteran, bool) else None
             )
             entry.form.veteran_proof_type.data = claim.get("veteran_proof_type")
+            entry.form.earlier_document.data = ""
 
     def dump_claims(
         self, previous: Mapping[str, Any], uploaded: Mapping[str, str]
@@ -492,3 +707,8 @@ class StartPaperForm(FlaskForm):
 
 class EmailLinkForm(FlaskForm):
     email = StringField(LABELS["email"], render_kw={"type": "email", "autocomplete": "email"})
+
+
+class WithdrawForm(FlaskForm):
+    # Asked only when the application has changes not submitted, which withdrawing discards.
+    discard_changes = BooleanField(_l("Discard the changes I have not submitted, and withdraw"))

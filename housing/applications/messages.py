@@ -104,14 +104,29 @@ def _queue(
 
 
 def queue_submitted(
-    session: AnySession, application: Application, *, updated: bool
+    session: AnySession, application: Application, *, action: str, changed: bool
 ) -> list[OutboundMessage]:
+    """Worded for what happened (``action``: "submitted", "edited" or "resubmitted"): changes
+    are mentioned only when some were sent (``changed``)."""
     # Written when sent: a deadline rush submits thousands a minute, and the worker has time.
-    return _queue(session, application, "application_submitted", updated=updated, render_now=False)
+    return _queue(
+        session,
+        application,
+        "application_submitted",
+        updated=action == "edited" and changed,
+        resubmitted=action == "resubmitted",
+        changed=changed,
+        render_now=False,
+    )
 
 
-def queue_withdrawn(session: AnySession, application: Application) -> list[OutboundMessage]:
-    return _queue(session, application, "application_withdrawn")
+def queue_withdrawn(
+    session: AnySession, application: Application, *, discarded_changes: bool = False
+) -> list[OutboundMessage]:
+    """``discarded_changes``: the withdrawal discarded changes the applicant had not sent."""
+    return _queue(
+        session, application, "application_withdrawn", discarded_changes=discarded_changes
+    )
 
 
 def queue_resume_link(

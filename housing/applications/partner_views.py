@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
-from housing.applications import casefile, rules, services, table
+from housing.applications import casefile, readback, rules, services, table
 from housing.applications.forms import StartPaperForm
 from housing.applications.models import ApplicationStatus
 from housing.applications.views import grant
@@ -29,6 +29,7 @@ from housing.applications.wording import (
     choice_label,
     language_name,
     problem_text,
+    proof_type_name,
     rule_text,
     status_text,
     version_text,
@@ -57,6 +58,9 @@ def _wording() -> dict[str, object]:
         "section_titles": SECTION_TITLES,
         "labels": LABELS,
         "choice_label": choice_label,
+        "proof_type_name": proof_type_name,
+        "income_text": readback.income_text,
+        "birth_date_text": readback.birth_date_text,
         "language_name": language_name,
         "locale": _language(),
     }
@@ -246,6 +250,8 @@ def _change_value(path: tuple[str | int, ...], value: object) -> str:
         return choice_label(name, value)
     if name == "language":
         return language_name(value)
+    if name == "proof_type":
+        return proof_type_name(value)
     return str(value)
 
 

@@ -10,7 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from housing.applications.models import Application
-from housing.applications.wording import SECTION_TITLES
+from housing.applications.wording import SECTION_TITLES, label
 from housing.listings.models import Listing
 
 
@@ -53,6 +53,25 @@ def preference_rows(listing: Listing, locale: str) -> list[PreferenceRow]:
         )
         for choice in listing.preferences
     ]
+
+
+def preference_names(listing: Listing, locale: str) -> dict[str, str]:
+    """Each of the listing's preferences by code, named in ``locale``."""
+    return {
+        choice.preference.code: choice.preference.localized("name", locale)
+        for choice in listing.preferences
+    }
+
+
+def problem_label(path: str, names: Mapping[str, str]) -> str:
+    """What a problem is about, for the review page: a claim's problem names its preference
+    ("Live or Work in Port Alder" or "Live or Work in Port Alder · Kind of proof"), never its
+    code."""
+    parts = path.split(".")
+    if parts[0] == "preferences" and len(parts) >= 2:
+        name = names.get(parts[1], _("Lottery preferences"))
+        return name if len(parts) == 2 else f"{name} · {label(path)}"
+    return label(path)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from housing.listings.eligibility import (
     SeniorRequirement,
     UnitTerms,
     check_listing,
+    unit_fits,
 )
 
 ADULT_AGE = 18
@@ -608,16 +609,32 @@ def _check_eligibility(checker: _Checker, rules: ListingRules, today: date) -> N
     result = check_listing(household, rules.units, rules.senior)
     if result.is_eligible:
         return
-    for reason in sorted(result.reasons):
+    # What is true of every unit first, with its own code; when the units refuse for different
+    # reasons, "no_unit_fits". Then each unit, so the applicant sees what fits and what does not.
+    fits = unit_fits(result)
+    shared = result.headline_reasons
+    # A voucher would have waived a rent's minimum that refused this household.
+    voucher_note = any(
+        Reason.INCOME_TOO_LOW in fit.reasons and fit.voucher_waives_floor for fit in fits
+    )
+    for reason in shared:
         detail: dict[str, Any] = {"household_size": household.size}
-        if reason is Reason.INCOME_TOO_LOW:
-            minimums = [u.minimum_annual_income for u in rules.units if u.minimum_annual_income]
-            detail["minimum"] = min(minimums) if minimums else Decimal(0)
-        if reason is Reason.INCOME_TOO_HIGH:
-            detail["maximum"] = max(unit.income_limit for unit in result.units)
         if reason is Reason.AGE and rules.senior is not None:
             detail["age"] = rules.senior.minimum_age
+        if reason is Reason.INCOME_TOO_LOW:
+            detail["voucher_note"] = voucher_note
         checker.add("eligibility", reason.value, **detail)
+    if not shared:
+        seen = sorted({reason.value for fit in fits for reason in fit.reasons})
+        checker.add(
+            "eligibility",
+            "no_unit_fits",
+            household_size=household.size,
+            reasons=seen,
+            voucher_note=voucher_note,
+        )
+    for fit in fits:
+        checker.add("eligibility", "unit_does_not_fit", **fit.as_detail())
 
 
 def check_section(

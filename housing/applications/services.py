@@ -85,6 +85,10 @@ class ApplicationLocked(Exception):
     """The application can no longer be changed (the deadline passed, or it was withdrawn)."""
 
 
+class UnsentChanges(Exception):
+    """Withdrawing would discard changes not submitted yet, and the applicant did not agree."""
+
+
 class IdempotencyConflict(Exception):
     """An Idempotency-Key was sent again with a different application."""
 
@@ -94,6 +98,8 @@ class Submission:
     application: Application
     # False when this call found the application already submitted (a retry, a double click).
     created: bool = True
+    # A withdrawal discarded changes that had not been submitted.
+    discarded_changes: bool = False
 
 
 # Each listing's rules, kept per process: in a deadline rush every submission needs them, and
@@ -203,16 +209,16 @@ def start_application(
     user: User | None = None,
     entered_by: User | None = None,
     received_on: date | None = None,
+    copied_answers: Mapping[str, Any] | None = None,
 ) -> Application:
-    """A new draft, or the draft or application this account already has for the listing."""
+    """A new draft, or the draft or application this account already has for the listing.
+
+    ``copied_answers`` (from ``reuse.copied_answers``) start a new draft of an account; they
+    are checked again like any answers at each step and at submission."""
     listing = _listing(session, listing_id)
     channel = ApplicationChannel.PAPER if entered_by is not None else ApplicationChannel.ONLINE
     if user is not None:
-        existing = session.scalars(
-            select(Application).where(
-                Application.listing_id == listing_id, Application.user_id == user.id
-            )
-        ).first()
+        existing = own_application(session, listing_id, user)
         if existing is not None:
             return existing
     problem = window_problem(listing, now, channel, received_on)
@@ -232,10 +238,20 @@ def start_application(
         application.answers = {
             "language": application.language,
             "applicant": {"email": user.email},
+            **copy.deepcopy(dict(copied_answers or {})),
         }
     session.add(application)
     session.flush()
     return application
+
+
+def own_application(session: AnySession, listing_id: int, user: User) -> Application | None:
+    """The application this account has for the listing, whatever its state."""
+    return session.scalars(
+        select(Application).where(
+            Application.listing_id == listing_id, Application.user_id == user.id
+        )
+    ).first()
 
 
 def get_application(session: AnySession, public_id: str, *, lock: bool = False) -> Application:
@@ -505,6 +521,8 @@ def _submit(
     action = "submitted" if first_time else "edited"
     if application.status is ApplicationStatus.WITHDRAWN:
         action = "resubmitted"
+    # What the message says: a resubmission may or may not bring changes.
+    changed = not first_time and answers != application.submitted_answers
     application.submitted_answers = answers
     application.status = ApplicationStatus.SUBMITTED
     application.submitted_at = application.submitted_at or now
@@ -518,7 +536,7 @@ def _submit(
     _record_version(session, application, action, actor, now, first=first_time)
     _refresh_duplicate_keys(session, application, first=first_time)
     _refresh_preference_claims(session, application, first=first_time)
-    messages.queue_submitted(session, application, updated=not first_time)
+    messages.queue_submitted(session, application, action=action, changed=changed)
     session.flush()
     if first_time:
         SUBMISSIONS.labels(application.channel.value).inc()
@@ -580,8 +598,16 @@ def submit_answers(
 
 
 def withdraw_application(
-    session: AnySession, public_id: str, now: datetime, *, actor: User | None = None
+    session: AnySession,
+    public_id: str,
+    now: datetime,
+    *,
+    actor: User | None = None,
+    discard_changes: bool = False,
 ) -> Submission:
+    """Withdraw a submitted application. Changes not submitted yet are discarded only with
+    ``discard_changes`` (``UnsentChanges`` otherwise, and nothing changes): the applicant is
+    asked first."""
     from housing.applications import messages
 
     application = get_application(session, public_id, lock=True)
@@ -589,13 +615,16 @@ def withdraw_application(
         return Submission(application, created=False)
     if not application.is_submitted or not can_change(application, now):
         raise ApplicationLocked(public_id)
+    discarded = application.has_unsubmitted_changes
+    if discarded and not discard_changes:
+        raise UnsentChanges(public_id)
     application.status = ApplicationStatus.WITHDRAWN
     application.withdrawn_at = now
     application.answers = copy.deepcopy(application.submitted_answers or {})
     _record_version(session, application, "withdrawn", actor, now)
     session.flush()
-    messages.queue_withdrawn(session, application)
-    return Submission(application)
+    messages.queue_withdrawn(session, application, discarded_changes=discarded)
+    return Submission(application, discarded_changes=discarded)
 
 
 def store_proof(

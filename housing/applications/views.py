@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from typing import Any
 
 from flask import (
@@ -16,10 +18,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
@@ -28,31 +29,43 @@ from wtforms import FieldList, FormField
 from housing.accounts import tokens
 from housing.accounts.models import Role
 from housing.accounts.permissions import can_manage_listing
-from housing.applications import messages, rules, services
+from housing.applications import messages, readback, reuse, rules, services
+from housing.applications.answer_sheet import printed_application
 from housing.applications.forms import (
     STEP_FORMS,
     EmailLinkForm,
     HouseholdForm,
     PreferencesForm,
     StepForm,
+    WithdrawForm,
+    earlier_proof_label,
 )
 from housing.applications.models import Application, ApplicationChannel, ApplicationStatus
-from housing.applications.presenters import member_choices, preference_rows, step_links
+from housing.applications.next_steps import next_steps
+from housing.applications.presenters import (
+    member_choices,
+    preference_names,
+    preference_rows,
+    problem_label,
+    step_links,
+)
+from housing.applications.printable import application_pdf
 from housing.applications.wording import (
     LABELS,
     SECTION_TITLES,
     choice_label,
-    label,
     language_name,
     problem_text,
+    proof_type_name,
     status_text,
     version_text,
 )
 from housing.db_types import begin_writing, utcnow
 from housing.extensions import db, limiter
-from housing.i18n import remember_language
+from housing.i18n import format_local_date, remember_language
 from housing.listings.models import Listing
 from housing.listings.wording import upload_problem_text
+from housing.lottery import result_files
 from housing.notifications.tasks import send_after_commit
 from housing.storage import StorageError
 from housing.uploads import UPLOAD_QUOTA, RejectedUpload
@@ -70,6 +83,9 @@ def _wording() -> dict[str, Any]:
         "section_titles": SECTION_TITLES,
         "labels": LABELS,
         "choice_label": choice_label,
+        "proof_type_name": proof_type_name,
+        "income_text": readback.income_text,
+        "birth_date_text": readback.birth_date_text,
         "language_name": language_name,
         "status_text": status_text,
         "version_text": version_text,
@@ -135,14 +151,30 @@ def start(listing_id: int) -> str | Response | tuple[str, int]:
     user = current_user if current_user.is_authenticated else None
     if user is not None and user.role is not Role.APPLICANT:
         user = None
+    # A resident with an account and an earlier application may start from its answers.
+    previous = None
+    if user is not None and services.own_application(db.session, listing_id, user) is None:
+        previous = reuse.last_application(db.session, user, listing_id)
     if request.method == "POST" and problem is None:
+        copied = None
+        if previous is not None and request.form.get("start_from") == "last":
+            copied = reuse.copied_answers(previous, listing, now)
         application = services.start_application(
-            db.session, listing_id, now, language=_language(), user=user
+            db.session, listing_id, now, language=_language(), user=user, copied_answers=copied
         )
         db.session.commit()
         grant(application)
         if application.status is not ApplicationStatus.DRAFT:
             return redirect(url_for(".show", public_id=application.public_id))
+        if copied:
+            flash(
+                _(
+                    "Your answers from your last application are filled in. Check each one "
+                    "and change what is different: this listing checks them against its own "
+                    "rules. Preferences and documents are not copied."
+                ),
+                "info",
+            )
         return redirect(url_for(".step", public_id=application.public_id, step="you"))
     closed_text = problem_text(rules.Problem("listing", problem)) if problem is not None else None
     return render_template(
@@ -150,6 +182,7 @@ def start(listing_id: int) -> str | Response | tuple[str, int]:
         listing=listing,
         closed_text=closed_text,
         link_form=EmailLinkForm(),
+        previous=previous,
     ), (409 if request.method == "POST" else 200)
 
 
@@ -209,18 +242,40 @@ def _form_for(step: str, application: Application, *, formdata: bool) -> StepFor
     form = form_class() if formdata else form_class(formdata=None)
     if isinstance(form, PreferencesForm):
         listing = application.listing
+        form.earlier_proofs = _earlier_proofs(application)
         form.setup(
             [
                 (c.preference.code, c.preference.proof_types or [], bool(c.veterans_first))
                 for c in listing.preferences
             ],
             member_choices(application.answers),
+            earlier={
+                code: [
+                    (
+                        proof.document_id,
+                        earlier_proof_label(
+                            proof.proof_type, format_local_date(proof.sent_at, listing.timezone)
+                        ),
+                    )
+                    for proof in offered
+                ]
+                for code, offered in form.earlier_proofs.items()
+            },
         )
     if not formdata:
         form.load(application.answers or {})
         if isinstance(form, HouseholdForm) and len(form.members) <= rules.MAX_HOUSEHOLD_MEMBERS:
             form.members.append_entry()  # a blank row to add someone, even without JavaScript
     return form
+
+
+def _earlier_proofs(application: Application) -> dict[str, list[reuse.EarlierProof]]:
+    """The proofs the signed-in owner sent for the same preferences with their other
+    applications; none for anyone else."""
+    if not current_user.is_authenticated or application.user_id != current_user.id:
+        return {}
+    storage = current_app.extensions["storage"]
+    return reuse.earlier_proofs(db.session, storage, application, current_user.id)
 
 
 def _show_problems(form: StepForm, problems: list[rules.Problem]) -> list[str]:
@@ -235,15 +290,18 @@ def _show_problems(form: StepForm, problems: list[rules.Problem]) -> list[str]:
     return elsewhere
 
 
-def error_items(form: StepForm) -> list[tuple[str, str, str]]:
-    """(field id, label, message) for every field error, in page order, for the summary."""
+def error_items(
+    form: StepForm, claim_names: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """(field id, label, message) for every field error, in page order, for the summary; a
+    claim's errors are prefixed with its preference's name (``claim_names``, by code)."""
     items: list[tuple[str, str, str]] = []
 
     def walk(fields: Any, prefix: str) -> None:
         for field in fields:
             if isinstance(field, FieldList):
                 for number, entry in enumerate(field.entries, start=1):
-                    walk(entry.form, _entry_prefix(form, field.name, number))
+                    walk(entry.form, _entry_prefix(form, field.name, number, claim_names or {}))
             elif isinstance(field, FormField):
                 walk(field.form, prefix)
             else:
@@ -254,9 +312,14 @@ def error_items(form: StepForm) -> list[tuple[str, str, str]]:
     return items
 
 
-def _entry_prefix(form: StepForm, list_name: str, number: int) -> str:
+def _entry_prefix(
+    form: StepForm, list_name: str, number: int, claim_names: Mapping[str, str]
+) -> str:
     if list_name == "claims" and isinstance(form, PreferencesForm):
-        return f"{form.codes[number - 1]}: " if number <= len(form.codes) else ""
+        if number > len(form.codes):
+            return ""
+        code = form.codes[number - 1]
+        return f"{claim_names.get(code, code)}: "
     return _("Household member %(number)s", number=number) + ": "
 
 
@@ -277,7 +340,7 @@ def _render_step(
         steps=step_links(application, STEPS),
         title=SECTION_TITLES[step],
         other_problems=other_problems or [],
-        errors=error_items(form),
+        errors=error_items(form, preference_names(application.listing, _language())),
         preferences=preference_rows(application.listing, _language()),
     ), status
 
@@ -314,6 +377,39 @@ def _store_uploads(form: PreferencesForm, application: Application) -> tuple[dic
     return uploaded, refused
 
 
+def _copy_earlier_proofs(
+    form: PreferencesForm, application: Application, uploaded: dict[str, str]
+) -> bool:
+    """Copy each picked document sent before into this application, as its claim's proof
+    (``uploaded``); one that cannot be copied gets its reason at the upload. Whether one was
+    refused. The kind of proof comes with the document when none was chosen."""
+    refused = False
+    storage = current_app.extensions["storage"]
+    picked = form.picked_documents()
+    for entry, code in zip(form.claims.entries, form.codes, strict=False):
+        if code not in picked or code in uploaded:
+            continue
+        [proof] = [p for p in form.earlier_proofs[code] if p.document_id == picked[code]]
+        try:
+            document = reuse.copy_earlier_proof(
+                db.session, storage, application, proof, UPLOAD_QUOTA
+            )
+        except RejectedUpload as error:
+            entry.form.document.errors = [upload_problem_text(error.code)]
+            refused = True
+        except reuse.ProofFileLost:
+            entry.form.document.errors = [
+                _("That document is no longer kept. Upload the file again.")
+            ]
+            refused = True
+        else:
+            uploaded[code] = document.public_id
+            known = {value for value, _label in entry.form.proof_type.choices if value}
+            if not entry.form.proof_type.data and proof.proof_type in known:
+                entry.form.proof_type.data = proof.proof_type
+    return refused
+
+
 @applications.route("/applications/<public_id>/<step>", methods=["GET", "POST"])
 def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
     if step not in STEPS:
@@ -336,6 +432,7 @@ def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
     refused_upload = False
     if isinstance(form, PreferencesForm):
         uploaded, refused_upload = _store_uploads(form, application)
+        refused_upload = _copy_earlier_proofs(form, application, uploaded) or refused_upload
         values = form.dump_claims(application.answers.get("preferences") or {}, uploaded)
     try:
         if step == "terms" and action == "submit":
@@ -400,12 +497,13 @@ def _saved(application: Application) -> str:
 
 def _review(application: Application) -> str:
     problems = services.all_problems(application, utcnow())
+    names = preference_names(application.listing, _language())
     by_section: dict[str, list[tuple[str, str]]] = {}
     for problem in problems:
         if problem.section == "terms":
             continue
         by_section.setdefault(problem.section, []).append(
-            (label(problem.field), problem_text(problem))
+            (problem_label(problem.field, names), problem_text(problem))
         )
     return render_template(
         "applications/review.html",
@@ -469,6 +567,7 @@ def confirmation(public_id: str) -> str:
         application=application,
         listing=application.listing,
         private_link=messages.access_link(application) if access == "owner" else None,
+        next_steps=next_steps(application, utcnow()),
     )
 
 
@@ -486,32 +585,86 @@ def show(public_id: str) -> str:
         can_withdraw=(
             access == "owner" and application.is_submitted and services.can_change(application, now)
         ),
+        next_steps=next_steps(application, now) if application.is_submitted else [],
     )
 
 
+@applications.get("/applications/<public_id>/application.pdf")
+@limiter.limit("10 per minute")
+def printable(public_id: str) -> Response:
+    """The application as last submitted, as a PDF to print, in the applicant's language
+    (English where the server has no font for its script); only for those who may see it.
+    Made for each request (a Chinese font takes a second or two to embed), hence the limit."""
+    application, access = application_or_404(public_id)
+    if application.submitted_answers is None:
+        abort(404)
+    locale = result_files.pdf_locale(application.language)
+    with force_locale(locale):
+        printed = printed_application(
+            application,
+            locale,
+            utcnow(),
+            demographics=access == "owner" or current_user_is_staff(),
+        )
+        data = application_pdf(
+            printed, font=result_files.site_font(locale), right_to_left=locale == "ar"
+        )
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"application-{application.public_id}.pdf",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def current_user_is_staff() -> bool:
+    return bool(current_user.is_authenticated and current_user.role is Role.STAFF)
+
+
 @applications.route("/applications/<public_id>/withdraw", methods=["GET", "POST"])
-def withdraw(public_id: str) -> str | Response:
+def withdraw(public_id: str) -> Response | tuple[str, int]:
     application, access = application_or_404(public_id)
     if access != "owner":
         abort(404)
-    form = FlaskForm()
+    form = WithdrawForm()
+    status = 200
     if request.method == "POST" and form.validate():
         try:
-            services.withdraw_application(
+            withdrawn = services.withdraw_application(
                 db.session,
                 public_id,
                 utcnow(),
                 actor=current_user if current_user.is_authenticated else None,
+                discard_changes=bool(form.discard_changes.data),
             )
+        except services.UnsentChanges:
+            # Nothing is withdrawn and nothing discarded until the applicant says so.
+            db.session.rollback()
+            form.discard_changes.errors = [
+                _("Tick the box to discard your changes and withdraw, or keep your application.")
+            ]
+            status = 400
         except services.ApplicationLocked:
             db.session.rollback()
             flash(_("This application can no longer be withdrawn."), "error")
+            return redirect(url_for(".show", public_id=public_id))
         else:
             db.session.commit()
             send_after_commit()
-            flash(_("Your application was withdrawn."), "success")
-        return redirect(url_for(".show", public_id=public_id))
-    return render_template("applications/withdraw.html", application=application, form=form)
+            said = _("Your application was withdrawn.")
+            if withdrawn.discarded_changes:
+                said += " " + _("The changes you had not submitted were discarded.")
+            flash(said, "success")
+            return redirect(url_for(".show", public_id=public_id))
+    return render_template(
+        "applications/withdraw.html",
+        application=application,
+        form=form,
+        unsent_changes=application.has_unsubmitted_changes,
+    ), status
 
 
 @applications.get("/applications/<public_id>/documents/<document_id>")

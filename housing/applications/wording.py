@@ -11,7 +11,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from housing.applications.rules import Problem
-from housing.i18n import format_money, format_number
+from housing.i18n import format_number
+from housing.listings.eligibility import Reason, UnitFit
+from housing.listings.eligibility_wording import (
+    headline_sentence,
+    mixed_headline,
+    unit_fit_sentence,
+    with_voucher_note,
+)
 
 SECTION_TITLES: dict[str, LazyString] = {
     "you": _l("About you"),
@@ -139,6 +146,28 @@ CHOICES: dict[str, dict[str, LazyString]] = {
 }
 
 
+# The proof types the demo city and most cities ask for, as staff type them on a preference:
+# each is shown in the reader's language; one typed otherwise is shown as typed.
+PROOF_TYPE_NAMES: dict[str, LazyString] = {
+    "Certificate of Preference": _l("Certificate of Preference"),
+    "Displaced Tenant Certificate": _l("Displaced Tenant Certificate"),
+    "Utility bill": _l("Utility bill"),
+    "Lease": _l("Lease"),
+    "Pay stub": _l("Pay stub"),
+    "Pay stub with home address": _l("Pay stub with home address"),
+    "Letter from employer": _l("Letter from employer"),
+}
+
+
+def proof_type_name(proof_type: Any) -> str:
+    """A preference's kind of proof in the reader's language; the stored value stays the one
+    the preference lists."""
+    if not isinstance(proof_type, str):
+        return ""
+    known = PROOF_TYPE_NAMES.get(proof_type)
+    return str(known) if known is not None else proof_type
+
+
 def status_text(status: str) -> str:
     return {
         "draft": _("Started, not submitted"),
@@ -215,6 +244,9 @@ def _required_text(path: str) -> str:
 def problem_text(problem: Problem) -> str:
     """One problem as a sentence in the resident's language."""
     detail: Mapping[str, Any] = problem.detail
+    if problem.code == "too_long" and problem.field.endswith(".state"):
+        # "CAL" is not a state code cut short: counting letters would not say what to type.
+        return _("Enter the two-letter state code, like CA.")
     texts: dict[str, Callable[[], str]] = {
         "required": lambda: _required_text(problem.field),
         "invalid": lambda: _("This answer is not in a form we can read. Please enter it again."),
@@ -236,14 +268,18 @@ def problem_text(problem: Problem) -> str:
         "invalid_choice": lambda: _("Choose one of the options shown."),
         "needs_email": lambda: _("To get email, give your email address above."),
         "needs_cell_phone": lambda: _("To get text messages, give a cell phone number above."),
-        "invalid_date": lambda: _("Enter a real date like 1985-04-23 (year, month, day)."),
+        "invalid_date": lambda: _("Enter a real date: check the day, the month and the year."),
         "future_date": lambda: _("A date of birth cannot be in the future."),
         "date_too_early": lambda: _("Check the year: it is before 1900."),
         "under_18": lambda: _(
             "The person applying must be at least %(age)s years old.", age=detail["age"]
         ),
         "invalid_email": lambda: _("Enter an email address like name@example.com."),
-        "invalid_phone": lambda: _("Enter a 10-digit US phone number, like 555-123-4567."),
+        # The example keeps its digits in order inside a right-to-left sentence.
+        "invalid_phone": lambda: _(
+            "Enter a 10-digit US phone number, like %(example)s.",
+            example="\u2066555-123-4567\u2069",
+        ),
         "po_box": lambda: _(
             "Your home address cannot be a PO box. Give the address where you live; you can "
             "add a PO box as your mailing address."
@@ -264,29 +300,22 @@ def problem_text(problem: Problem) -> str:
         "unknown_document": lambda: _(
             "We do not have that document for this application. Please upload it again."
         ),
-        "too_small": lambda: _(
-            "A household of %(size)s is too small for every unit in this listing.",
-            size=detail["household_size"],
+        # Eligibility: the same sentences as the listing page and the estimator.
+        "too_small": lambda: headline_sentence(Reason.TOO_SMALL, detail["household_size"]),
+        "too_big": lambda: headline_sentence(Reason.TOO_BIG, detail["household_size"]),
+        "income_too_low": lambda: with_voucher_note(
+            headline_sentence(Reason.INCOME_TOO_LOW, detail["household_size"]),
+            bool(detail.get("voucher_note")),
         ),
-        "too_big": lambda: _(
-            "A household of %(size)s is too large for every unit in this listing.",
-            size=detail["household_size"],
+        "income_too_high": lambda: headline_sentence(
+            Reason.INCOME_TOO_HIGH, detail["household_size"]
         ),
-        "income_too_low": lambda: _(
-            "Your household income is below the minimum for every unit. The lowest minimum "
-            "is %(amount)s a year (households with a voucher or subsidy do not need it).",
-            amount=format_money(detail["minimum"]),
+        "age": lambda: headline_sentence(Reason.AGE, 0, senior_age=detail["age"]),
+        "no_unit_fits": lambda: with_voucher_note(
+            mixed_headline([Reason(code) for code in detail.get("reasons", ())]),
+            bool(detail.get("voucher_note")),
         ),
-        "income_too_high": lambda: _(
-            "Your household income is above the limit for every unit. For a household of "
-            "%(size)s the highest limit here is %(amount)s a year.",
-            size=detail["household_size"],
-            amount=format_money(detail["maximum"]),
-        ),
-        "age": lambda: _(
-            "This listing is for seniors: household members must be at least %(age)s years old.",
-            age=detail["age"],
-        ),
+        "unit_does_not_fit": lambda: unit_fit_sentence(UnitFit.from_detail(detail)),
         "not_published": lambda: _("This listing is not taking applications."),
         "not_open_yet": lambda: _("Applications for this listing are not open yet."),
         "closed": lambda: _("Applications for this listing are closed."),

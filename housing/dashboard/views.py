@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
+from housing.alerts import services as alert_services
 from housing.dashboard import presenters, services
 from housing.db_types import utcnow
 from housing.extensions import db
@@ -26,6 +27,11 @@ def index() -> str:
         "dashboard/index.html",
         totals=totals,
         overview=presenters.eligible_versus_units_chart(totals),
+        alert_counts=(
+            alert_services.alert_counts(db.session)
+            if current_user.role in (Role.STAFF, Role.AUDITOR)
+            else None
+        ),
     )
 
 

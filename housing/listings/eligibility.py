@@ -160,8 +160,11 @@ class Household:
 class UnitTerms:
     """One unit (or group of identical units) as the eligibility rules see it.
 
-    ``income_limits`` is the unit's AMI chart. ``monthly_rent`` is None for sale units and for
-    rent set as a share of income: neither has a minimum income. ``available`` is False for a
+    ``income_limits`` is the unit's AMI chart. A fixed rent sets a minimum income (the rent
+    times ``rent_multiple``), which a housing voucher waives; rent set as a share of income sets
+    none. A home for sale has the floor its seller sets instead: a yearly ``minimum_income``,
+    or ``minimum_ami_percent``, the chart's limit at that percentage for the household's size;
+    a voucher pays rent, not a mortgage, so it waives neither. ``available`` is False for a
     unit with no vacancy (leased or taken off the market).
     """
 
@@ -172,6 +175,8 @@ class UnitTerms:
     rent_multiple: Decimal | None = None
     occupancy: Occupancy | None = None
     available: bool = True
+    minimum_income: Decimal | None = None
+    minimum_ami_percent: int | None = None
 
     @property
     def effective_occupancy(self) -> Occupancy:
@@ -179,9 +184,25 @@ class UnitTerms:
 
     @property
     def minimum_annual_income(self) -> Decimal | None:
+        """The minimum a fixed rent sets (None for any other unit)."""
         if self.monthly_rent is None or self.rent_multiple is None:
             return None
         return minimum_annual_income(self.monthly_rent, self.rent_multiple)
+
+    @property
+    def voucher_waives_floor(self) -> bool:
+        return self.minimum_annual_income is not None
+
+    def income_floor(self, household_size: int) -> Decimal | None:
+        """The least a household of this size must earn in a year, or None if any income will do."""
+        rent_minimum = self.minimum_annual_income
+        if rent_minimum is not None:
+            return rent_minimum
+        if self.minimum_income is not None:
+            return self.minimum_income
+        if self.minimum_ami_percent is not None:
+            return annual_income_limit(self.income_limits, self.minimum_ami_percent, household_size)
+        return None
 
 
 @dataclass(frozen=True)
@@ -192,10 +213,14 @@ class SeniorRequirement:
 
 @dataclass(frozen=True)
 class UnitResult:
+    """How one unit fits a household. ``income_minimum`` is the floor the household had to
+    reach (None when the unit has none, or a voucher waives it)."""
+
     unit: UnitTerms
     reasons: frozenset[Reason]
     income_limit: Decimal
     age_unchecked: bool = False
+    income_minimum: Decimal | None = None
 
     @property
     def is_match(self) -> bool:
@@ -226,8 +251,10 @@ def check_unit(
         reasons.add(Reason.TOO_SMALL)
     if household.size_counted_for_maximum > occupancy.maximum:
         reasons.add(Reason.TOO_BIG)
-    minimum = unit.minimum_annual_income
-    if minimum is not None and not household.has_voucher and household.annual_income < minimum:
+    minimum = unit.income_floor(household.size)
+    if minimum is not None and household.has_voucher and unit.voucher_waives_floor:
+        minimum = None
+    if minimum is not None and household.annual_income < minimum:
         reasons.add(Reason.INCOME_TOO_LOW)
     limit = annual_income_limit(unit.income_limits, unit.ami_percent, household.size)
     if household.annual_income > limit:
@@ -235,7 +262,9 @@ def check_unit(
     fails_age, unchecked = age_reason(household, senior)
     if fails_age:
         reasons.add(Reason.AGE)
-    return UnitResult(unit, frozenset(reasons), limit, age_unchecked=unchecked)
+    return UnitResult(
+        unit, frozenset(reasons), limit, age_unchecked=unchecked, income_minimum=minimum
+    )
 
 
 @dataclass(frozen=True)
@@ -244,10 +273,28 @@ class ListingResult:
 
     units: tuple[UnitResult, ...]
     reasons: frozenset[Reason] = field(default_factory=frozenset)
+    household_size: int = 0
 
     @property
     def is_eligible(self) -> bool:
         return any(result.is_match for result in self.units)
+
+    @property
+    def deciding_units(self) -> tuple[UnitResult, ...]:
+        """The units that decide: the available ones, or all of them when none is (a waitlist)."""
+        return tuple(result for result in self.units if result.unit.available) or self.units
+
+    @property
+    def shared_reasons(self) -> frozenset[Reason]:
+        """The reasons every deciding unit gives: what may truly be said of "every unit"."""
+        if self.is_eligible or not self.units:
+            return frozenset()
+        return frozenset.intersection(*(result.reasons for result in self.deciding_units))
+
+    @property
+    def headline_reasons(self) -> list[Reason]:
+        """The shared reasons in the order every explanation reads them."""
+        return [reason for reason in Reason if reason in self.shared_reasons]
 
     @property
     def matching_units(self) -> tuple[UnitResult, ...]:
@@ -279,10 +326,94 @@ def check_listing(
             for result in results
         )
     if not results or any(result.is_match for result in results):
-        return ListingResult(results)
+        return ListingResult(results, household_size=household.size)
     deciding = [result.reasons for result in results if result.unit.available] or [
         result.reasons for result in results
     ]
     shared = frozenset.intersection(*deciding)
     every = frozenset[Reason]().union(*deciding)
-    return ListingResult(results, shared or every)
+    return ListingResult(results, shared or every, household.size)
+
+
+# Reasons a unit line explains; the age rule and vacancy are the same for every deciding unit.
+_UNIT_REASONS = frozenset(
+    {Reason.TOO_SMALL, Reason.TOO_BIG, Reason.INCOME_TOO_LOW, Reason.INCOME_TOO_HIGH}
+)
+
+
+@dataclass(frozen=True)
+class UnitFit:
+    """How one unit fits a household that no unit matches: the facts a sentence states.
+
+    ``named_with_ami`` is True when the listing has another group of the same unit type, so
+    that the AMI level tells them apart. Made of plain values so that it travels as the detail
+    of an application's problem (``as_detail``/``from_detail``)."""
+
+    unit_type: UnitType
+    ami_percent: int
+    named_with_ami: bool
+    household_size: int
+    occupancy: Occupancy
+    reasons: frozenset[Reason]
+    income_minimum: Decimal | None
+    income_limit: Decimal
+    voucher_waives_floor: bool
+
+    def as_detail(self) -> dict[str, object]:
+        return {
+            "unit_type": self.unit_type.value,
+            "ami_percent": self.ami_percent,
+            "named_with_ami": self.named_with_ami,
+            "household_size": self.household_size,
+            "occupancy": [self.occupancy.minimum, self.occupancy.maximum],
+            "reasons": sorted(reason.value for reason in self.reasons),
+            "income_minimum": None if self.income_minimum is None else str(self.income_minimum),
+            "income_limit": str(self.income_limit),
+            "voucher_waives_floor": self.voucher_waives_floor,
+        }
+
+    @classmethod
+    def from_detail(cls, detail: Mapping[str, object]) -> UnitFit:
+        occupancy = detail["occupancy"]
+        minimum = detail["income_minimum"]
+        reasons = detail["reasons"]
+        assert isinstance(occupancy, list) and isinstance(reasons, list)  # noqa: S101 - as_detail made it
+        return cls(
+            unit_type=UnitType(str(detail["unit_type"])),
+            ami_percent=int(str(detail["ami_percent"])),
+            named_with_ami=bool(detail["named_with_ami"]),
+            household_size=int(str(detail["household_size"])),
+            occupancy=Occupancy(int(occupancy[0]), int(occupancy[1])),
+            reasons=frozenset(Reason(str(reason)) for reason in reasons),
+            income_minimum=None if minimum is None else Decimal(str(minimum)),
+            income_limit=Decimal(str(detail["income_limit"])),
+            voucher_waives_floor=bool(detail["voucher_waives_floor"]),
+        )
+
+
+def unit_fits(result: ListingResult) -> tuple[UnitFit, ...]:
+    """Unit by unit, why no deciding unit matches; nothing when one does.
+
+    Units that fail only on a rule shared by all (the age rule) are left out: the headline says
+    it once."""
+    if result.is_eligible:
+        return ()
+    deciding = result.deciding_units
+    type_counts: dict[UnitType, int] = {}
+    for item in deciding:
+        type_counts[item.unit.unit_type] = type_counts.get(item.unit.unit_type, 0) + 1
+    return tuple(
+        UnitFit(
+            unit_type=item.unit.unit_type,
+            ami_percent=item.unit.ami_percent,
+            named_with_ami=type_counts[item.unit.unit_type] > 1,
+            household_size=result.household_size,
+            occupancy=item.unit.effective_occupancy,
+            reasons=item.reasons & _UNIT_REASONS,
+            income_minimum=item.income_minimum,
+            income_limit=item.income_limit,
+            voucher_waives_floor=item.unit.voucher_waives_floor,
+        )
+        for item in deciding
+        if item.reasons & _UNIT_REASONS
+    )

@@ -10,7 +10,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from housing.forms import ChoiceField, MoneyField, NumberField, RadioChoiceField, options
+from housing.forms import (
+    ChoiceField,
+    MoneyField,
+    NumberField,
+    RadioChoiceField,
+    amount_read_back,
+    options,
+)
 from housing.listings.eligibility import Household, UnitType
 from housing.listings.models import Phase, Tenure
 from housing.listings.services import DirectoryFilters, SortOrder
@@ -103,6 +110,12 @@ class EstimatorForm(QueryForm):
             for field in (self.household_size, self.income)
             for value in (field.raw_data or [])
         )
+
+    def income_read_back(self) -> str | None:
+        """What the income was read as ("We read this as $20,000 a year."), once answered."""
+        if self.income.errors or self.income_period.errors:
+            return None
+        return amount_read_back(self.income.data, self.income_period.data)
 
     def household(self) -> Household:
         if self.household_size.data is None:

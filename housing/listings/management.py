@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from housing import jobs
 from housing.accounts.models import PartnerAssignment, Role, User
 from housing.accounts.permissions import NotAllowed, assigned_listing_ids, ensure_can_manage_listing
 from housing.audit.models import ActivityEntry, ListingVersion
@@ -169,7 +170,7 @@ def stale_translations(listing: Listing, locale: str) -> list[str]:
         for field, text in entry.items()
         if field != "_sources"
         and text
-        and sources.get(field) != source_digest(str(getattr(listing, field) or ""))
+        and sources.get(field) != source_digest(listing.source_text(field))
     ]
 
 
@@ -181,9 +182,7 @@ def save_translation(
     listing = get_manageable_listing(session, actor, listing_id)
     ensure_editable(listing, actor)
     entry: dict[str, Any] = {field: text.strip() for field, text in texts.items() if text.strip()}
-    entry["_sources"] = {
-        field: source_digest(str(getattr(listing, field) or "")) for field in entry
-    }
+    entry["_sources"] = {field: source_digest(listing.source_text(field)) for field in entry}
     translations = dict(listing.translations or {})
     translations[locale] = entry
     listing.translations = translations
@@ -306,6 +305,9 @@ def approve_listing(
         "listing.approved",
         {"publish_at": publish_at.isoformat() if publish_at else None},
     )
+    # Published with its window already begun, it opens now: its alerts need not wait for
+    # the periodic job (which announces the others when their time comes).
+    jobs.enqueue_after_commit(session, "housing.alerts.tasks.announce_openings")
     return listing
 
 

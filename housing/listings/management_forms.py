@@ -23,7 +23,6 @@ from housing.listings.deadlines import is_known_timezone
 from housing.listings.eligibility import SeniorRule
 from housing.listings.forms import unit_type_labels
 from housing.listings.models import (
-    TEXT_FIELDS,
     AccessibilityPriority,
     DocumentKind,
     EventKind,
@@ -48,9 +47,6 @@ def optional_text(label: Any, maximum: int = 200) -> StringField:
 
 def long_text(label: Any) -> TextAreaField:
     return TextAreaField(label, validators=[Optional(), Length(max=10_000, message=TEXT_LIMIT)])
-
-
-TRANSLATABLE_FIELDS = TEXT_FIELDS
 
 
 class ListingForm(FlaskForm):
@@ -191,6 +187,16 @@ class UnitForm(FlaskForm):
     )
     sale_price = MoneyField(_l("Sale price"), maximum=Decimal(100_000_000), validators=[Optional()])
     hoa_dues = MoneyField(_l("HOA dues a month"), maximum=Decimal(100_000), validators=[Optional()])
+    # A home for sale's income floor: one or the other.
+    minimum_income = MoneyField(
+        _l("Minimum household income a year"), maximum=Decimal(5_000_000), validators=[Optional()]
+    )
+    minimum_ami_percent = NumberField(
+        _l("Or minimum income as an AMI percentage"),
+        minimum=1,
+        maximum=200,
+        validators=[Optional()],
+    )
     ami_chart_id = ChoiceField(_l("AMI chart"), choices=[], coerce=str)
     ami_percent = NumberField(
         _l("AMI percentage"), minimum=1, maximum=200, validators=[InputRequired(REQUIRED)]
@@ -241,6 +247,7 @@ class UnitForm(FlaskForm):
         if self.tenure is Tenure.SALE:
             if self.sale_price.data is None:
                 problems.append((self.sale_price, _l("Enter the sale price.")))
+            problems.extend(self._income_floor_problems())
         else:
             rent, percent = self.monthly_rent.data, self.rent_percent_of_income.data
             if rent is None and percent is None:
@@ -269,6 +276,36 @@ class UnitForm(FlaskForm):
                 field.errors = [*field.errors, message]
             valid = False
         return valid
+
+    def _income_floor_problems(self) -> list[tuple[Any, Any]]:
+        """A home for sale needs its income floor: an amount or an AMI percentage, below the
+        unit's own AMI level (the chart's levels are checked where the chart is at hand)."""
+        amount, percent = self.minimum_income.data, self.minimum_ami_percent.data
+        if self.minimum_income.errors or self.minimum_ami_percent.errors:
+            return []
+        if amount is None and percent is None:
+            return [
+                (
+                    self.minimum_income,
+                    _l("Enter the minimum income a buyer needs, or it as an AMI percentage."),
+                )
+            ]
+        if amount is not None and percent is not None:
+            return [
+                (
+                    self.minimum_income,
+                    _l("Enter either a minimum income or an AMI percentage, not both."),
+                )
+            ]
+        ceiling = self.ami_percent.data
+        if percent is not None and ceiling is not None and percent >= ceiling:
+            return [
+                (
+                    self.minimum_ami_percent,
+                    _l("The minimum must be below the unit's AMI percentage."),
+                )
+            ]
+        return []
 
 
 class EventForm(FlaskForm):

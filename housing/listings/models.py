@@ -88,6 +88,20 @@ TEXT_FIELDS = (
     "paper_application_instructions",
     "office_hours",
 )
+# Every text of the listing's own that the listing page shows residents: partners translate
+# each per locale. Its documents' and events' texts are translated too, under
+# ``document_text_key`` and ``event_text_key``.
+TRANSLATABLE_FIELDS = (*TEXT_FIELDS, "leasing_agent_title")
+DOCUMENT_TEXTS = ("title", "alt_text")
+EVENT_TEXTS = ("location", "notes")
+
+
+def document_text_key(document_id: int, attribute: str) -> str:
+    return f"document-{document_id}-{attribute}"
+
+
+def event_text_key(event_id: int, attribute: str) -> str:
+    return f"event-{event_id}-{attribute}"
 
 
 class Phase(enum.StrEnum):
@@ -195,10 +209,36 @@ class Listing(db.Model):  # type: ignore[name-defined]
             return False
         return self.publish_at is None or self.publish_at <= now
 
-    def localized(self, field_name: str, locale: str) -> str:
+    def translatable_texts(self) -> dict[str, str]:
+        """The English text of everything residents read that partners may translate, by
+        translation key (a field's name, or a document's or an event's key)."""
+        texts = {field: str(getattr(self, field) or "") for field in TRANSLATABLE_FIELDS}
+        for document in self.documents:
+            if document.id is not None:
+                for attribute in DOCUMENT_TEXTS:
+                    key = document_text_key(document.id, attribute)
+                    texts[key] = str(getattr(document, attribute) or "")
+        for event in self.events:
+            if event.id is not None:
+                for attribute in EVENT_TEXTS:
+                    key = event_text_key(event.id, attribute)
+                    texts[key] = str(getattr(event, attribute) or "")
+        return texts
+
+    def source_text(self, key: str) -> str:
+        """The English text a translation key stands for ("" for a key that names nothing)."""
+        if key in TRANSLATABLE_FIELDS or key == "name":
+            return str(getattr(self, key) or "")
+        return self.translatable_texts().get(key, "")
+
+    def translation(self, key: str, locale: str) -> str | None:
+        """The partner's text in a locale, or None when they gave none."""
+        translated = (self.translations or {}).get(locale, {}).get(key)
+        return translated if isinstance(translated, str) and translated else None
+
+    def localized(self, key: str, locale: str) -> str:
         """The listing's own text in a locale, falling back to the English original."""
-        translated = (self.translations or {}).get(locale, {}).get(field_name)
-        return translated or str(getattr(self, field_name))
+        return self.translation(key, locale) or self.source_text(key)
 
 
 class AccessibilityPriority(enum.StrEnum):
@@ -228,6 +268,14 @@ class Unit(db.Model):  # type: ignore[name-defined]
             "min_occupancy IS NULL OR max_occupancy IS NULL OR min_occupancy <= max_occupancy",
             name="occupancy_order",
         ),
+        CheckConstraint(
+            "minimum_income IS NULL OR minimum_ami_percent IS NULL", name="one_income_floor"
+        ),
+        CheckConstraint("minimum_income IS NULL OR minimum_income >= 0", name="floor_not_negative"),
+        CheckConstraint(
+            "minimum_ami_percent IS NULL OR minimum_ami_percent BETWEEN 1 AND 200",
+            name="floor_percent_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -244,6 +292,11 @@ class Unit(db.Model):  # type: ignore[name-defined]
     rent_multiple: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
     sale_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     hoa_dues: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    # A home for sale's income floor, one or the other: a yearly amount, or an AMI percentage
+    # (the chart's limit at it for the household's size). A rent sets its own through the
+    # rent multiple.
+    minimum_income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    minimum_ami_percent: Mapped[int | None] = mapped_column(Integer)
     ami_chart_id: Mapped[int] = mapped_column(ForeignKey("ami_charts.id"), index=True)
     ami_percent: Mapped[int] = mapped_column(Integer)
     min_occupancy: Mapped[int | None] = mapped_column(Integer)

@@ -22,10 +22,16 @@ from werkzeug.wrappers import Response
 from housing.accounts.permissions import require_roles
 from housing.extensions import db
 from housing.forms import required
+from housing.i18n import format_money
 from housing.listings import documents, management, presenters
 from housing.listings.ami import AmiChart
 from housing.listings.deadlines import local_moment
-from housing.listings.eligibility import UnitType
+from housing.listings.eligibility import (
+    MissingIncomeLimit,
+    UnitType,
+    annual_income_limit,
+    standard_occupancy,
+)
 from housing.listings.management_forms import (
     ActionForm,
     DocumentForm,
@@ -72,6 +78,8 @@ def unit_values(form: UnitForm, tenure: Tenure) -> dict[str, Any]:
         else form.rent_multiple.data,
         "sale_price": form.sale_price.data if sale else None,
         "hoa_dues": form.hoa_dues.data if sale else None,
+        "minimum_income": form.minimum_income.data if sale else None,
+        "minimum_ami_percent": form.minimum_ami_percent.data if sale else None,
         "ami_chart_id": int(form.ami_chart_id.data),
         "ami_percent": form.ami_percent.data,
         "min_occupancy": form.min_occupancy.data,
@@ -88,6 +96,38 @@ def _check_chart_level(form: UnitForm) -> bool:
     if chart is None or form.ami_percent.data not in chart.ami_percentages():
         form.ami_percent.errors = [_("The chosen AMI chart has no limits for this percentage.")]
         return False
+    return _check_income_floor(form, chart)
+
+
+def _check_income_floor(form: UnitForm, chart: AmiChart) -> bool:
+    """A sale unit's floor must be a level of its chart, or an amount below the unit's own
+    limit for its smallest household: a floor above the limit would let no one buy."""
+    if form.tenure is not Tenure.SALE:
+        return True
+    percent, amount = form.minimum_ami_percent.data, form.minimum_income.data
+    if percent is not None and percent not in chart.ami_percentages():
+        form.minimum_ami_percent.errors = [
+            _("The chosen AMI chart has no limits for this percentage.")
+        ]
+        return False
+    level = form.ami_percent.data
+    if amount is not None and level is not None:
+        smallest = (
+            form.min_occupancy.data or standard_occupancy(UnitType(form.unit_type.data)).minimum
+        )
+        try:
+            limit = annual_income_limit(chart.income_limits(), level, smallest)
+        except MissingIncomeLimit:
+            return True
+        if amount >= limit:
+            form.minimum_income.errors = [
+                _(
+                    "The minimum must be below the unit's income limit for its smallest "
+                    "household (%(amount)s a year).",
+                    amount=format_money(limit),
+                )
+            ]
+            return False
     return True
 
 

@@ -25,16 +25,16 @@ from housing.accounts.permissions import require_roles
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.forms import required
-from housing.i18n import DEFAULT_LOCALE, LOCALES
-from housing.listings import management
+from housing.i18n import DEFAULT_LOCALE, LOCALES, format_number
+from housing.listings import management, presenters
 from housing.listings.deadlines import due_moment, local_moment, local_parts
 from housing.listings.eligibility import SeniorRule
 from housing.listings.management_forms import (
-    TRANSLATABLE_FIELDS,
     ActionForm,
     ListingForm,
 )
 from housing.listings.models import (
+    TEXT_FIELDS,
     Listing,
     ListingType,
     ReservedCommunity,
@@ -47,6 +47,7 @@ partner_listings = Blueprint(
     "partner_listings", __name__, url_prefix="/partner/listings", template_folder="templates"
 )
 MANAGERS = (Role.PARTNER, Role.STAFF)
+TRANSLATION_LIMIT = 10_000
 
 
 def manageable_listing_or_404(listing_id: int) -> Listing:
@@ -82,7 +83,7 @@ def listing_values(form: ListingForm) -> dict[str, Any]:
             "leasing_agent_email",
             "leasing_agent_phone",
             "leasing_office_address",
-            *TRANSLATABLE_FIELDS,
+            *TEXT_FIELDS,
         )
     }
     values["state"] = (form.state.data or "").upper()
@@ -196,7 +197,7 @@ def _edit_page(form: ListingForm, listing: Listing) -> str:
 
 @partner_listings.route("/<int:listing_id>/translations/<locale>", methods=["GET", "POST"])
 @require_roles(*MANAGERS)
-def translation(listing_id: int, locale: str) -> str | Response:
+def translation(listing_id: int, locale: str) -> str | Response | tuple[str, int]:
     listing = manageable_listing_or_404(listing_id)
     target = next(
         (loc for loc in LOCALES if loc.code == locale and loc.code != DEFAULT_LOCALE), None
@@ -205,27 +206,39 @@ def translation(listing_id: int, locale: str) -> str | Response:
         abort(404)
     action = ActionForm()
     existing = (listing.translations or {}).get(locale, {})
+    groups = presenters.translation_groups(listing)
+    labels = {row.key: row.label for _title, rows in groups for row in rows}
+    errors: dict[str, str] = {}
     if request.method == "POST" and action.validate_on_submit():
-        texts = {field: request.form.get(field, "")[:10_000] for field in TRANSLATABLE_FIELDS}
-        try:
-            management.save_translation(db.session, current_user, listing_id, locale, texts)
-        except management.NotEditable:
-            flash_locked()
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-        return redirect(
-            url_for("partner_listings.translation", listing_id=listing_id, locale=locale)
-        )
+        texts = {row.key: request.form.get(row.key, "") for _title, rows in groups for row in rows}
+        errors = {
+            key: _("Use at most %(max)s characters.", max=format_number(TRANSLATION_LIMIT))
+            for key, text in texts.items()
+            if len(text) > TRANSLATION_LIMIT
+        }
+        if not errors:
+            try:
+                management.save_translation(db.session, current_user, listing_id, locale, texts)
+            except management.NotEditable:
+                flash_locked()
+            else:
+                db.session.commit()
+                flash(_("Saved."), "success")
+            return redirect(
+                url_for("partner_listings.translation", listing_id=listing_id, locale=locale)
+            )
+        existing = texts  # shown again as typed; nothing was saved
     return render_template(
         "partner/translation.html",
         listing=listing,
         target=target,
-        fields=TRANSLATABLE_FIELDS,
+        groups=groups,
+        labels=labels,
         existing=existing,
-        stale=management.stale_translations(listing, locale),
+        stale=[key for key in management.stale_translations(listing, locale) if key in labels],
+        errors=errors,
         action=action,
-    )
+    ), 422 if errors else 200
 
 
 @partner_listings.get("/<int:listing_id>/preview")

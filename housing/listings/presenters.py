@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from babel.lists import format_list
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from markupsafe import Markup
 
+from housing.i18n import DEFAULT_LOCALE, format_local_datetime, format_money
 from housing.listings.eligibility import (
     ListingResult,
     Reason,
@@ -20,17 +24,24 @@ from housing.listings.eligibility import (
     minimum_monthly_income,
     monthly_from_annual,
 )
+from housing.listings.eligibility_wording import explanation, matching_unit_names
 from housing.listings.forms import unit_type_labels
 from housing.listings.management_forms import ListingForm
 from housing.listings.models import (
+    TRANSLATABLE_FIELDS,
     AccessibilityPriority,
+    DocumentKind,
     EventKind,
     Listing,
+    ListingDocument,
+    ListingEvent,
     ListingStatus,
     Phase,
     ReservedCommunity,
     Tenure,
     Unit,
+    document_text_key,
+    event_text_key,
 )
 from housing.listings.services import unit_terms
 
@@ -140,6 +151,7 @@ class UnitRow:
     occupancy_minimum: int
     occupancy_maximum: int
     result: UnitResult | None = None
+    sale_minimum: str = ""
 
     @property
     def reasons(self) -> list[str]:
@@ -164,20 +176,115 @@ def unit_rows(listing: Listing, result: ListingResult | None = None) -> list[Uni
                 occupancy_minimum=occupancy.minimum,
                 occupancy_maximum=occupancy.maximum,
                 result=result.units[index] if result else None,
+                sale_minimum=sale_minimum_text(unit, result.units[index] if result else None),
             )
         )
     return rows
 
 
-def verdict(result: ListingResult) -> dict[str, Any]:
-    """A summary a resident can read at a glance, for cards and the listing page."""
+def sale_minimum_text(unit: Unit, result: UnitResult | None) -> str:
+    """A home for sale's income floor: in dollars for the household checked, else as set."""
+    if unit.sale_price is None:
+        return ""
+    if result is not None and result.income_minimum is not None:
+        return _("%(amount)s a year", amount=format_money(result.income_minimum))
+    if unit.minimum_income is not None:
+        return _("%(amount)s a year", amount=format_money(unit.minimum_income))
+    if unit.minimum_ami_percent is not None:
+        return _(
+            "The %(percent)s%% AMI limit for your household size",
+            percent=unit.minimum_ami_percent,
+        )
+    return _("None")
+
+
+def restriction(listing: Listing, result: ListingResult) -> tuple[str, list[str]] | None:
+    """(title, sentences) when the household's size and income fit but the listing is for a
+    community the estimator does not ask about; None when nothing else is to be checked."""
+    community = listing.reserved_community
+    if community is ReservedCommunity.VETERAN:
+        return _("For veterans only"), [
+            _(
+                "Your household's size and income fit, but this housing is only for households "
+                "with a veteran of the U.S. armed forces."
+            )
+        ]
+    if community is ReservedCommunity.ACCESSIBLE_UNITS_ONLY:
+        return _("Only for households that need accessible units"), [
+            _(
+                "Your household's size and income fit, but these units are only for households "
+                "that need their accessibility features."
+            )
+        ]
+    if community is ReservedCommunity.SENIOR and result.age_unchecked:
+        return _("Only if your household meets the age requirement"), [
+            reserved_community_text(listing) or "",
+            _("Enter the ages of your household members to check the age requirement."),
+        ]
+    return None
+
+
+def verdict(result: ListingResult, listing: Listing | None = None) -> dict[str, Any]:
+    """A summary a resident can read at a glance, for cards and the listing page: the units
+    that fit, or why none does, unit by unit, in the words of ``eligibility_wording``.
+
+    A household that fits a listing reserved for veterans (or for those who need accessible
+    units, or seniors when no age was given) is told what else decides; it is not told it
+    may qualify."""
+    matches = matching_unit_names(result)
     if result.is_eligible:
-        return {"eligible": True, "title": _("You may qualify"), "reasons": []}
+        restricted = restriction(listing, result) if listing is not None else None
+        if restricted is not None:
+            title, reasons = restricted
+            return {
+                "eligible": False,
+                "restricted": True,
+                "title": title,
+                "reasons": reasons,
+                "units": [],
+                "matches": matches,
+            }
+        return {
+            "eligible": True,
+            "restricted": False,
+            "title": _("You may qualify"),
+            "reasons": [],
+            "units": [],
+            "matches": matches,
+        }
+    senior_age = listing.senior_minimum_age if listing is not None else None
+    headline, lines = explanation(result, senior_age=senior_age)
     return {
         "eligible": False,
+        "restricted": False,
         "title": _("Your household does not match any unit"),
-        "reasons": ordered_reasons(result.reasons),
+        "reasons": headline,
+        "units": lines,
+        "matches": [],
     }
+
+
+def matches_text(names: list[str]) -> str:
+    return _(
+        "Units that fit your household: %(units)s", units=format_list(names, locale=get_locale())
+    )
+
+
+# The estimator's questions, as the listing page's own check reads them from the address.
+ESTIMATOR_FIELDS = (
+    "household_size",
+    "children_under_six",
+    "income",
+    "income_period",
+    "voucher",
+    "oldest_age",
+    "youngest_age",
+)
+
+
+def estimator_query(args: Mapping[str, str]) -> dict[str, str]:
+    """The household's answers in a query string, to carry them to a listing's own check."""
+    return {name: args[name] for name in ESTIMATOR_FIELDS if args.get(name)}
 
 
 def monthly_limit(annual: Decimal) -> Decimal:
@@ -204,3 +311,106 @@ def status_label(status: ListingStatus) -> str:
 def field_label(field: str) -> str:
     """The label of a listing text field, as the listing form shows it."""
     return str(getattr(ListingForm, field).args[0])
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """One of the listing's own texts as a reader sees it: in their language, or the English
+    original when the partner gave no translation (then ``english_only``)."""
+
+    text: str
+    english_only: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def rule_fields() -> list[tuple[str, str]]:
+    """The listing's rules and building details, in the order the listing page shows them."""
+    return [
+        ("amenities", _("Amenities")),
+        ("accessibility_features", _("Accessibility features")),
+        ("credit_rules", _("Credit history")),
+        ("eviction_rules", _("Rental and eviction history")),
+        ("criminal_history_rules", _("Criminal background")),
+        ("required_documents", _("Documents you will need")),
+        ("pets_policy", _("Pets")),
+        ("parking", _("Parking")),
+        ("deposit", _("Deposit")),
+    ]
+
+
+class ListingTexts:
+    """The listing's own texts in the reader's locale, for the listing page."""
+
+    def __init__(self, listing: Listing, locale: str) -> None:
+        self.listing = listing
+        self.locale = locale
+
+    def __call__(self, key: str) -> LocalText:
+        if self.locale != DEFAULT_LOCALE:
+            translated = self.listing.translation(key, self.locale)
+            if translated:
+                return LocalText(translated)
+        source = self.listing.source_text(key)
+        return LocalText(source, english_only=bool(source) and self.locale != DEFAULT_LOCALE)
+
+    def document(self, document: ListingDocument, attribute: str) -> LocalText:
+        return self(document_text_key(document.id, attribute))
+
+    def event(self, event: ListingEvent, attribute: str) -> LocalText:
+        return self(event_text_key(event.id, attribute))
+
+    def english_in(self, texts: list[LocalText]) -> bool:
+        """Whether any of these texts is shown in English only: a section says so once."""
+        return any(text.english_only for text in texts)
+
+
+@dataclass(frozen=True)
+class TranslationRow:
+    """One text a partner translates: its key, its label and its English original."""
+
+    key: str
+    label: str
+    english: str
+
+
+def translation_groups(listing: Listing) -> list[tuple[str, list[TranslationRow]]]:
+    """Every text residents read on the listing page, grouped as the partner's form shows
+    them: the listing's own fields, then each document, then each event."""
+    groups = [
+        (
+            _("About the listing"),
+            [
+                TranslationRow(field, field_label(field), listing.source_text(field))
+                for field in TRANSLATABLE_FIELDS
+            ],
+        )
+    ]
+    for document in listing.documents:
+        rows = [TranslationRow(document_text_key(document.id, "title"), _("Title"), document.title)]
+        if document.kind is DocumentKind.IMAGE:
+            rows.append(
+                TranslationRow(
+                    document_text_key(document.id, "alt_text"),
+                    _("Description of the image"),
+                    document.alt_text,
+                )
+            )
+        groups.append((_("Document: %(title)s", title=document.title), rows))
+    for event in listing.events:
+        rows = [
+            TranslationRow(event_text_key(event.id, attribute), label, getattr(event, attribute))
+            for attribute, label in (("location", _("Place")), ("notes", _("Notes")))
+        ]
+        when = format_local_datetime(event.starts_at, listing.timezone, "medium")
+        groups.append((f"{event_kind_label(event.kind)}, {when}", rows))
+    return groups
+
+
+def ami_abbreviation() -> Markup:
+    """The abbreviation AMI, spelled out for anyone who points at it or hears it read."""
+    return Markup('<abbr title="{}">{}</abbr>').format(_("area median income"), _("AMI"))

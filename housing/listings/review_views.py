@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from housing import jobs
 from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
 from housing.db_types import utcnow
@@ -78,6 +79,7 @@ def approve(listing_id: int) -> Response | tuple[str, int]:
         flash(_("Only listings waiting for review can be approved."), "error")
         return redirect(url_for("listing_reviews.review", listing_id=listing_id))
     db.session.commit()
+    jobs.enqueue_committed(db.session)
     flash(_("Approved. The listing is published at the time you chose."), "success")
     return redirect(url_for("listing_reviews.queue"))
 

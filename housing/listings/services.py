@@ -182,6 +182,8 @@ def unit_terms(unit: Unit) -> UnitTerms:
         rent_multiple=unit.rent_multiple,
         occupancy=occupancy,
         available=unit.status is UnitStatus.AVAILABLE,
+        minimum_income=unit.minimum_income,
+        minimum_ami_percent=unit.minimum_ami_percent,
     )
 
 
@@ -202,7 +204,10 @@ def income_limit_table(listing: Listing) -> list[tuple[int, list[tuple[int, Deci
     """Rows of (household size, [(AMI %, annual limit)]) for the AMI levels the listing uses."""
     levels: dict[int, IncomeLimits] = {}
     for unit in listing.units:
-        levels.setdefault(unit.ami_percent, unit.ami_chart.income_limits())
+        # A sale unit's floor set as an AMI percentage is read in the same table.
+        for percent in (unit.ami_percent, unit.minimum_ami_percent):
+            if percent is not None:
+                levels.setdefault(percent, unit.ami_chart.income_limits())
     largest = max((unit_terms(u).effective_occupancy.maximum for u in listing.units), default=0)
     sizes = range(1, min(max(largest, 1), 8) + 1)
     return [

@@ -23,7 +23,7 @@ from housing.applications.models import (
     PreferenceClaim,
     PreferenceDecision,
 )
-from housing.applications.wording import choice_label
+from housing.applications.wording import choice_label, proof_type_name
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.listings import management
@@ -112,7 +112,7 @@ def _claims(listing: Listing, after: int, undecided: bool) -> tuple[list[Claim],
             claim = answers.get(code)
             if not isinstance(claim, dict) or claim.get("claimed") is not True:
                 continue
-            shown = [(code, str(claim.get("proof_type") or ""), claim.get("document"))]
+            shown = [(code, proof_type_name(claim.get("proof_type")), claim.get("document"))]
             if veteran_list and claim.get("veteran") is True:
                 shown.append(
                     (

@@ -250,9 +250,7 @@ def results_pdf(
     try:
         return _render(pdf, text, lists, font=font, right_to_left=right_to_left)
     finally:
-        for loaded in pdf.fonts.values():
-            if isinstance(loaded, TTFFont):
-                loaded.close()
+        close_fonts(pdf)
 
 
 def _render(
@@ -267,22 +265,34 @@ def _render(
     pdf.set_margins(_MARGIN, _TOP, _MARGIN)
     pdf.c_margin = 0.0
     pdf.set_creation_date(_CREATED)
-    pdf.set_title(_clean(text.title, core=font is None))
-    if font is None:
-        pdf.set_font("helvetica", size=_LINE_SIZE)
-    else:
-        pdf.add_font("body", "", str(font.path), collection_font_number=font.index)
-        if font.fallback is not None:
-            pdf.add_font("fallback", "", str(font.fallback))
-            pdf.set_fallback_fonts(["fallback"], exact_match=False)
-        if font.shaping:
-            pdf.set_text_shaping(True)
-        pdf.set_font("body", size=_LINE_SIZE)
+    pdf.set_title(clean_text(text.title, core=font is None))
+    use_font(pdf, font, _LINE_SIZE)
     pdf.add_page()
     plain = font is None or (font.fallback is None and not font.shaping)
     layout = _Layout(pdf, text, lists, core=font is None, plain=plain, rtl=right_to_left)
     layout.run(layout.run(None))
     return bytes(pdf.output())
+
+
+def use_font(pdf: FPDF, font: FontChoice | None, size: float) -> None:
+    """Draw the document's text with ``font``, or with the built-in Helvetica for None."""
+    if font is None:
+        pdf.set_font("helvetica", size=size)
+        return
+    pdf.add_font("body", "", str(font.path), collection_font_number=font.index)
+    if font.fallback is not None:
+        pdf.add_font("fallback", "", str(font.fallback))
+        pdf.set_fallback_fonts(["fallback"], exact_match=False)
+    if font.shaping:
+        pdf.set_text_shaping(True)
+    pdf.set_font("body", size=size)
+
+
+def close_fonts(pdf: FPDF) -> None:
+    """Let go of the font files a finished document read."""
+    for loaded in pdf.fonts.values():
+        if isinstance(loaded, TTFFont):
+            loaded.close()
 
 
 class _Layout:
@@ -324,8 +334,8 @@ class _Layout:
         longest = max((len(entry.numbers) for entry in lists), default=1)
         self.rank_width = max(self.digit * len(str(longest)), self.pair * 0.28)
 
-        self.rank_label = _clean(text.rank_heading, core=core)
-        self.number_label = _clean(text.number_heading, core=core)
+        self.rank_label = clean_text(text.rank_heading, core=core)
+        self.number_label = clean_text(text.number_heading, core=core)
         self.header_size = self._header_size()
 
     def run(self, pages: int | None) -> int:
@@ -363,7 +373,7 @@ class _Layout:
             words = self.text.page.format(page=self.page, pages=self.pages)
         except (KeyError, IndexError, ValueError):  # a translation with other placeholders
             words = f"{self.page} / {self.pages}"
-        words = _clean(words, core=self.core)
+        words = clean_text(words, core=self.core)
         self.pdf.set_font(size=_FOOTER_SIZE)
         self.pdf.set_text_color(_GREY)
         self._put(self.left, self.pdf.h - _FOOTER_TOP, self.width, 4.0, words, "C")
@@ -387,7 +397,7 @@ class _Layout:
         pdf.text(x + shift, top + 0.5 * height + 0.3 * pdf.font_size, words)
 
     def _wrap(self, words: str, size: float, height: float) -> list[str]:
-        words = _clean(words, core=self.core)
+        words = clean_text(words, core=self.core)
         self.pdf.set_font(size=size)
         result = self.pdf.multi_cell(
             self.width,
@@ -528,14 +538,14 @@ class _Layout:
                 put(rank_edge - width(rank), baseline, rank)
                 number = numbers[start + offset]
                 if not (number.isascii() and number.isprintable()):
-                    number = _clean(number, core=core)
+                    number = clean_text(number, core=core)
                 if self.rtl:
                     put(number_edge - width(number), baseline, number)
                 else:
                     put(number_edge, baseline, number)
 
 
-def _clean(words: str, *, core: bool) -> str:
+def clean_text(words: str, *, core: bool) -> str:
     """Text ready to draw: NFC-composed, control characters other than line breaks turned to
     spaces, and for the built-in font anything outside Latin-1 replaced."""
     words = unicodedata.normalize("NFC", words)

@@ -50,6 +50,9 @@ TEMPLATE_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "password_reset": (Channel.EMAIL,),
     "sign_up_existing": (Channel.EMAIL,),
     "sign_in_attempts": (Channel.EMAIL,),
+    "alert_confirm": (Channel.EMAIL, Channel.SMS),
+    "listing_alert": (Channel.EMAIL, Channel.SMS),
+    "attach_application": (Channel.EMAIL,),
 }
 
 
@@ -480,4 +483,6 @@ def sample_context(now: datetime) -> dict[str, Any]:
         "note": "Please bring your last three pay stubs.",
         "status": "waitlisted",
         "position": 7,
+        "code": "204817",
+        "one_listing": False,
     }

@@ -20,6 +20,9 @@ TEMPLATE_NAMES: dict[str, LazyString] = {
     "password_reset": _l("Choose a password"),
     "sign_up_existing": _l("Sign-up with an existing account"),
     "sign_in_attempts": _l("Failed sign-in attempts"),
+    "alert_confirm": _l("Confirm listing alerts"),
+    "listing_alert": _l("Listing open for applications"),
+    "attach_application": _l("Link to add an application to an account"),
 }
 
 STATE_NAMES: dict[MessageState, LazyString] = {

@@ -434,7 +434,7 @@ def test_a_draft_email_with_a_header_injection_gets_no_email(client, db_session,
         ("phone", "555-1234", "Enter a 10-digit US phone number"),
         ("postal_code", "9499", "Enter a 5-digit ZIP code"),
         ("state", "ZZ", "Enter the two-letter state code"),
-        ("date_of_birth", "1985-02-30", "Enter a real date like 1985-04-23"),
+        ("date_of_birth", "1985-02-30", "Enter a real date: check the day"),
     ],
 )
 def test_malformed_contact_and_address_fields_are_named_at_the_field(

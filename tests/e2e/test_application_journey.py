@@ -59,10 +59,48 @@ def continue_(page) -> None:  # type: ignore[no-untyped-def]
     follow(page, 'button[name="action"][value="continue"]')
 
 
+def fill_date(page, field_id: str, iso_date: str) -> None:  # type: ignore[no-untyped-def]
+    """Type a date such as "1985-04-23" into a date's day, month and year boxes."""
+    year, month, day = iso_date.split("-")
+    for part, value in (("day", day), ("month", month), ("year", year)):
+        page.fill(f"#{field_id}-{part}", value)
+
+
+def household_to_demographics(page, tmp_path, step) -> None:  # type: ignore[no-untyped-def]
+    """The steps from the household to the demographics of Maria's application: a child, a
+    voucher, $5,500 a month, the Live/Work preference with a pay stub, the others declined;
+    ``step(page, name)`` is called on each page."""
+    step(page, "household")
+    page.fill("#members-0-first_name", "Ana")
+    page.fill("#members-0-last_name", "Lopez")
+    fill_date(page, "members-0-date_of_birth", "2012-06-01")
+    page.select_option("#members-0-relationship", "child")
+    continue_(page)
+    step(page, "accessibility")
+    continue_(page)
+    step(page, "income")
+    page.check("#has_voucher-1")
+    page.fill("#amount", "5500")
+    page.check("#period-0")
+    continue_(page)
+    step(page, "preferences")
+    for index in range(3):
+        page.check(f"#claims-{index}-claimed-1")
+    page.check("#claims-3-claimed-0")
+    page.select_option("#claims-3-member", "0")
+    page.select_option("#claims-3-proof_type", "Pay stub")
+    proof = tmp_path / "pay-stub.pdf"
+    proof.write_bytes(pdf_document("Pay stub", ["Port Alder Library"]))
+    page.set_input_files("#claims-3-document", str(proof))
+    continue_(page)
+    step(page, "demographics")
+    continue_(page)
+
+
 def fill_you(page, first_name: str, email: str, *, works_in_city: bool = True) -> None:  # type: ignore[no-untyped-def]
     page.fill("#first_name", first_name)
     page.fill("#last_name", "Lopez")
-    page.fill("#date_of_birth", "1985-04-23")
+    fill_date(page, "date_of_birth", "1985-04-23")
     page.fill("#email", email)
     page.fill("#phone", "555-234-5678")
     page.check("#phone_type-0")
@@ -224,32 +262,7 @@ def test_a_resident_finds_a_listing_applies_and_looks_up_a_lottery_result(
     step(page, "resumed")
     follow(page, 'nav.steps a[href$="/household"]')
 
-    step(page, "household")
-    page.fill("#members-0-first_name", "Ana")
-    page.fill("#members-0-last_name", "Lopez")
-    page.fill("#members-0-date_of_birth", "2012-06-01")
-    page.select_option("#members-0-relationship", "child")
-    continue_(page)
-    step(page, "accessibility")
-    continue_(page)
-    step(page, "income")
-    page.check("#has_voucher-1")
-    page.fill("#amount", "5500")
-    page.check("#period-0")
-    continue_(page)
-
-    step(page, "preferences")
-    for index in range(3):
-        page.check(f"#claims-{index}-claimed-1")
-    page.check("#claims-3-claimed-0")
-    page.select_option("#claims-3-member", "0")
-    page.select_option("#claims-3-proof_type", "Pay stub")
-    proof = tmp_path / "pay-stub.pdf"
-    proof.write_bytes(pdf_document("Pay stub", ["Port Alder Library"]))
-    page.set_input_files("#claims-3-document", str(proof))
-    continue_(page)
-    step(page, "demographics")
-    continue_(page)
+    household_to_demographics(page, tmp_path, step)
 
     assert page.url.endswith("/review")
     assert page.locator("#error-summary").count() == 0

@@ -149,7 +149,10 @@ def test_an_application_is_completed_with_the_keyboard_alone(page, live_site):
 
     type_into(page, "#first_name", "Keyboard")
     type_into(page, "#last_name", "Only")
-    type_into(page, "#date_of_birth", "11021979")  # a date field: month, day, year
+    # The date of birth's boxes, in the order English writes dates: month, day, year.
+    type_into(page, "#date_of_birth-month", "11")
+    type_into(page, "#date_of_birth-day", "2")
+    type_into(page, "#date_of_birth-year", "1979")
     type_into(page, "#email", "keys@example.org")
     type_into(page, "#phone", "555-234-9876")
     choose(page, "phone_type", 1)

@@ -8,7 +8,13 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.test_application_journey import HARBOR_FLATS, continue_, fill_you, follow
+from tests.e2e.test_application_journey import (
+    HARBOR_FLATS,
+    continue_,
+    fill_date,
+    fill_you,
+    follow,
+)
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -23,7 +29,7 @@ def fill_to_terms(page, site, email: str) -> None:  # type: ignore[no-untyped-de
     continue_(page)
     page.fill("#members-0-first_name", "Ana")
     page.fill("#members-0-last_name", "Lopez")
-    page.fill("#members-0-date_of_birth", "2012-06-01")
+    fill_date(page, "members-0-date_of_birth", "2012-06-01")
     page.select_option("#members-0-relationship", "child")
     continue_(page)
     continue_(page)  # accessibility

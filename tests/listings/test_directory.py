@@ -112,7 +112,7 @@ def test_estimator_marks_which_listings_the_household_may_qualify_for(client):
     too_expensive = card(html, "Too Expensive")
     assert "You may qualify" in fits
     assert "Your household does not match any unit" in too_expensive
-    assert "Your income is below this unit&#39;s minimum." in too_expensive
+    assert "1 bedroom: fits your household, but needs at least $90,000 a year." in too_expensive
 
 
 def test_pagination_keeps_filters(client):

@@ -97,8 +97,16 @@ def test_matching_and_non_matching_listings_are_explained(client):
     html = client.get("/eligibility?household_size=1&income=2600&income_period=month").text
 
     assert "Results" in html
-    assert "You may qualify" in card(html, "Studio Place")
-    assert "Your household is too small for this unit." in card(html, "Family Place")
+    studio = card(html, "Studio Place")
+    assert "You may qualify" in studio
+    assert "Units that fit your household: Studio" in studio
+    assert re.search(
+        r'href="/listings/\d+\?household_size=1&amp;income=2600&amp;income_period=month#eligibility"',
+        studio,
+    )
+    family = card(html, "Family Place")
+    assert "A household of 1 is too small for every unit in this listing." in family
+    assert "3 bedrooms: your income fits, but it is for 3 to 7 people." in family
     # Eligible listings come first.
     assert html.index(">Studio Place<") < html.index(">Family Place<")
 
@@ -148,7 +156,8 @@ def test_voucher_holders_skip_the_minimum_income(client):
         f"/listings/{listing.id}?household_size=2&income=1000&income_period=month&voucher=y"
     ).text
 
-    assert "Your income is below this unit&#39;s minimum." in without
+    assert "1 bedroom: fits your household, but needs at least $63,060 a year." in without
+    assert "Households with a housing voucher or rental subsidy do not need" in without
     assert "You may qualify" in with_voucher
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from sqlalchemy import event, select, text
@@ -273,5 +274,22 @@ def test_a_draw_held_by_another_job_is_not_computed_again(app, db_session, lotte
         holder.invalidate()
         holder.close()
     with app.app_context():
+        _wait_until_released(lottery.id)
         run_draw(lottery.id)
     assert lottery_of(db_session, listing).status is LotteryStatus.DRAWN
+
+
+def _wait_until_released(lottery_id: int) -> None:
+    """The server ends a closed connection's backend, and so frees its advisory locks, a moment
+    after the client hangs up; the next job is taken only then, as the resume job would."""
+    deadline = time.monotonic() + 30
+    with db.engine.connect() as probe:
+        while probe.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND classid = :lock AND objid = :lottery AND granted"
+            ),
+            {"lock": DRAW_LOCK, "lottery": lottery_id},
+        ):
+            assert time.monotonic() < deadline, "the closed connection still holds the draw"
+            time.sleep(0.05)

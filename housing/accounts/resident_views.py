@@ -1,0 +1,98 @@
+"""A resident's applications on their account: the list, and attaching the ones made with
+their address before the account existed."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from housing.accounts import attach
+from housing.accounts.forms import ConfirmForm
+from housing.accounts.messages import attach_problem_text
+from housing.accounts.models import Role
+from housing.accounts.views import accounts
+from housing.accounts.your_applications import application_rows
+from housing.db_types import utcnow
+from housing.extensions import db, limiter
+from housing.notifications.tasks import send_after_commit
+
+
+def _resident() -> None:
+    if current_user.role is not Role.APPLICANT:
+        abort(404)
+
+
+@accounts.get("/applications")
+@login_required
+def your_applications() -> str:
+    _resident()
+    from housing.applications.wording import status_text
+    from housing.leaseup.wording import status_text as lease_status_text
+
+    return render_template(
+        "accounts/applications.html",
+        rows=application_rows(db.session, current_user, utcnow()),
+        offers=attach.offers_for(db.session, current_user),
+        form=ConfirmForm(),
+        status_text=status_text,
+        lease_status_text=lease_status_text,
+    )
+
+
+@accounts.post("/applications/attach")
+@login_required
+@limiter.limit("10 per hour")
+def request_attach() -> Response:
+    """Email the account's address a link that adds one offered application."""
+    _resident()
+    if ConfirmForm().validate_on_submit():
+        public_id = request.form.get("application", "")
+        try:
+            attach.queue_attach_link(db.session, current_user, public_id)
+        except attach.AttachRefused as refusal:
+            flash(attach_problem_text(refusal.code), "error")
+        else:
+            db.session.commit()
+            send_after_commit()
+            flash(
+                _(
+                    "We emailed a link to %(email)s. Open it to add application %(number)s "
+                    "to your account.",
+                    email=current_user.email,
+                    number=public_id,
+                ),
+                "success",
+            )
+    back = ".your_applications" if request.form.get("back") == "list" else ".overview"
+    return redirect(url_for(back))
+
+
+@accounts.route("/applications/attach/<token>", methods=["GET", "POST"])
+@login_required
+def attach_link(token: str) -> str | Response | tuple[str, int]:
+    """The emailed link: shows the application, and adds it when the resident confirms."""
+    _resident()
+    form = ConfirmForm()
+    try:
+        if request.method == "POST" and form.validate_on_submit():
+            application = attach.attach_application(db.session, current_user, token, utcnow())
+            db.session.commit()
+            flash(
+                _(
+                    "Application %(number)s for %(listing)s is now in your account.",
+                    number=application.public_id,
+                    listing=application.listing.name,
+                ),
+                "success",
+            )
+            return redirect(url_for(".your_applications"))
+        application = attach.application_of_link(db.session, current_user, token)
+    except attach.AttachRefused as refusal:
+        db.session.rollback()
+        return render_template(
+            "accounts/attach_invalid.html", reason=attach_problem_text(refusal.code)
+        ), 400
+    db.session.rollback()  # reading took a lock; nothing changed
+    return render_template("accounts/attach_confirm.html", application=application, form=form)

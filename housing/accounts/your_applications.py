@@ -1,0 +1,111 @@
+"""Where each of a resident's applications stands, for the list on their account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from housing.accounts.models import User
+from housing.applications.models import Application, ApplicationStatus
+from housing.applications.services import applications_of, can_change
+from housing.db_types import AnySession
+from housing.leaseup.models import DocumentRequest, LeaseUpEntry
+from housing.leaseup.statuses import LeaseStatus
+from housing.lottery.models import Lottery, LotteryRank, LotteryStatus
+
+
+@dataclass(frozen=True)
+class LotteryResult:
+    # None when the application is not among the published entrants (left out).
+    rank: int | None
+    entrants: int | None
+    list_ranks: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    application: Application
+    # A draft that can still be finished (the listing takes applications).
+    can_resume: bool
+    result: LotteryResult | None
+    lease_status: LeaseStatus | None
+    # Documents asked for and not sent yet: until when.
+    documents_due_at: datetime | None
+
+
+def _results(session: AnySession, applications: list[Application]) -> dict[int, LotteryResult]:
+    """Each submitted application's place in its listing's published lottery."""
+    listing_ids = {found.listing_id for found in applications if found.submitted_at}
+    if not listing_ids:
+        return {}
+    lotteries = session.scalars(
+        select(Lottery).where(
+            Lottery.listing_id.in_(listing_ids), Lottery.status == LotteryStatus.PUBLISHED
+        )
+    ).all()
+    results: dict[int, LotteryResult] = {}
+    for lottery in lotteries:
+        run = lottery.current_run
+        if run is None:
+            continue
+        mine = [
+            found.id
+            for found in applications
+            if found.listing_id == lottery.listing_id and found.submitted_at
+        ]
+        ranks = {
+            rank.application_id: rank
+            for rank in session.scalars(
+                select(LotteryRank).where(
+                    LotteryRank.run_id == run.id, LotteryRank.application_id.in_(mine)
+                )
+            )
+        }
+        for application_id in mine:
+            rank = ranks.get(application_id)
+            results[application_id] = LotteryResult(
+                rank=rank.master_rank if rank else None,
+                entrants=lottery.entrant_count,
+                list_ranks=dict(rank.list_ranks) if rank else {},
+            )
+    return results
+
+
+def application_rows(session: AnySession, user: User, now: datetime) -> list[ApplicationRow]:
+    """Every application of the account, newest first, with what is asked of it now."""
+    applications = [found for found in applications_of(session, user) if found.erased_at is None]
+    ids = [found.id for found in applications]
+    results = _results(session, applications)
+    entries = {
+        entry.application_id: entry
+        for entry in session.scalars(
+            select(LeaseUpEntry).where(LeaseUpEntry.application_id.in_(ids))
+        )
+    }
+    requests: dict[int, DocumentRequest] = {}
+    for asked in session.scalars(
+        select(DocumentRequest)
+        .where(DocumentRequest.application_id.in_(ids))
+        .order_by(DocumentRequest.created_at, DocumentRequest.id)
+    ):
+        requests[asked.application_id] = asked  # the latest one stays
+    rows = []
+    for application in applications:
+        entry = entries.get(application.id)
+        latest = requests.get(application.id)
+        rows.append(
+            ApplicationRow(
+                application=application,
+                can_resume=(
+                    application.status is ApplicationStatus.DRAFT and can_change(application, now)
+                ),
+                result=results.get(application.id),
+                lease_status=entry.status if entry else None,
+                documents_due_at=(
+                    latest.due_at if latest is not None and latest.is_open(now) else None
+                ),
+            )
+        )
+    return rows

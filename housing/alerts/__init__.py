@@ -1,0 +1,1 @@
+"""Listing alerts: residents hear when a listing that suits them opens for applications."""
