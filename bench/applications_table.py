@@ -18,15 +18,13 @@ next links would time the same request 1,000 times).
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from common import ROOT, bench_app, machine, postgres_database
+from common import ROOT, bench_app, load_average, machine, median_and_percentile, postgres_database
 
 SECRET = "bench"  # noqa: S105 - a throwaway benchmark database
 
@@ -164,17 +162,6 @@ def _time_all(get: Callable[[str], Any], urls: list[str], repeat: int) -> list[l
     return times
 
 
-def _median_p95(times: list[float]) -> tuple[float, float]:
-    ordered = sorted(times)
-    return statistics.median(ordered), ordered[
-        min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))
-    ]
-
-
-def _load() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000)
@@ -238,12 +225,14 @@ def main() -> None:
                 f"/partner/listings/{listing_id}/lease-up/waitlist?page=500",
             ),
         ]
-        load_before = _load()
+        load_before = load_average()
         results = _time_all(client.get, [url_path for _, url_path in kinds], arguments.repeat)
-        print(f"load average before {load_before}, after {_load()} (2 cores: over 2 is contention)")
+        print(
+            f"load average before {load_before}, after {load_average()} (2 cores: over 2 is contention)"
+        )
         print(f"{'page':<48} {'median ms':>10} {'p95 ms':>8}")
         for (label, _url), times in zip(kinds, results, strict=True):
-            median, p95 = _median_p95(times)
+            median, p95 = median_and_percentile(times, 0.95)
             print(f"{label:<48} {median:>10.1f} {p95:>8.1f}", flush=True)
         with app.app_context():
             db.session.remove()

@@ -8,6 +8,7 @@ import re
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -33,6 +34,19 @@ def machine() -> str:
     except OSError:
         pass
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def median_and_percentile(times: list[float], share: float) -> tuple[float, float]:
+    """The median and the value below which ``share`` of the times fall (0.9 for p90)."""
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[
+        min(len(ordered) - 1, round(share * (len(ordered) - 1)))
+    ]
+
+
+def load_average() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes, as a benchmark's context."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def peak_memory_mb() -> float:

@@ -2,9 +2,12 @@
 
 Prints requests per second and latency at 50 concurrent clients for the directory, a listing
 page and the estimator, each beside the same server's rate for a trivial route (/healthz), so
-the ratio survives a noisy machine.
+the ratio survives a noisy machine, and then the peak resident memory of a web worker.
 
     .venv/bin/python bench/listing_pages.py [--seconds 10] [--connections 50] [--extra-listings 100]
+        [--no-page-cache]
+
+Where the time of one route goes, in-process: ``bench/profile_pages.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +16,17 @@ import argparse
 import os
 import urllib.request
 from datetime import timedelta
+from pathlib import Path
 
 from common import ROOT, flask, gunicorn, machine, postgres_database, wrk
+
+# The public pages measured, by short name (the profiler takes the same names).
+ROUTES = {
+    "trivial": "/healthz",
+    "directory": "/listings",
+    "listing": "/listings/1",
+    "estimator": "/eligibility?household_size=3&income=5200&income_period=month",
+}
 
 
 def add_listings(database_url: str, count: int) -> None:
@@ -81,12 +93,7 @@ def main() -> None:
         flask(env, "db", "upgrade", "-d", "migrations")
         flask(env, "demo", "load")
         add_listings(database_url, args.extra_listings)
-        routes = {
-            "trivial /healthz": "/healthz",
-            "directory /listings": "/listings",
-            "listing page /listings/1": "/listings/1",
-            "estimator /eligibility": "/eligibility?household_size=3&income=5200&income_period=month",
-        }
+        routes = {f"{name} {path.split('?')[0]}": path for name, path in ROUTES.items()}
         with gunicorn(env) as base:
             for path in routes.values():
                 with urllib.request.urlopen(base + path) as reply:  # noqa: S310 - our own server
@@ -100,6 +107,7 @@ def main() -> None:
                 name: wrk(base + path, connections=args.connections, seconds=args.seconds)
                 for name, path in routes.items()
             }
+            worker_peak = peak_memory_of_servers(base)
     trivial = results["trivial /healthz"].requests_per_second
     print(
         f"gunicorn 2 workers, {args.connections} connections, {args.seconds} s per route, {7 + args.extra_listings} listings"
@@ -110,6 +118,24 @@ def main() -> None:
             f"{name:28} {load.requests_per_second:9.1f} {load.p50_ms:8.1f} {load.p99_ms:8.1f} "
             f"{load.errors:7d} {load.requests_per_second / trivial:10.0%}"
         )
+    print(f"peak resident memory of a web worker: {worker_peak:.0f} MB")
+
+
+def peak_memory_of_servers(base: str) -> float:
+    """The largest peak resident memory (VmHWM, MB) of the gunicorn processes on this port."""
+    port = base.rsplit(":", 1)[1]
+    peak = 0.0
+    for process in Path("/proc").iterdir():
+        try:
+            command = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if "gunicorn" not in command or f"127.0.0.1:{port}" not in command:
+                continue
+            for line in (process / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return peak
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
 
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average {_load()}")
     with postgres_database() as database_url, tempfile.TemporaryDirectory() as folder:
         prefix = f"bench{os.getpid()}:"
         env = {
@@ -83,6 +83,7 @@ def main() -> None:
         body = json.dumps(APPLICATION).replace("]]", "] ]")
         script.write_text(LUA.replace("BODY", body).replace("PATH", path))
         with gunicorn(env, threads=args.threads) as base:
+            _wait_until_answering(base + "/healthz")
             warm = wrk(base + path, connections=4, seconds=2, script=str(script))
             before, _numbers = count_applications(database_url, listing_id)
             started = time.monotonic()
@@ -94,6 +95,7 @@ def main() -> None:
             trivial = wrk(base + "/healthz", connections=args.connections, seconds=args.seconds)
         _flush_redis(prefix)
     committed = after - before
+    print(f"load average after the runs: {_load()}")
     print(
         f"gunicorn 2 workers, {args.connections} connections, {args.seconds} s, warm-up {warm.requests_per_second:.0f} req/s"
     )
@@ -107,6 +109,28 @@ def main() -> None:
         f"committed applications: {committed} in {elapsed:.1f} s = {committed / elapsed:.1f}/s; "
         f"lottery numbers distinct: {distinct == after}"
     )
+
+
+def _wait_until_answering(url: str) -> None:
+    """The port opens before the workers have loaded the app: until they answer, a warm-up
+    would only time their start."""
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as reply:  # noqa: S310 - our own server
+                if reply.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
+def _load() -> str:
+    """Other work on the machine takes cores from the run: the load average says how much."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _flush_redis(prefix: str) -> None:

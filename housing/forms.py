@@ -16,6 +16,7 @@ from wtforms.validators import ValidationError
 
 from housing.i18n import DEFAULT_LOCALE, format_money, format_number
 from housing.typed_numbers import NumberNotRead, typed_amount, typed_whole_number
+from housing.widgets import Dropdown, RadioButton, TextBox
 
 
 def reader_locale() -> str:
@@ -74,6 +75,8 @@ class NumberField(StringField):
     """A whole number typed by a person, the reader's way ("3", "٣"); a non-number is a field
     error, not a crash."""
 
+    widget = TextBox()
+
     def __init__(self, label: Any = None, *, minimum: int, maximum: int, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
         self.minimum = minimum
@@ -112,6 +115,8 @@ class MoneyField(StringField):
     """An amount of US dollars typed the reader's way: "$3,500" and "3500.50" in English,
     "3.500,50 US$" in Spanish, and whatever the site displays. An amount that could be read
     two ways ("20.000" in English) is refused with both readings."""
+
+    widget = TextBox()
 
     def __init__(self, label: Any = None, *, maximum: Decimal, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
@@ -220,12 +225,16 @@ def options(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
 class ChoiceField(SelectField):
     """A select whose refusal of an unknown value is in the project's catalog."""
 
+    widget = Dropdown()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("invalid_choice_message", _l("Choose one of the options shown."))
         super().__init__(*args, **kwargs)
 
 
 class RadioChoiceField(RadioField):
+    option_widget = RadioButton()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("invalid_choice_message", _l("Choose one of the options shown."))
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -111,36 +112,43 @@ def check_translations_folder(folder: Path) -> None:
         )
 
 
-def _babel_locale() -> Locale:
+def babel_locale() -> Locale:
     return get_locale() or Locale.parse(DEFAULT_LOCALE)
 
 
-def format_money(amount: Decimal | int | float | None, *, cents: bool = False) -> str:
-    """US dollars in the reader's locale; whole dollars unless cents are asked for."""
-    if amount is None:
-        return ""
-    locale = _babel_locale()
-    pattern = _currency_pattern(str(locale), 2 if cents else 0)
-    value = Decimal(amount).quantize(Decimal(1) if not cents else Decimal("0.01"), ROUND_HALF_UP)
-    return str(pattern.apply(value, locale, currency="USD", currency_digits=False))
+# The same few amounts, dates and numbers are shown over and over (a listing's rents and limits
+# on every page), so each is formatted once per locale and kept.
+_FORMATTED = 8192
+
+
+@lru_cache(maxsize=64)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+@lru_cache(maxsize=_FORMATTED)
+def _money(code: str, amount: Decimal, cents: bool) -> str:
+    pattern = _currency_pattern(code, 2 if cents else 0)
+    value = amount.quantize(Decimal(1) if not cents else Decimal("0.01"), ROUND_HALF_UP)
+    return str(pattern.apply(value, _locale(code), currency="USD", currency_digits=False))
 
 
 @lru_cache(maxsize=64)
 def _currency_pattern(locale_code: str, digits: int) -> NumberPattern:
-    pattern = parse_pattern(Locale.parse(locale_code).currency_formats["standard"].pattern)
+    pattern = parse_pattern(_locale(locale_code).currency_formats["standard"].pattern)
     pattern.frac_prec = (digits, digits)
     return pattern
 
 
-def format_number(value: Decimal | int | float) -> str:
-    return babel_format_decimal(value, locale=_babel_locale())
+@lru_cache(maxsize=_FORMATTED)
+def _number(code: str, value: Decimal | int | float) -> str:
+    return babel_format_decimal(value, locale=_locale(code))
 
 
-def format_local_datetime(moment: datetime, timezone: str, date_format: str = "full") -> str:
-    """A moment in the listing's own time zone, e.g. "Thursday, March 14, 2030, 11:59 PM
-    (Pacific Daylight Time)", spelled the reader's way."""
+@lru_cache(maxsize=_FORMATTED)
+def _local_datetime(code: str, moment: datetime, timezone: str, date_format: str) -> str:
     local = moment.astimezone(ZoneInfo(timezone))
-    locale = _babel_locale()
+    locale = _locale(code)
     combined = str(locale.datetime_formats[date_format]).format(
         babel_format_time(local, "short", locale=locale),
         babel_format_date(local, date_format, locale=locale),
@@ -148,10 +156,73 @@ def format_local_datetime(moment: datetime, timezone: str, date_format: str = "f
     return f"{combined} ({get_timezone_name(local, 'long', locale=locale)})"
 
 
+@lru_cache(maxsize=_FORMATTED)
+def _local_date(code: str, moment: datetime, timezone: str, fmt: str) -> str:
+    local = moment.astimezone(ZoneInfo(timezone)).date()
+    return babel_format_date(local, fmt, locale=_locale(code))
+
+
+def _money_in(code: str) -> Callable[..., str]:
+    def format_money(amount: Decimal | int | float | None, *, cents: bool = False) -> str:
+        """US dollars in the reader's locale; whole dollars unless cents are asked for."""
+        if amount is None:
+            return ""
+        return _money(code, Decimal(amount), cents)
+
+    return format_money
+
+
+def _number_in(code: str) -> Callable[[Decimal | int | float], str]:
+    def format_number(value: Decimal | int | float) -> str:
+        return _number(code, value)
+
+    return format_number
+
+
+def _local_datetime_in(code: str) -> Callable[..., str]:
+    def format_local_datetime(moment: datetime, timezone: str, date_format: str = "full") -> str:
+        """A moment in the listing's own time zone, e.g. "Thursday, March 14, 2030, 11:59 PM
+        (Pacific Daylight Time)", spelled the reader's way."""
+        return _local_datetime(code, moment, timezone, date_format)
+
+    return format_local_datetime
+
+
+def _local_date_in(code: str) -> Callable[..., str]:
+    def format_local_date(moment: datetime, timezone: str, fmt: str = "long") -> str:
+        return _local_date(code, moment, timezone, fmt)
+
+    return format_local_date
+
+
+def formatters(locale: Locale) -> dict[str, Callable[..., str]]:
+    """The ``format_*`` helpers bound to one locale, for a template's context."""
+    code = str(locale)
+    return {
+        "format_money": _money_in(code),
+        "format_number": _number_in(code),
+        "format_local_datetime": _local_datetime_in(code),
+        "format_local_date": _local_date_in(code),
+    }
+
+
+def format_money(amount: Decimal | int | float | None, *, cents: bool = False) -> str:
+    """US dollars in the reader's locale; whole dollars unless cents are asked for."""
+    return _money_in(str(babel_locale()))(amount, cents=cents)
+
+
+def format_number(value: Decimal | int | float) -> str:
+    return _number(str(babel_locale()), value)
+
+
+def format_local_datetime(moment: datetime, timezone: str, date_format: str = "full") -> str:
+    """A moment in the listing's own time zone, e.g. "Thursday, March 14, 2030, 11:59 PM
+    (Pacific Daylight Time)", spelled the reader's way."""
+    return _local_datetime(str(babel_locale()), moment, timezone, date_format)
+
+
 def format_local_date(moment: datetime, timezone: str, fmt: str = "long") -> str:
-    return babel_format_date(
-        moment.astimezone(ZoneInfo(timezone)).date(), fmt, locale=_babel_locale()
-    )
+    return _local_date(str(babel_locale()), moment, timezone, fmt)
 
 
 def translations_folder() -> Path:

@@ -1,10 +1,23 @@
-"""What every template can use: locale facts and locale-aware formatting."""
+"""What every template can use: locale facts and locale-aware formatting.
+
+Each rendering looks up the reader's translations and locale once, when its context is made,
+and gives the template ``gettext``, ``ngettext`` and the ``format_*`` helpers bound to them: a
+page calls them a few hundred times, and asking Flask-Babel for the request's locale on each
+call was a large part of a page's cost. A template rendered under ``force_locale`` (a message
+in its reader's language) is bound to that locale, because its context is made inside it.
+Macros imported without context fall back to the global helpers, which ask on each call.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, has_request_context, request
+from flask_babel import get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from housing import i18n
 
@@ -21,10 +34,40 @@ def init_app(app: Flask) -> None:
     app.context_processor(_locale_context)
 
 
+def _bound_gettext(look_up: Callable[[str], str]) -> Callable[..., str]:
+    """Jinja's new-style ``gettext`` (escaped, always %-formatted) on one translations object."""
+
+    @pass_context
+    def gettext(context: Context, message: str, **variables: Any) -> str:
+        text = look_up(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our catalogs' text; the variables are escaped
+        return text % variables
+
+    return gettext
+
+
+def _bound_ngettext(look_up: Callable[[str, str, int], str]) -> Callable[..., str]:
+    @pass_context
+    def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text = look_up(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our catalogs' text; the variables are escaped
+        return text % variables
+
+    return ngettext
+
+
 def _locale_context() -> dict[str, Any]:
-    locale = i18n.current_site_locale()
+    site_locale = i18n.current_site_locale()
+    translations = get_translations()
+    locale = i18n.babel_locale()
     return {
-        "site_locale": locale,
-        "text_direction": "rtl" if locale.rtl else "ltr",
+        "site_locale": site_locale,
+        "text_direction": "rtl" if site_locale.rtl else "ltr",
         "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
+        "gettext": _bound_gettext(translations.ugettext),
+        "ngettext": _bound_ngettext(translations.ungettext),
+        **i18n.formatters(locale),
     }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from housing.accounts.models import User
 from housing.applications.models import Application, ApplicationStatus
@@ -13,7 +14,7 @@ from housing.applications.services import applications_of, can_change
 from housing.db_types import AnySession
 from housing.leaseup.models import DocumentRequest, LeaseUpEntry
 from housing.leaseup.statuses import LeaseStatus
-from housing.lottery.models import Lottery, LotteryRank, LotteryStatus
+from housing.lottery.models import Lottery, LotteryRank, LotteryRun, LotteryStatus
 
 
 @dataclass(frozen=True)
@@ -36,40 +37,44 @@ class ApplicationRow:
 
 
 def _results(session: AnySession, applications: list[Application]) -> dict[int, LotteryResult]:
-    """Each submitted application's place in its listing's published lottery."""
-    listing_ids = {found.listing_id for found in applications if found.submitted_at}
+    """Each submitted application's place in its listing's published lottery, read in the
+    same few statements however many listings the applications are on."""
+    submitted = [found for found in applications if found.submitted_at]
+    listing_ids = {found.listing_id for found in submitted}
     if not listing_ids:
         return {}
-    lotteries = session.scalars(
-        select(Lottery).where(
-            Lottery.listing_id.in_(listing_ids), Lottery.status == LotteryStatus.PUBLISHED
-        )
-    ).all()
-    results: dict[int, LotteryResult] = {}
-    for lottery in lotteries:
+    published: dict[int, tuple[Lottery, LotteryRun]] = {}
+    for lottery in session.scalars(
+        select(Lottery)
+        .where(Lottery.listing_id.in_(listing_ids), Lottery.status == LotteryStatus.PUBLISHED)
+        .options(selectinload(Lottery.runs))
+    ):
         run = lottery.current_run
-        if run is None:
-            continue
-        mine = [
-            found.id
-            for found in applications
-            if found.listing_id == lottery.listing_id and found.submitted_at
-        ]
-        ranks = {
-            rank.application_id: rank
-            for rank in session.scalars(
-                select(LotteryRank).where(
-                    LotteryRank.run_id == run.id, LotteryRank.application_id.in_(mine)
-                )
+        if run is not None:
+            published[lottery.listing_id] = (lottery, run)
+    mine = [found for found in submitted if found.listing_id in published]
+    if not mine:
+        return {}
+    # Only the current version of each listing's results: an application is ranked in every
+    # version of its own listing's results, and in no other listing's.
+    ranks = {
+        rank.application_id: rank
+        for rank in session.scalars(
+            select(LotteryRank).where(
+                LotteryRank.run_id.in_([run.id for _lottery, run in published.values()]),
+                LotteryRank.application_id.in_([found.id for found in mine]),
             )
-        }
-        for application_id in mine:
-            rank = ranks.get(application_id)
-            results[application_id] = LotteryResult(
-                rank=rank.master_rank if rank else None,
-                entrants=lottery.entrant_count,
-                list_ranks=dict(rank.list_ranks) if rank else {},
-            )
+        )
+    }
+    results: dict[int, LotteryResult] = {}
+    for found in mine:
+        lottery, _run = published[found.listing_id]
+        rank = ranks.get(found.id)
+        results[found.id] = LotteryResult(
+            rank=rank.master_rank if rank else None,
+            entrants=lottery.entrant_count,
+            list_ranks=dict(rank.list_ranks) if rank else {},
+        )
     return results
 
 

@@ -8,7 +8,7 @@ does not exist, an income too high for the listing) is left to the application's
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -72,8 +72,149 @@ def _problems_of(error: ValidationError) -> Iterator[Problem]:
         yield Problem(_field(inner.absolute_path) or "_", code, detail)
 
 
+# The keywords the document's bodies use that are checked here without jsonschema: a body that
+# meets them all is taken at once (nearly every request), and only one that does not is handed
+# to jsonschema, which names each problem. A schema using any other keyword always goes to
+# jsonschema. The answers are the same either way (tests/api/test_contract_quick.py).
+_CHECKED = frozenset(
+    {
+        "$ref",
+        "type",
+        "enum",
+        "maxLength",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "properties",
+        "additionalProperties",
+        "items",
+        "oneOf",
+        "description",
+    }
+)
+Check = Callable[[Any], bool]
+
+
+class _Unchecked(Exception):
+    """The schema uses a keyword the quick check does not know."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_integer(value: Any) -> bool:
+    # As JSON Schema counts them: 1.0 is an integer, True is not.
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+_TYPES: dict[str, Check] = {
+    "null": lambda value: value is None,
+    "boolean": lambda value: isinstance(value, bool),
+    "string": lambda value: isinstance(value, str),
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+    "integer": _is_integer,
+    "number": _is_number,
+}
+
+
+def _resolve(document: Mapping[str, Any], reference: str) -> Any:
+    if not reference.startswith("#/"):
+        raise _Unchecked(reference)
+    target: Any = document
+    for part in reference[2:].split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target
+
+
+def _compile(schema: Any, document: Mapping[str, Any], references: dict[str, Check]) -> Check:
+    if schema is True:
+        return lambda value: True
+    if schema is False:
+        return lambda value: False
+    if not isinstance(schema, Mapping) or not set(schema) <= _CHECKED:
+        raise _Unchecked(schema)
+    checks: list[Check] = []
+    if "$ref" in schema:
+        reference = schema["$ref"]
+        if reference not in references:
+            references[reference] = lambda value: True  # a reference to itself, while compiled
+            references[reference] = _compile(_resolve(document, reference), document, references)
+        checks.append(lambda value: references[reference](value))
+    if "type" in schema:
+        named = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
+        if not all(name in _TYPES for name in named):
+            raise _Unchecked(named)
+        types = [_TYPES[name] for name in named]
+        checks.append(lambda value: any(is_type(value) for is_type in types))
+    if "enum" in schema:
+        choices = list(schema["enum"])
+        if not all(choice is None or isinstance(choice, str) for choice in choices):
+            raise _Unchecked(choices)
+        words, null = frozenset(c for c in choices if c is not None), None in choices
+        checks.append(
+            lambda value: (value is None and null) or (isinstance(value, str) and value in words)
+        )
+    if "maxLength" in schema:
+        length = int(schema["maxLength"])
+        checks.append(lambda value: not isinstance(value, str) or len(value) <= length)
+    if "maxItems" in schema:
+        items = int(schema["maxItems"])
+        checks.append(lambda value: not isinstance(value, list) or len(value) <= items)
+    if "minimum" in schema:
+        low = schema["minimum"]
+        checks.append(lambda value: not _is_number(value) or not value < low)
+    if "maximum" in schema:
+        high = schema["maximum"]
+        checks.append(lambda value: not _is_number(value) or not value > high)
+    if "properties" in schema or "additionalProperties" in schema:
+        checks.append(_object_check(schema, document, references))
+    if "items" in schema:
+        each = _compile(schema["items"], document, references)
+        checks.append(
+            lambda value: not isinstance(value, list) or all(each(item) for item in value)
+        )
+    if "oneOf" in schema:
+        options = [_compile(option, document, references) for option in schema["oneOf"]]
+        checks.append(lambda value: sum(1 for option in options if option(value)) == 1)
+    return lambda value: all(check(value) for check in checks)
+
+
+def _object_check(
+    schema: Mapping[str, Any], document: Mapping[str, Any], references: dict[str, Check]
+) -> Check:
+    known = {
+        name: _compile(part, document, references)
+        for name, part in (schema.get("properties") or {}).items()
+    }
+    other = _compile(schema.get("additionalProperties", True), document, references)
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        return all(known.get(name, other)(part) for name, part in value.items())
+
+    return check
+
+
+@cache
+def _quick_check(schema_name: str) -> Check | None:
+    """Whether a body meets the schema, or None when the schema needs jsonschema itself."""
+    document = load_openapi()
+    try:
+        return _compile({"$ref": f"#/components/schemas/{schema_name}"}, document, {})
+    except _Unchecked:
+        return None
+
+
 def body_problems(body: Mapping[str, Any], schema_name: str) -> list[Problem]:
     """Where ``body`` departs from the document's schema ``schema_name``: one problem a field."""
+    quick = _quick_check(schema_name)
+    if quick is not None and quick(body):
+        return []
     problems: dict[str, Problem] = {}
     for error in _validator(schema_name).iter_errors(body):
         for problem in _problems_of(error):

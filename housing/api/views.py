@@ -142,6 +142,18 @@ ESTIMATOR_FIELDS = {
 }
 
 
+def _blank(args: MultiDict[str, str], name: str) -> bool:
+    return name in args and not args[name].strip()
+
+
+def _blank_message(name: str) -> str:
+    if name == "income":
+        return _("Enter an amount in dollars, for example 3500.")
+    if name == "income_period":
+        return _("Choose per month or per year.")
+    return _("Enter a whole number, for example 3.")
+
+
 @api.get("/eligibility")
 def eligibility() -> Response | tuple[Response, int]:
     now = utcnow()
@@ -155,6 +167,10 @@ def eligibility() -> Response | tuple[Response, int]:
         listing_ids.append(listing_id)
     if voucher_error:
         return _invalid(400, "bad_request", {"voucher": [voucher_error]})
+    # A parameter given must have a value: the document says each is a number (or a period).
+    blank = {name: [_blank_message(name)] for name in ESTIMATOR_FIELDS if _blank(args, name)}
+    if blank:
+        return _invalid(422, "invalid_input", blank)
     data: MultiDict[str, Any] = MultiDict({k: v for k, v in args.items() if k in ESTIMATOR_FIELDS})
     if voucher:
         data["voucher"] = "y"

@@ -588,7 +588,16 @@ def household_of(answers: Mapping[str, Any], today: date) -> Household | None:
     checker = _Checker(answers)
     applicant_born = _check_you(checker, today)
     births = _check_household(checker, today)
-    yearly, has_voucher = _check_income(checker)
+    return _household(applicant_born, births, _check_income(checker), today)
+
+
+def _household(
+    applicant_born: date | None,
+    births: list[date | None],
+    income: tuple[Decimal | None, bool | None],
+    today: date,
+) -> Household | None:
+    yearly, has_voucher = income
     if applicant_born is None or yearly is None or any(born is None for born in births):
         return None
     ages = [age_on(born, today) for born in [applicant_born, *births] if born is not None]
@@ -602,8 +611,7 @@ def household_of(answers: Mapping[str, Any], today: date) -> Household | None:
     )
 
 
-def _check_eligibility(checker: _Checker, rules: ListingRules, today: date) -> None:
-    household = household_of(checker.answers, today)
+def _check_eligibility(checker: _Checker, rules: ListingRules, household: Household | None) -> None:
     if household is None or not rules.units:
         return
     result = check_listing(household, rules.units, rules.senior)
@@ -653,18 +661,19 @@ def check_application(
 ) -> list[Problem]:
     """Every reason these answers cannot be submitted; an empty list means they can be."""
     checker = _Checker(answers)
-    _check_you(checker, today)
+    applicant_born = _check_you(checker, today)
     _check_alternate(checker)
-    _check_household(checker, today)
+    births = _check_household(checker, today)
     _check_accessibility(checker)
-    _check_income(checker)
+    income = _check_income(checker)
     _check_preferences(checker, rules, len(_members(_Checker(answers))))
     _check_demographics(checker)
     if not any(
         _has_problem(checker, prefix)
         for prefix in ("household", "income", "applicant.date_of_birth")
     ):
-        _check_eligibility(checker, rules, today)
+        # The household as ``household_of`` sees it, from the answers just checked.
+        _check_eligibility(checker, rules, _household(applicant_born, births, income, today))
     for root in checker.answers:
         if root not in ANSWER_ROOTS:
             checker.add(str(root)[:100] or "_", "unknown_field")

@@ -17,8 +17,10 @@ from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, delete, func, insert, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Insert, Select, and_, bindparam, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from housing import uploads
 from housing.accounts.models import User
@@ -42,7 +44,7 @@ from housing.applications.rules import (
     check_draft,
     check_section,
 )
-from housing.db_types import AnySession
+from housing.db_types import AnySession, utcnow
 from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
 from housing.listings.models import CLOSED_STATUSES, Listing, ListingStatus, Unit
 from housing.listings.preferences import ListingPreference
@@ -179,17 +181,50 @@ def new_public_id() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(10))
 
 
-def _listing(session: AnySession, listing_id: int, *, whole: bool = True) -> Listing:
-    """The listing; ``whole``, with its units and preferences in the same statement (a
-    submission reads only the row: its rules are kept per process)."""
-    options = (
-        [
-            joinedload(Listing.units).joinedload(Unit.ami_chart),
-            joinedload(Listing.preferences).joinedload(ListingPreference.preference),
-        ]
-        if whole
-        else []
-    )
+# What a submission reads of its listing: the window, the time zone, the key of its rules kept
+# per process, and what its senior rule needs. The rest (the texts, their translations) is
+# loaded only if something asks for it.
+_SUBMISSION_COLUMNS = (
+    Listing.id,
+    Listing.status,
+    Listing.publish_at,
+    Listing.application_open_at,
+    Listing.application_due_at,
+    Listing.timezone,
+    Listing.created_at,
+    Listing.version,
+    Listing.reserved_community,
+    Listing.senior_minimum_age,
+    Listing.senior_rule,
+)
+
+
+_SUBMISSION_LISTING = select(*_SUBMISSION_COLUMNS).where(Listing.id == bindparam("listing_id"))
+
+
+def _submission_listing(session: AnySession, listing_id: int) -> Listing:
+    """The listing with only what a submission reads, in one plain statement; anything else
+    of it is read if and when something asks. Loading the whole row through the ORM (its
+    texts and their translations among it) was the dearest statement of a submission."""
+    kept = session.identity_map.get(identity_key(Listing, listing_id))
+    if isinstance(kept, Listing):
+        return kept
+    row = session.connection().execute(_SUBMISSION_LISTING, {"listing_id": listing_id}).first()
+    if row is None:
+        raise ListingUnavailable("not_published")
+    listing = Listing(**row._mapping)
+    # Kept by the session as if it had loaded it: the other columns are loaded when read.
+    make_transient_to_detached(listing)
+    session.add(listing)
+    return listing
+
+
+def _listing(session: AnySession, listing_id: int) -> Listing:
+    """The listing, with its units and preferences in the same statement."""
+    options = [
+        joinedload(Listing.units).joinedload(Unit.ami_chart),
+        joinedload(Listing.preferences).joinedload(ListingPreference.preference),
+    ]
     listing = session.get(Listing, listing_id, options=options)
     if listing is None:
         raise ListingUnavailable("not_published")
@@ -357,6 +392,10 @@ def _document_problems(
     ]
 
 
+def _lottery_number() -> str:
+    return str(10_000_000 + secrets.randbelow(90_000_000))
+
+
 def _new_lottery_number(session: AnySession, listing_id: int) -> str:
     """Eight digits, unique within the listing, drawn at random: the number says nothing about
     rank or submission order and plays no part in the draw (which uses the public id)."""
@@ -364,7 +403,7 @@ def _new_lottery_number(session: AnySession, listing_id: int) -> str:
     # On the session's connection, without the ORM: no object is loaded, and none is flushed.
     connection = session.connection()
     while True:
-        number = str(10_000_000 + secrets.randbelow(90_000_000))
+        number = _lottery_number()
         taken = connection.execute(
             select(table.c.id).where(
                 table.c.listing_id == listing_id, table.c.lottery_number == number
@@ -372,6 +411,54 @@ def _new_lottery_number(session: AnySession, listing_id: int) -> str:
         ).first()
         if taken is None:
             return number
+
+
+_NEW_APPLICATION: dict[str, Insert] = {}
+
+
+def _new_application_statement(dialect: str) -> Insert:
+    """Writes an application and returns its id, or nothing when its lottery number is taken
+    in its listing (the unique constraint decides, even against a transaction running at the
+    same moment); any other conflict (the public id, the Idempotency-Key) still fails."""
+    statement = _NEW_APPLICATION.get(dialect)
+    if statement is None:
+        table = Application.__table__
+        upsert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        statement = upsert.on_conflict_do_nothing(
+            index_elements=[table.c.listing_id, table.c.lottery_number]
+        ).returning(table.c.id)
+        _NEW_APPLICATION[dialect] = statement
+    return statement
+
+
+def _insert_application(session: AnySession, application: Application) -> None:
+    """Write a new application in one statement that also settles its lottery number, then
+    keep it in the session as if the unit of work had written it: neither the unit of work's
+    bookkeeping nor a separate look-up of the number is needed."""
+    table = Application.__table__
+    moment = utcnow()
+    # The columns' defaults, set here so that every attribute is loaded and none is read again.
+    application.created_at = moment
+    application.updated_at = moment
+    application.listing_id = application.listing.id
+    row = {
+        column.key: getattr(application, column.key)
+        for column in table.columns
+        if column.key != "id"
+    }
+    for key, value in row.items():
+        setattr(application, key, value)
+    connection = session.connection()
+    statement = _new_application_statement(connection.dialect.name)
+    while True:
+        row["lottery_number"] = _lottery_number()
+        written = connection.execute(statement, row).scalar()
+        if written is not None:
+            break
+    application.lottery_number = row["lottery_number"]
+    application.id = written
+    make_transient_to_detached(application)
+    session.add(application)
 
 
 def _copy_columns(application: Application, answers: Mapping[str, Any]) -> None:
@@ -414,7 +501,8 @@ def _record_version(
                 "action": action,
                 "at": now,
                 "actor_id": actor.id if actor else None,
-                "answers": copy.deepcopy(application.submitted_answers or application.answers),
+                # Written out as JSON by the statement itself: no object keeps it.
+                "answers": application.submitted_answers or application.answers,
             }
         ],
     )
@@ -511,7 +599,10 @@ def _submit(
         problems.append(Problem("listing", window))
     if application.status is not ApplicationStatus.DRAFT and not can_change(application, now):
         problems.append(Problem("listing", "deadline_passed"))
-    answers = copy.deepcopy(application.answers or {})
+    new = application.id is None and application not in session
+    # A new application's answers are already its own copy (``submit_answers``), and nothing
+    # edits them in place, so its submitted answers may be the same object.
+    answers = application.answers if new else copy.deepcopy(application.answers or {})
     problems += check_application(answers, listing_rules(listing), local_date(listing, now))
     problems += _document_problems(session, application, answers)
     if problems:
@@ -528,11 +619,14 @@ def _submit(
     application.submitted_at = application.submitted_at or now
     application.withdrawn_at = None
     _copy_columns(application, answers)
-    if application.lottery_number is None:
-        with session.no_autoflush:
-            application.lottery_number = _new_lottery_number(session, listing.id)
-    # The application's row in one statement, then everything that refers to it in one flush.
-    session.flush()
+    if new:
+        _insert_application(session, application)
+    else:
+        if application.lottery_number is None:
+            with session.no_autoflush:
+                application.lottery_number = _new_lottery_number(session, listing.id)
+        # The application's row in one statement, then everything that refers to it.
+        session.flush()
     _record_version(session, application, action, actor, now, first=first_time)
     _refresh_duplicate_keys(session, application, first=first_time)
     _refresh_preference_claims(session, application, first=first_time)
@@ -580,7 +674,7 @@ def submit_answers(
         existing = find_by_idempotency_key(session, listing_id, idempotency_key, digest)
         if existing is not None and existing.is_submitted:
             return Submission(existing, created=False)
-    listing = _listing(session, listing_id, whole=False)
+    listing = _submission_listing(session, listing_id)
     if not listing.is_public(now):
         raise ListingUnavailable("not_published")
     language = answers.get("language")
@@ -593,7 +687,9 @@ def submit_answers(
         idempotency_key=idempotency_key or None,
         request_digest=digest,
     )
-    session.add(application)
+    if proofs.named_documents(answers):
+        # The files it claims are attached by its id, so its row is written before they are.
+        session.add(application)
     return _submit(session, application, now, None)
 
 

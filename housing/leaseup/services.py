@@ -25,6 +25,7 @@ from housing.applications.rules import household_of
 from housing.applications.services import local_date
 from housing.audit import services as audit
 from housing.db_types import AnySession
+from housing.leaseup.kept_work import KEPT, KeptWork, WorkInputs
 from housing.leaseup.models import DocumentRequest, LeaseUpEntry, LeaseUpEvent, UnitReopening
 from housing.leaseup.order import Candidate, Role, ShareRule, UnitGroup, WorkList, work_list
 from housing.leaseup.statuses import (
@@ -109,7 +110,8 @@ def _shares(listing_id: int, rules: Mapping[str, Any]) -> list[ShareRule]:
 
 
 def compute(session: AnySession, listing: Listing, today_of: datetime) -> ListingWork:
-    """The work list as it stands, from the published results, the units and the statuses."""
+    """The work list as it stands, from the published results, the units and the statuses;
+    the one computed before when none of those has changed since (``kept_work``)."""
     run = published_run(session, listing.id)
     if run is None:
         raise LeaseUpRefused("no_results")
@@ -121,18 +123,72 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
         )
     }
     shares = _shares(listing.id, the_lottery.rules)
-    held = _places_on_lists(session, run.id, [code for rule in shares for code in rule.list_codes])
+    groups, reopened = _groups(session, listing)
+    inputs = WorkInputs(
+        run_id=run.id,
+        result_sha256=run.result_sha256,
+        published_at=run.published_at,
+        shares=tuple(shares),
+        groups=tuple(groups),
+        income_limits=tuple(group.terms.income_limits for group in groups),
+        reopened=tuple(sorted(reopened.items())),
+        statuses=tuple(
+            sorted(
+                (entry.application_id, entry.status.value, entry.unit_id, entry.list_code or "")
+                for entry in entries.values()
+            )
+        ),
+        today=local_date(listing, today_of),
+    )
+    kept = KEPT.get(listing.id, inputs)
+    if kept is None or not _unchanged_since(session, kept.households_read):
+        kept = _work_from_ranks(session, inputs, entries, shares, groups, reopened)
+        KEPT.keep(listing.id, kept)
+    work = kept.work
+    shown = {p.candidate.id for p in work.placements} | {c.id for c in work.waitlist[:200]}
+    applications = {
+        application.id: application
+        for application in session.scalars(select(Application).where(Application.id.in_(shown)))
+    }
+    return ListingWork(listing, work, {u.id: u for u in listing.units}, applications, entries)
+
+
+def _unchanged_since(session: AnySession, read: Mapping[int, datetime | None]) -> bool:
+    """Whether the applications whose households a work list read are as they were then."""
+    if not read:
+        return True
+    now = dict(
+        session.execute(
+            select(Application.id, Application.updated_at).where(Application.id.in_(list(read)))
+        ).all()
+    )
+    return all(now.get(application_id) == stamp for application_id, stamp in read.items())
+
+
+def _work_from_ranks(
+    session: AnySession,
+    inputs: WorkInputs,
+    entries: dict[int, LeaseUpEntry],
+    shares: list[ShareRule],
+    groups: list[UnitGroup],
+    reopened: dict[int, int],
+) -> KeptWork:
+    """The work list computed from every rank of the results: the slow part."""
+    held = _places_on_lists(
+        session, inputs.run_id, [code for rule in shares for code in rule.list_codes]
+    )
     ranks = session.execute(
         select(LotteryRank.application_id, LotteryRank.master_rank).where(
-            LotteryRank.run_id == run.id
+            LotteryRank.run_id == inputs.run_id
         )
     ).all()
     candidates = [
         _candidate(int(row[0]), int(row[1]), held.get(int(row[0]), NO_LISTS), entries)
         for row in ranks
     ]
-    today = local_date(listing, today_of)
     households: dict[int, Household | None] = {}
+    changed_at: dict[int, datetime | None] = {}
+    read: dict[int, datetime | None] = {}
     in_rank_order = [c.id for c in sorted(candidates, key=lambda c: c.master_rank)]
     place = {application_id: n for n, application_id in enumerate(in_rank_order)}
 
@@ -151,20 +207,23 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
                     Application.submitted_answers,
                     Application.household_size,
                     Application.annual_income,
+                    Application.updated_at,
                 ).where(Application.id.in_(wanted))
             )
             for row in rows:
-                application_id, answers, size, income = cast(
-                    "tuple[int, dict[str, Any] | None, int | None, Decimal | None]", tuple(row)
+                application_id, answers, size, income, updated_at = cast(
+                    "tuple[int, dict[str, Any] | None, int | None, Decimal | None, datetime]",
+                    tuple(row),
                 )
-                found = household_of(answers or {}, today)
+                found = household_of(answers or {}, inputs.today)
                 if found is None and size and income is not None:
                     # Answers incomplete (some paper applications): size and income as entered.
                     found = Household(size=size, annual_income=income)
                 households[application_id] = found
+                changed_at[application_id] = updated_at
+        read[candidate.id] = changed_at.get(candidate.id)
         return households.get(candidate.id)
 
-    groups, reopened = _groups(session, listing)
     work = work_list(
         groups,
         shares,
@@ -173,12 +232,7 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
         household=household,
         reopened=reopened,
     )
-    shown = {p.candidate.id for p in work.placements} | {c.id for c in work.waitlist[:200]}
-    applications = {
-        application.id: application
-        for application in session.scalars(select(Application).where(Application.id.in_(shown)))
-    }
-    return ListingWork(listing, work, {u.id: u for u in listing.units}, applications, entries)
+    return KeptWork(inputs, work, read, entrants=len(candidates))
 
 
 NO_LISTS: dict[str, int] = {}

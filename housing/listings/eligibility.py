@@ -10,6 +10,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import cached_property
 
 MONTHS_PER_YEAR = 12
 LARGEST_CHARTED_HOUSEHOLD = 8
@@ -178,11 +179,11 @@ class UnitTerms:
     minimum_income: Decimal | None = None
     minimum_ami_percent: int | None = None
 
-    @property
+    @cached_property
     def effective_occupancy(self) -> Occupancy:
         return self.occupancy or standard_occupancy(self.unit_type)
 
-    @property
+    @cached_property
     def minimum_annual_income(self) -> Decimal | None:
         """The minimum a fixed rent sets (None for any other unit)."""
         if self.monthly_rent is None or self.rent_multiple is None:

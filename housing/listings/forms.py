@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -21,14 +23,16 @@ from housing.forms import (
 from housing.listings.eligibility import Household, UnitType
 from housing.listings.models import Phase, Tenure
 from housing.listings.services import DirectoryFilters, SortOrder
+from housing.widgets import CheckBox
 
 MAX_HOUSEHOLD_SIZE = 12
 # No program on this site reaches this; above it the number is surely a typing mistake.
 MAX_ANNUAL_INCOME = Decimal(5_000_000)
 
 
-def unit_type_labels() -> dict[UnitType, Any]:
-    return {
+# Lazy: each is translated when shown, in the reader's language.
+_UNIT_TYPE_LABELS: Mapping[UnitType, Any] = MappingProxyType(
+    {
         UnitType.SRO: _l("Single room (SRO)"),
         UnitType.STUDIO: _l("Studio"),
         UnitType.ONE_BEDROOM: _l("1 bedroom"),
@@ -37,6 +41,11 @@ def unit_type_labels() -> dict[UnitType, Any]:
         UnitType.FOUR_BEDROOM: _l("4 bedrooms"),
         UnitType.FIVE_BEDROOM: _l("5 bedrooms"),
     }
+)
+
+
+def unit_type_labels() -> Mapping[UnitType, Any]:
+    return _UNIT_TYPE_LABELS
 
 
 class QueryForm(FlaskForm):
@@ -70,7 +79,9 @@ class EstimatorForm(QueryForm):
         default="month",
         validators=[InputRequired(_l("Choose per month or per year."))],
     )
-    voucher = BooleanField(_l("Someone in the household has a housing voucher or rental subsidy"))
+    voucher = BooleanField(
+        _l("Someone in the household has a housing voucher or rental subsidy"), widget=CheckBox()
+    )
     oldest_age = NumberField(
         _l("Age of the oldest household member (for senior housing)"),
         minimum=0,
@@ -158,7 +169,7 @@ class DirectoryForm(QueryForm):
     )
     unit_type = ChoiceField(_l("Unit size"), default="")
     neighborhood = ChoiceField(_l("Neighborhood"), default="")
-    accessible = BooleanField(_l("Only listings with accessible units"))
+    accessible = BooleanField(_l("Only listings with accessible units"), widget=CheckBox())
     phase = ChoiceField(
         _l("Applications"),
         choices=options(

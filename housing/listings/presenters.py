@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from housing.listings.eligibility import (
     Reason,
     SeniorRule,
     UnitResult,
+    UnitTerms,
     minimum_monthly_income,
     monthly_from_annual,
 )
@@ -72,31 +73,36 @@ def unit_type_label(unit: Unit) -> str:
     return str(unit_type_labels()[unit.unit_type])
 
 
+_PHASE_LABELS = {
+    Phase.OPEN: _l("Accepting applications"),
+    Phase.UPCOMING: _l("Opening soon"),
+    Phase.CLOSED: _l("Applications closed"),
+}
+
+
 def phase_label(phase: Phase) -> str:
-    return str(
-        {
-            Phase.OPEN: _l("Accepting applications"),
-            Phase.UPCOMING: _l("Opening soon"),
-            Phase.CLOSED: _l("Applications closed"),
-        }[phase]
-    )
+    return str(_PHASE_LABELS[phase])
+
+
+_TENURE_LABELS = {Tenure.RENTAL: _l("For rent"), Tenure.SALE: _l("For sale")}
 
 
 def tenure_label(tenure: Tenure) -> str:
-    return str({Tenure.RENTAL: _l("For rent"), Tenure.SALE: _l("For sale")}[tenure])
+    return str(_TENURE_LABELS[tenure])
+
+
+_ACCESSIBILITY_LABELS = {
+    AccessibilityPriority.MOBILITY: _l("Mobility"),
+    AccessibilityPriority.VISION: _l("Vision"),
+    AccessibilityPriority.HEARING: _l("Hearing"),
+    AccessibilityPriority.MOBILITY_AND_HEARING_VISION: _l("Mobility, hearing and vision"),
+}
 
 
 def accessibility_label(priority: AccessibilityPriority | None) -> str:
     if priority is None:
         return ""
-    return str(
-        {
-            AccessibilityPriority.MOBILITY: _l("Mobility"),
-            AccessibilityPriority.VISION: _l("Vision"),
-            AccessibilityPriority.HEARING: _l("Hearing"),
-            AccessibilityPriority.MOBILITY_AND_HEARING_VISION: _l("Mobility, hearing and vision"),
-        }[priority]
-    )
+    return str(_ACCESSIBILITY_LABELS[priority])
 
 
 def event_kind_label(kind: EventKind) -> str:
@@ -126,19 +132,35 @@ def reserved_community_text(listing: Listing) -> str | None:
     return _("Reserved for households that need the accessibility features of these units.")
 
 
-def deadline_countdown(listing: Listing, now: datetime) -> str:
-    """'Closes in N days' while open, 'Opens in N days' before, nothing after."""
+def countdown(listing: Listing, now: datetime) -> tuple[str, int] | None:
+    """What the countdown says, as (what, how many): ("hours" or "days") until the deadline
+    while open, ("opens", days) before, None after."""
     phase = listing.phase(now)
     if phase is Phase.OPEN:
-        days = math.ceil((listing.application_due_at - now).total_seconds() / 86400)
+        seconds = (listing.application_due_at - now).total_seconds()
+        days = math.ceil(seconds / 86400)
         if days <= 1:
-            hours = max(1, math.ceil((listing.application_due_at - now).total_seconds() / 3600))
-            return ngettext("Closes in %(num)s hour", "Closes in %(num)s hours", hours)
-        return ngettext("Closes in %(num)s day", "Closes in %(num)s days", days)
+            return ("hours", max(1, math.ceil(seconds / 3600)))
+        return ("days", days)
     if phase is Phase.UPCOMING:
-        days = math.ceil((listing.application_open_at - now).total_seconds() / 86400)
-        return ngettext("Opens in %(num)s day", "Opens in %(num)s days", days)
-    return ""
+        return ("opens", math.ceil((listing.application_open_at - now).total_seconds() / 86400))
+    return None
+
+
+def countdown_text(told: tuple[str, int] | None) -> str:
+    if told is None:
+        return ""
+    what, num = told
+    if what == "hours":
+        return ngettext("Closes in %(num)s hour", "Closes in %(num)s hours", num)
+    if what == "days":
+        return ngettext("Closes in %(num)s day", "Closes in %(num)s days", num)
+    return ngettext("Opens in %(num)s day", "Opens in %(num)s days", num)
+
+
+def deadline_countdown(listing: Listing, now: datetime) -> str:
+    """'Closes in N days' while open, 'Opens in N days' before, nothing after."""
+    return countdown_text(countdown(listing, now))
 
 
 @dataclass(frozen=True)
@@ -158,14 +180,21 @@ class UnitRow:
         return ordered_reasons(self.result.reasons) if self.result else []
 
 
-def unit_rows(listing: Listing, result: ListingResult | None = None) -> list[UnitRow]:
+def unit_rows(
+    listing: Listing,
+    result: ListingResult | None = None,
+    terms: Sequence[UnitTerms] | None = None,
+) -> list[UnitRow]:
+    """The listing's units table; ``terms``: the units' terms when they are at hand (a kept
+    copy's), in the listing's unit order."""
+    if terms is None:
+        terms = [unit_terms(unit) for unit in listing.units]
     rows = []
-    for index, unit in enumerate(listing.units):
-        terms = unit_terms(unit)
-        occupancy = terms.effective_occupancy
+    for index, (unit, unit_rule) in enumerate(zip(listing.units, terms, strict=True)):
+        occupancy = unit_rule.effective_occupancy
         minimum = (
-            minimum_monthly_income(terms.monthly_rent, terms.rent_multiple)
-            if terms.monthly_rent is not None and terms.rent_multiple is not None
+            minimum_monthly_income(unit_rule.monthly_rent, unit_rule.rent_multiple)
+            if unit_rule.monthly_rent is not None and unit_rule.rent_multiple is not None
             else None
         )
         rows.append(
@@ -363,10 +392,6 @@ class ListingTexts:
 
     def event(self, event: ListingEvent, attribute: str) -> LocalText:
         return self(event_text_key(event.id, attribute))
-
-    def english_in(self, texts: list[LocalText]) -> bool:
-        """Whether any of these texts is shown in English only: a section says so once."""
-        return any(text.english_only for text in texts)
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from housing.db_types import AnySession
+from housing.db_types import AnySession, UTCDateTime
+from housing.listings import snapshots as snapshots_store
 from housing.listings.eligibility import (
     Household,
     IncomeLimits,
@@ -32,6 +34,7 @@ from housing.listings.models import (
     UnitStatus,
 )
 from housing.listings.preferences import ListingPreference
+from housing.listings.snapshots import KEY_COLUMNS, Snapshot, keys_of, snapshots
 
 
 class ListingNotFound(LookupError):
@@ -54,14 +57,19 @@ class DirectoryFilters:
     sort: str = SortOrder.DEADLINE
 
 
-def _visible(now: datetime) -> Sequence[ColumnElement[bool]]:
+# A moment as a bound parameter: a query built once for every request takes ``now`` when run.
+When = datetime | ColumnElement[datetime]
+NOW = bindparam("now", type_=UTCDateTime())
+
+
+def _visible(now: When) -> Sequence[ColumnElement[bool]]:
     return (
         Listing.status.in_(PUBLIC_STATUSES),
         or_(Listing.publish_at.is_(None), Listing.publish_at <= now),
     )
 
 
-def _phase_condition(phase: Phase, now: datetime) -> ColumnElement[bool]:
+def _phase_condition(phase: Phase, now: When) -> ColumnElement[bool]:
     window_statuses = PUBLIC_STATUSES - CLOSED_STATUSES
     if phase is Phase.CLOSED:
         return or_(Listing.status.in_(CLOSED_STATUSES), Listing.application_due_at <= now)
@@ -78,7 +86,7 @@ def _phase_condition(phase: Phase, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _phase_rank(now: datetime) -> ColumnElement[int]:
+def _phase_rank(now: When) -> ColumnElement[int]:
     return case(
         (_phase_condition(Phase.OPEN, now), 0),
         (_phase_condition(Phase.UPCOMING, now), 1),
@@ -94,7 +102,7 @@ def _with_details(query: Select[Listing]) -> Select[Listing]:
     )
 
 
-def directory_query(filters: DirectoryFilters, now: datetime) -> Select[Listing]:
+def directory_query(filters: DirectoryFilters, now: When) -> Select[Listing]:
     query = select(Listing).where(*_visible(now))
     if filters.tenure is not None:
         query = query.where(Listing.tenure == filters.tenure)
@@ -152,6 +160,82 @@ def find_listings(
     return Page(list(rows), total, page, per_page)
 
 
+@dataclass(frozen=True)
+class SnapshotPage:
+    """A page of the directory as kept copies (``snapshots``), with the same paging facts."""
+
+    snapshots: list[Snapshot]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def listings(self) -> list[Listing]:
+        return [snapshot.listing for snapshot in self.snapshots]
+
+    pages = Page.pages
+    has_next = Page.has_next
+    has_previous = Page.has_previous
+
+
+def find_snapshots(
+    session: AnySession,
+    filters: DirectoryFilters,
+    now: datetime,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+) -> SnapshotPage:
+    """``find_listings`` reading only the ids and versions of the page's listings; the rest
+    comes from the copies kept for those versions."""
+    keyed = _page_keys(filters).limit(per_page).offset((page - 1) * per_page)
+    rows = session.execute(keyed, {"now": now}).all()
+    if rows:
+        total = rows[0].total
+    else:
+        counted = select(func.count()).select_from(directory_query(filters, now).subquery())
+        total = session.scalar(counted)
+    return SnapshotPage(snapshots(session, keys_of(rows)), total or 0, page, per_page)
+
+
+@lru_cache(maxsize=256)
+def _page_keys(filters: DirectoryFilters) -> Select[int, datetime, int, int]:
+    """A directory page's ids and versions, and how many listings match: built once for each
+    combination of filters, run with ``now``."""
+    return directory_query(filters, NOW).with_only_columns(
+        *KEY_COLUMNS, func.count().over().label("total")
+    )
+
+
+@lru_cache(maxsize=1)
+def _open_keys() -> Select[int, datetime, int]:
+    query = directory_query(DirectoryFilters(), NOW).where(
+        or_(_phase_condition(Phase.OPEN, NOW), _phase_condition(Phase.UPCOMING, NOW))
+    )
+    return query.with_only_columns(*KEY_COLUMNS)
+
+
+def open_snapshots(session: AnySession, now: datetime) -> list[Snapshot]:
+    """Every public listing open or opening soon, in the directory's order (open ones first,
+    then by deadline): what the estimator checks a household against."""
+    return snapshots(session, keys_of(session.execute(_open_keys(), {"now": now})))
+
+
+@lru_cache(maxsize=1)
+def _listing_key() -> Select[int, datetime, int]:
+    return select(*KEY_COLUMNS).where(Listing.id == bindparam("listing_id"), *_visible(NOW))
+
+
+def public_snapshot(session: AnySession, listing_id: int, now: datetime) -> Snapshot:
+    """A public listing for its page: whether it is public is asked now, the rest is the copy
+    kept for its version."""
+    row = session.execute(_listing_key(), {"listing_id": listing_id, "now": now}).first()
+    found = snapshots(session, keys_of([row])) if row is not None else []
+    if not found:
+        raise ListingNotFound(listing_id)
+    return found[0]
+
+
 def get_public_listing(session: AnySession, listing_id: int, now: datetime) -> Listing:
     query = _with_details(select(Listing).where(Listing.id == listing_id, *_visible(now)))
     listing = session.scalars(
@@ -163,8 +247,11 @@ def get_public_listing(session: AnySession, listing_id: int, now: datetime) -> L
 
 
 def public_neighborhoods(session: AnySession, now: datetime) -> list[str]:
+    """The neighbourhoods of public listings, read at most every ``snapshots.KEEP_SECONDS``."""
     query = select(Listing.neighborhood).where(*_visible(now)).distinct()
-    return sorted(session.scalars(query).all())
+    return snapshots_store.public_neighborhoods(
+        session, lambda: sorted(session.scalars(query).all())
+    )
 
 
 def unit_terms(unit: Unit) -> UnitTerms:
@@ -200,15 +287,20 @@ def listing_eligibility(listing: Listing, household: Household) -> ListingResult
     return check_listing(household, units, senior_requirement(listing))
 
 
-def income_limit_table(listing: Listing) -> list[tuple[int, list[tuple[int, Decimal]]]]:
-    """Rows of (household size, [(AMI %, annual limit)]) for the AMI levels the listing uses."""
+def income_limit_table(
+    listing: Listing, terms: Sequence[UnitTerms] | None = None
+) -> list[tuple[int, list[tuple[int, Decimal]]]]:
+    """Rows of (household size, [(AMI %, annual limit)]) for the AMI levels the listing uses.
+    ``terms``: the units' terms when they are at hand (a kept copy's)."""
+    if terms is None:
+        terms = [unit_terms(unit) for unit in listing.units]
     levels: dict[int, IncomeLimits] = {}
-    for unit in listing.units:
+    for unit in terms:
         # A sale unit's floor set as an AMI percentage is read in the same table.
         for percent in (unit.ami_percent, unit.minimum_ami_percent):
             if percent is not None:
-                levels.setdefault(percent, unit.ami_chart.income_limits())
-    largest = max((unit_terms(u).effective_occupancy.maximum for u in listing.units), default=0)
+                levels.setdefault(percent, unit.income_limits)
+    largest = max((unit.effective_occupancy.maximum for unit in terms), default=0)
     sizes = range(1, min(max(largest, 1), 8) + 1)
     return [
         (

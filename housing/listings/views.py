@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import (
@@ -17,16 +19,18 @@ from flask import (
     send_file,
 )
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.listings import presenters, saved_household, services
-from housing.listings.eligibility import Household
+from housing.listings.eligibility import Household, check_listing
 from housing.listings.forms import DirectoryForm, EstimatorForm, FoldedEstimatorForm
 from housing.listings.models import DocumentKind, Listing, ListingDocument, Phase
 from housing.listings.saved_household import SavedHousehold
+from housing.listings.snapshots import Snapshot
 from housing.lottery.models import Lottery
 from housing.page_cache import cached_page
 from housing.routing import query_id
@@ -91,12 +95,12 @@ def directory() -> Response:
         formdata=request.args, neighborhoods=services.public_neighborhoods(db.session, now)
     )
     filters = filters_form.filters() if filters_form.validate() else services.DirectoryFilters()
-    page = services.find_listings(db.session, filters, now, page=_page_number(), per_page=PER_PAGE)
+    page = services.find_snapshots(db.session, filters, now, page=_page_number(), per_page=PER_PAGE)
     estimate = _estimate(FoldedEstimatorForm)
     household = estimate.household
     verdicts = {
-        listing.id: presenters.verdict(services.listing_eligibility(listing, household), listing)
-        for listing in page.listings
+        snapshot.listing.id: presenters.verdict(snapshot.eligibility(household), snapshot.listing)
+        for snapshot in page.snapshots
         if household is not None
     }
     html = render_template(
@@ -107,6 +111,7 @@ def directory() -> Response:
         saved_household=estimate.saved,
         page=page,
         verdicts=verdicts,
+        cards=card_bodies(page.snapshots, now),
         now=now,
         presenters=presenters,
     )
@@ -116,26 +121,40 @@ def directory() -> Response:
 @listings.get("/eligibility")
 @cached_page
 def estimator() -> Response:
+    """Every open or upcoming listing for the household, those it may qualify for first, a
+    page at a time. Each listing's units are checked only when its kept copy says the
+    household could fit one (``Snapshot.could_match``); the rest are told unit by unit only
+    when their page is shown."""
     now = utcnow()
     estimate = _estimate(EstimatorForm)
-    results = []
     household = estimate.household
+    page = None
+    results = []
     if household is not None:
-        candidates = services.find_listings(
-            db.session, services.DirectoryFilters(), now, per_page=200
-        ).listings
-        for listing in candidates:
-            if listing.phase(now) is Phase.CLOSED:
-                continue
-            result = services.listing_eligibility(listing, household)
-            results.append((listing, presenters.verdict(result, listing)))
-        results.sort(key=lambda pair: not pair[1]["eligible"])
+        ranked = []
+        for snapshot in services.open_snapshots(db.session, now):
+            result = snapshot.eligibility(household) if snapshot.could_match(household) else None
+            fits = (
+                result is not None
+                and result.is_eligible
+                and presenters.restriction(snapshot.listing, result) is None
+            )
+            ranked.append((not fits, snapshot, result))
+        ranked.sort(key=lambda item: item[0])
+        number = _page_number()
+        shown = ranked[(number - 1) * PER_PAGE : number * PER_PAGE]
+        page = services.SnapshotPage([item[1] for item in shown], len(ranked), number, PER_PAGE)
+        for _fits, snapshot, result in shown:
+            checked = result or snapshot.eligibility(household)
+            results.append((snapshot.listing, presenters.verdict(checked, snapshot.listing)))
     html = render_template(
         "listings/estimator.html",
         form=estimate.form,
         submitted=estimate.typed or household is not None,
         saved_household=estimate.saved,
         results=results,
+        page=page,
+        cards=card_bodies(page.snapshots if page else [], now),
         now=now,
         presenters=presenters,
     )
@@ -147,12 +166,14 @@ def estimator() -> Response:
 def detail(listing_id: int) -> Response:
     now = utcnow()
     try:
-        listing = services.get_public_listing(db.session, listing_id, now)
+        snapshot = services.public_snapshot(db.session, listing_id, now)
     except services.ListingNotFound:
         abort(404)
     estimate = _estimate(EstimatorForm)
     shown = estimate.form if estimate.typed or estimate.household is not None else None
-    html = render_listing_page(listing, now, shown, saved=estimate.saved)
+    html = render_listing_page(
+        snapshot.listing, now, shown, saved=estimate.saved, snapshot=snapshot
+    )
     return _respond(html, estimate)
 
 
@@ -172,32 +193,110 @@ def forget_household() -> Response:
     return response
 
 
+def _rendered(template: str, **context: object) -> Markup:
+    return Markup(render_template(template, **context))  # noqa: S704 - our template's output
+
+
+def card_bodies(snapshots: Sequence[Snapshot], now: datetime) -> dict[int, Markup]:
+    """Each listing's card but the household's verdict, for a page of listings. A card reads
+    the same for every reader of one language while the listing, its phase and its countdown
+    stay the same, so each is rendered once for those and kept with the listing's copy."""
+    locale = str(get_locale())
+    body = current_app.jinja_env.get_template("listings/_card_body.html").module.body  # type: ignore[attr-defined]
+
+    def render(snapshot: Snapshot, phase: Phase, countdown: tuple[str, int] | None) -> Markup:
+        listing = snapshot.listing
+        return Markup(  # noqa: S704 - our template's output
+            body(
+                listing,
+                phase=phase,
+                phase_label=presenters.phase_label(phase),
+                tenure=presenters.tenure_label(listing.tenure),
+                reserved=presenters.reserved_community_text(listing),
+                rows=presenters.unit_rows(listing, terms=snapshot.terms),
+                countdown=presenters.countdown_text(countdown),
+            )
+        )
+
+    bodies = {}
+    for snapshot in snapshots:
+        phase = snapshot.listing.phase(now)
+        told = presenters.countdown(snapshot.listing, now)
+        bodies[snapshot.listing.id] = snapshot.kept(
+            f"card {phase.value} {told}", locale, partial(render, snapshot, phase, told)
+        )
+    return bodies
+
+
+def _lottery(listing_id: int) -> Lottery | None:
+    return db.session.scalars(select(Lottery).where(Lottery.listing_id == listing_id)).first()
+
+
+def _lottery_of(snapshot: Snapshot) -> Lottery | None:
+    """The listing's lottery as its page summarises it, kept with the listing's copy: a
+    freeze or a draw shows on the page within ``snapshots.KEEP_SECONDS``."""
+
+    def detached() -> Lottery | None:
+        lottery = _lottery(snapshot.listing.id)
+        if lottery is not None:
+            db.session.expunge(lottery)
+        return lottery
+
+    return snapshot.kept("lottery", "", detached)
+
+
 def render_listing_page(
     listing: Listing,
     now: datetime,
     estimator: EstimatorForm | None,
     *,
     saved: SavedHousehold | None = None,
+    snapshot: Snapshot | None = None,
 ) -> str:
-    """The listing page; the partner preview shows the same page whatever the status."""
+    """The listing page; the partner preview shows the same page whatever the status.
+
+    With the listing's kept copy (``snapshot``), the parts that depend only on the listing and
+    the language are rendered once per version and language and kept with it."""
+    terms = (
+        snapshot.terms
+        if snapshot is not None
+        else [services.unit_terms(unit) for unit in listing.units]
+    )
     result = None
     if estimator is not None and not estimator.errors:
-        result = services.listing_eligibility(listing, estimator.household())
+        result = check_listing(
+            estimator.household(), list(terms), services.senior_requirement(listing)
+        )
+    locale = str(get_locale())
+    content = presenters.ListingTexts(listing, locale)
+    facts = {"listing": listing, "locale": locale, "content": content, "presenters": presenters}
+
+    def about() -> Markup:
+        return _rendered(
+            "listings/_listing_about.html",
+            **facts,
+            result=result,
+            unit_rows=presenters.unit_rows(listing, result, terms),
+            income_limits=services.income_limit_table(listing, terms),
+        )
+
+    def more() -> Markup:
+        return _rendered("listings/_listing_more.html", **facts)
+
+    # The units table has a column for the household checked: that rendering is its own.
+    kept_about = snapshot if result is None else None
     return render_template(
         "listings/detail.html",
-        listing=listing,
-        locale=str(get_locale()),
-        content=presenters.ListingTexts(listing, str(get_locale())),
+        **facts,
         now=now,
         phase=listing.phase(now),
-        unit_rows=presenters.unit_rows(listing, result),
-        income_limits=services.income_limit_table(listing),
+        about=kept_about.kept("about", locale, about) if kept_about else about(),
+        more=snapshot.kept("more", locale, more) if snapshot else more(),
         estimator=estimator or EstimatorForm(formdata=None),
         saved_household=saved,
         result=result,
         verdict=presenters.verdict(result, listing) if result else None,
-        presenters=presenters,
-        lottery=db.session.scalars(select(Lottery).where(Lottery.listing_id == listing.id)).first(),
+        lottery=_lottery_of(snapshot) if snapshot else _lottery(listing.id),
     )
 
 

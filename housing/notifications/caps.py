@@ -15,10 +15,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import delete, update
+from sqlalchemy import Table, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from housing.db_types import AnySession
@@ -50,33 +53,46 @@ def address_key(channel: Channel, recipient: str) -> str:
     return hmac.new(secret, address, hashlib.sha256).hexdigest()
 
 
-def count_message(session: AnySession, channel: Channel, recipient: str, day: date) -> int:
-    """One more message to this address on this day; how many that makes. The row stays locked
-    until the caller commits, so two workers counting the same address take turns."""
-    table = MessageCount.__table__
+def count_messages(session: AnySession, added: Counter[str], day: date) -> dict[str, int]:
+    """So many more messages to each address (by key) on this day, in one statement; how many
+    each address then has. The rows are taken in the order of their keys, so two workers
+    counting the same addresses take turns instead of waiting for each other."""
+    table = cast(Table, MessageCount.__table__)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(address_key=address_key(channel, recipient), day=day, count=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.address_key, table.c.day],
-            set_={"count": table.c.count + 1},
-        )
-        .returning(table.c.count)
+    rows = insert(table).values(
+        [{"address_key": key, "day": day, "count": added[key]} for key in sorted(added)]
     )
-    return int(session.execute(statement).scalar_one())
+    statement = rows.on_conflict_do_update(
+        index_elements=[table.c.address_key, table.c.day],
+        set_={"count": table.c.count + rows.excluded.count},
+    ).returning(table.c.address_key, table.c.count)
+    return cast(dict[str, int], dict(session.execute(statement).all()))
 
 
-def admit(session: AnySession, message: OutboundMessage, now: datetime) -> bool:
-    """Count a message about to be sent for the first time; False when it is one too many for
-    its address today, and then it is held (suppressed, with the reason) instead."""
+def hold_past_limit(
+    session: AnySession, messages: Sequence[OutboundMessage], now: datetime
+) -> list[int]:
+    """Count messages about to be sent for the first time, in their order; hold (suppress, with
+    the reason) each that is one too many for its address today. The ids of those held."""
     limit = daily_limit()
-    if limit <= 0:
-        return True
-    sent = count_message(session, message.channel, message.recipient, now.date())
-    if sent <= limit or message.template in ESSENTIAL_TEMPLATES:
-        return True
+    if limit <= 0 or not messages:
+        return []
+    keys = [address_key(message.channel, message.recipient) for message in messages]
+    added = Counter(keys)
+    counts = count_messages(session, added, now.date())
+    # The count each message makes: those before it in this group come first.
+    before = {key: counts[key] - added[key] for key in added}
+    held = []
+    for message, key in zip(messages, keys, strict=True):
+        before[key] += 1
+        if before[key] > limit and message.template not in ESSENTIAL_TEMPLATES:
+            _hold(session, message, limit, now)
+            held.append(message.id)
+    return held
+
+
+def _hold(session: AnySession, message: OutboundMessage, limit: int, now: datetime) -> None:
     reason = f"held: this address was sent {limit} messages today, the most a day allows"
     session.execute(
         update(OutboundMessage)
@@ -92,7 +108,6 @@ def admit(session: AnySession, message: OutboundMessage, now: datetime) -> bool:
         message.channel.value,
         limit,
     )
-    return False
 
 
 def forget_before(session: AnySession, day: date) -> None:

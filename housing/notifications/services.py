@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
 
 from housing.accounts.models import User
 from housing.db_types import AnySession, utcnow
@@ -156,6 +157,9 @@ def confirmed_email(session: AnySession, user_id: int | None) -> str | None:
     return user.email if user is not None and user.email_confirmed_at is not None else None
 
 
+_INSERT_MESSAGE = insert(OutboundMessage.__table__).returning(OutboundMessage.__table__.c.id)
+
+
 def queue(
     session: AnySession,
     *,
@@ -181,23 +185,38 @@ def queue(
         if render_now
         else Rendered("", "", "")
     )
-    message = OutboundMessage(
-        idempotency_key=key or secrets.token_hex(16),
-        channel=channel,
-        recipient=to,
-        language=language,
-        template=template,
-        subject=content.subject,
-        body_text=content.text,
-        body_html=content.html,
-        context=dict(context),
-        user_id=user_id,
-        listing_id=listing_id,
-        application_id=application_id,
-        state=state,
-    )
-    session.add(message)
+    moment = utcnow()
+    row = {
+        "idempotency_key": key or secrets.token_hex(16),
+        "channel": channel,
+        "recipient": to,
+        "language": language,
+        "template": template,
+        "subject": content.subject,
+        "body_text": content.text,
+        "body_html": content.html,
+        "context": dict(context),
+        "user_id": user_id,
+        "listing_id": listing_id,
+        "application_id": application_id,
+        "broadcast_id": None,
+        "state": state,
+        # The columns' defaults, given here so that the message has every attribute loaded.
+        "attempts": 0,
+        "next_attempt_at": moment,
+        "failure_reason": "",
+        "created_at": moment,
+        "sent_at": None,
+        "provider_id": "",
+    }
+    # Whatever the caller has pending is written first, as a flush would have.
     session.flush()
+    # One statement that returns the id, without the unit of work's bookkeeping: a deadline
+    # rush writes a confirmation with every submission, and hardly any request reads it again.
+    message = OutboundMessage(**row)
+    message.id = session.connection().execute(_INSERT_MESSAGE, row).scalar_one()
+    make_transient_to_detached(message)
+    session.add(message)
     if state is MessageState.PENDING and channel is not Channel.LETTER:
         session.info.setdefault(OUTBOX_KEY, []).append(message.id)
     return message

@@ -1,11 +1,14 @@
 """Delivery jobs. Each takes ids (the drain takes none: it finds what is due) and is safe to
 run twice.
 
-A message is claimed (pending → sending, committed) before it is handed to its channel and
-marked sent right after, so a job that runs twice, or two workers given the same batch, send it
-once. A worker killed between the peer's "accepted" and that commit leaves one message
-"sending"; the sweep hands it out again after ``STALE_SENDING`` and the copy carries the same
-Message-ID, so the recipient's mail program can tell it is the same message.
+A message is claimed (pending → sending, committed) before it is handed to its channel, and
+what came of it is committed before the next message is handed over, so a job that runs twice,
+or two workers given the same batch, send it once. A worker killed between the peer's
+"accepted" and that commit leaves one message "sending"; the sweep hands it out again after
+``STALE_SENDING`` and the copy carries the same Message-ID, so the recipient's mail program can
+tell it is the same message. A broadcast's batch claims its messages a group at a time (one
+statement and one commit for the group); those of the group a killed worker had not reached are
+never sent twice either: they wait, "sending", for the sweep.
 """
 
 from __future__ import annotations
@@ -16,25 +19,29 @@ from collections.abc import Iterator
 from contextlib import suppress
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import cast
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, insert, literal, or_, select, update
 
 from housing import jobs
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.notifications import broadcasts, caps
 from housing.notifications.mail import (
+    Composed,
     FolderMailer,
     Mailer,
     PermanentFailure,
     SmtpMailer,
     TemporaryFailure,
+    compose,
 )
 from housing.notifications.models import (
     Broadcast,
     Channel,
+    MessageEvent,
     MessageState,
     OutboundMessage,
 )
@@ -45,7 +52,7 @@ from housing.notifications.services import (
     Rendered,
     Shared,
     as_email,
-    log_event,
+    message_id_of,
     release_stale,
     rendered,
 )
@@ -56,8 +63,13 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # Temporary failures in a row after which a batch stops trying a channel.
 FAILURES_BEFORE_PAUSE = 3
-# Messages per delivery job: one SMTP connection carries a whole batch.
-BATCH = 200
+# Messages per delivery job: one SMTP connection carries a whole batch. A broadcast's chunk is
+# one batch, so a hundred thousand messages are two hundred jobs.
+BATCH = broadcasts.CHUNK
+# Messages a broadcast's batch claims in one statement and commit. The drain claims one at a
+# time, so a worker killed in a deadline rush holds back no confirmation but the one it was
+# sending.
+CLAIM_GROUP = 50
 # A message left "sending" this long belongs to a worker that died; it may be tried again.
 STALE_SENDING = timedelta(minutes=10)
 # A message or broadcast this old and never handled lost its job (Redis was away).
@@ -73,6 +85,10 @@ WAKE_KEY = "delivery-awake"
 WAKE_SECONDS = 15
 # Seconds a drain delivers before it hands the rest to a fresh job, well inside its timeout.
 DRAIN_SECONDS = DELIVERY_TIMEOUT // 3
+# The tables under the models, for the statements run once or twice per message: the ORM's
+# bookkeeping for an update or an added row costs more than the statement itself.
+MESSAGES = cast(Table, OutboundMessage.__table__)
+EVENTS = cast(Table, MessageEvent.__table__)
 
 
 def mailer() -> Mailer:
@@ -122,9 +138,13 @@ class Channels:
 
     def _send(self, message: OutboundMessage, content: Rendered) -> str:
         if message.channel is Channel.EMAIL:
-            email = as_email(message, content)
             if self._mailer is None:
                 self._mailer = mailer()
+            composed = _composed(message, content)
+            if composed is not None:
+                self._mailer.send_composed(composed)
+                return composed.message_id
+            email = as_email(message, content)
             self._mailer.send(email)
             return str(email["Message-ID"])
         if message.channel is Channel.SMS:
@@ -134,11 +154,31 @@ class Channels:
         raise PermanentFailure("letters are posted by staff")
 
 
-def deliver_batch(message_ids: list[int]) -> None:
+def _composed(message: OutboundMessage, content: Rendered) -> Composed | None:
+    """The email ``as_email`` would make, written straight to bytes; None for one that needs
+    the ``email`` package (an address that is not plain ASCII). Refuses (ValueError) the same
+    recipients ``as_email`` refuses."""
+    if any(char in message.recipient for char in "\r\n,;<>"):
+        raise ValueError("the recipient is not one plain address")
+    unsubscribe = (message.context or {}).get("unsubscribe")
+    return compose(
+        sender=current_app.config["HOUSING"].mail.sender,
+        recipient=message.recipient,
+        subject=content.subject,
+        message_id=message_id_of(message),
+        language=message.language.replace("_", "-"),
+        text=content.text,
+        html=content.html,
+        unsubscribe=unsubscribe if isinstance(unsubscribe, str) else None,
+    )
+
+
+def deliver_batch(message_ids: list[int], claim_group: int = CLAIM_GROUP) -> None:
     """Send each message of the batch that is still due, over one connection per channel.
 
-    Each message is claimed in the same commit that records the outcome of the one before, so
-    nothing is sent until the previous outcome is safe."""
+    Messages are claimed ``claim_group`` at a time, in the commit that records the outcome of
+    the message before them; every other outcome is committed before the next message is
+    handed over, so nothing is sent until the previous outcome is safe."""
     session = db.session
     waiting = session.scalars(
         select(OutboundMessage)
@@ -153,12 +193,19 @@ def deliver_batch(message_ids: list[int]) -> None:
     expire = plain.expire_on_commit
     plain.expire_on_commit = False  # the batch's rows, listing and broadcast stay loaded
     shared = Shared()
+    size = max(claim_group, 1)
     try:
         with Channels() as channels:
-            for message in waiting:
-                attempt = _claim(message)
-                if attempt is not None:
+            for start in range(0, len(waiting), size):
+                group = list(waiting[start : start + size])
+                attempts = _claim(group)
+                for position, message in enumerate(group):
+                    attempt = attempts.get(message.id)
+                    if attempt is None:
+                        continue
                     _attempt(channels, message, attempt, shared)
+                    if position < len(group) - 1:  # the last one's goes with the next claim
+                        session.commit()
             session.commit()
     finally:
         plain.expire_on_commit = expire
@@ -168,37 +215,41 @@ def deliver_message(message_id: int) -> None:
     deliver_batch([message_id])
 
 
-def _claim(message: OutboundMessage) -> int | None:
-    """Pending and due to sending, committed (with the previous message's outcome): the number
-    of this attempt, or None when another job took it first, its retry is not due, or it is
-    held as one too many for its address today (counted with its first attempt)."""
+def _claim(group: list[OutboundMessage]) -> dict[int, int]:
+    """The messages of the group still pending and due, made "sending" and committed (with the
+    previous message's outcome): the number of this attempt of each. Left out are those another
+    job took first, those whose retry is not due, and those held as one too many for their
+    address today (counted with their first attempt)."""
     session = db.session
     now = utcnow()
-    attempt = session.execute(
-        update(OutboundMessage)
+    table = MESSAGES
+    claimed = session.execute(
+        update(table)
         .where(
-            OutboundMessage.id == message.id,
-            OutboundMessage.state == MessageState.PENDING,
-            OutboundMessage.next_attempt_at <= now,
+            table.c.id.in_([message.id for message in group]),
+            table.c.state == MessageState.PENDING,
+            table.c.next_attempt_at <= now,
         )
         .values(
             state=MessageState.SENDING,
-            attempts=OutboundMessage.attempts + 1,
+            attempts=table.c.attempts + 1,
             # When it was claimed, for the stale check.
             next_attempt_at=now,
         )
-        .returning(OutboundMessage.attempts)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    if attempt == 1 and not caps.admit(session, message, now):
-        attempt = None
+        .returning(table.c.id, table.c.attempts)
+    ).all()
+    attempts = cast(dict[int, int], dict(claimed))
+    first = [message for message in group if attempts.get(message.id) == 1]
+    for held in caps.hold_past_limit(session, first, now):
+        del attempts[held]
     session.commit()
-    return attempt
+    return attempts
 
 
 def _attempt(channels: Channels, message: OutboundMessage, attempt: int, shared: Shared) -> None:
-    """Send one claimed message and write down what came of it (committed with the next claim),
-    unless the message is no longer this attempt's: the sweep gave it to another job."""
+    """Send one claimed message and write down what came of it (the caller commits it before
+    the next message is handed over), unless the message is no longer this attempt's: the sweep
+    gave it to another job."""
     now = utcnow()
     values: dict[str, object]
     try:
@@ -228,19 +279,34 @@ def _attempt(channels: Channels, message: OutboundMessage, attempt: int, shared:
             "provider_id": provider_id,
             "subject": message.subject or content.subject[:300],
         }
+    _record(message.id, attempt, values, event, now)
+
+
+def _record(
+    message_id: int, attempt: int, values: dict[str, object], event: tuple[str, str], at: datetime
+) -> None:
+    """Write an attempt's outcome and its line in the log, unless the message is no longer
+    this attempt's. On PostgreSQL in one statement: a round trip less for every message."""
     session = db.session
-    written = session.execute(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.id == message.id,
-            OutboundMessage.state == MessageState.SENDING,
-            OutboundMessage.attempts == attempt,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    marked = update(MESSAGES).where(
+        MESSAGES.c.id == message_id,
+        MESSAGES.c.state == MessageState.SENDING,
+        MESSAGES.c.attempts == attempt,
     )
-    if written.rowcount == 1:  # type: ignore[attr-defined]
-        log_event(session, message.id, event[0], event[1], at=now)
+    line = {"at": at, "event": event[0], "detail": event[1]}
+    if session.get_bind().dialect.name == "postgresql":
+        done = marked.values(**values).returning(MESSAGES.c.id).cte("marked")
+        session.execute(
+            insert(EVENTS).from_select(
+                ["message_id", *line],
+                select(
+                    done.c.id,
+                    *(literal(value, EVENTS.c[name].type) for name, value in line.items()),
+                ),
+            )
+        )
+    elif session.execute(marked.values(**values)).rowcount == 1:  # type: ignore[attr-defined]
+        session.execute(insert(EVENTS).values(message_id=message_id, **line))
 
 
 def _failed(reason: str) -> tuple[dict[str, object], tuple[str, str]]:
@@ -336,7 +402,7 @@ def deliver_due() -> None:
         ).all()
         session.commit()
         if due:
-            deliver_batch(list(due))
+            deliver_batch(list(due), claim_group=1)
         if len(due) < BATCH:
             return
         if time.monotonic() >= stop:

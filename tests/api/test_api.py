@@ -190,6 +190,14 @@ def test_eligibility_names_reasons_per_unit(client):
             "household_size=2&income=100&income_period=month&children_under_six=2",
             "children_under_six",
         ),
+        # A parameter given with no value is not a missing one: the document says a number.
+        (
+            "household_size=2&income=100&income_period=month&children_under_six=",
+            "children_under_six",
+        ),
+        ("household_size=2&income=100&income_period=month&oldest_age=%20", "oldest_age"),
+        ("household_size=&income=100&income_period=month", "household_size"),
+        ("household_size=2&income=100&income_period=", "income_period"),
     ],
 )
 def test_eligibility_input_errors_are_422_and_name_the_field(client, query, field):
