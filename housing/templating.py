@@ -38,7 +38,8 @@ def _bound_gettext(look_up: Callable[[str], str]) -> Callable[..., str]:
     """Jinja's new-style ``gettext`` (escaped, always %-formatted) on one translations object."""
 
     @pass_context
-    def gettext(context: Context, message: str, **variables: Any) -> str:
+    # Positional only: a template's own variables may have any name ("message" included).
+    def gettext(context: Context, message: str, /, **variables: Any) -> str:
         text = look_up(message)
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704 - our catalogs' text; the variables are escaped
@@ -49,7 +50,9 @@ def _bound_gettext(look_up: Callable[[str], str]) -> Callable[..., str]:
 
 def _bound_ngettext(look_up: Callable[[str, str, int], str]) -> Callable[..., str]:
     @pass_context
-    def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+    def ngettext(
+        context: Context, singular: str, plural: str, num: int, /, **variables: Any
+    ) -> str:
         variables.setdefault("num", num)
         text = look_up(singular, plural, num)
         if context.eval_ctx.autoescape:

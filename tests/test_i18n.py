@@ -152,3 +152,25 @@ def test_a_state_that_is_not_a_code_gets_the_state_code_message_in_arabic(app: F
         texts = [problem_text(problem) for problem in problems]
 
     assert texts == ["أدخل رمز الولاية المكون من حرفين، مثل CA."]
+
+
+def test_a_templates_translations_take_variables_of_any_name(app: Flask) -> None:
+    """The template's gettext is bound per render; its own parameters must not take the
+    names a template gives its variables ("message", "num", "singular"...)."""
+    source = (
+        '{{ _("%(message)s: all %(count)s messages written.", message="Results", count=3) }}|'
+        '{{ ngettext("%(num)s entrant", "%(num)s entrants", 2, singular="x", plural="y") }}|'
+        '{{ _("Page %(page)s of %(pages)s", page="<b>", pages=2) }}'
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        from flask import render_template_string
+        from flask_babel import gettext
+
+        rendered = render_template_string(source)
+        expected_page = gettext("Page %(page)s of %(pages)s", page="&lt;b&gt;", pages=2)
+
+    written, entrants, page = rendered.split("|")
+    assert "Results" in written and "3" in written
+    assert entrants.startswith("2 ")
+    # Translated into the reader's language, with the variable escaped.
+    assert page == expected_page and "<b>" not in page

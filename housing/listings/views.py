@@ -141,7 +141,8 @@ def estimator() -> Response:
             )
             ranked.append((not fits, snapshot, result))
         ranked.sort(key=lambda item: item[0])
-        number = _page_number()
+        # A page past the last (an old link, a typed address) shows the last.
+        number = min(_page_number(), max(1, -(-len(ranked) // PER_PAGE)))
         shown = ranked[(number - 1) * PER_PAGE : number * PER_PAGE]
         page = services.SnapshotPage([item[1] for item in shown], len(ranked), number, PER_PAGE)
         for _fits, snapshot, result in shown:

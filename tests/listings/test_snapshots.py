@@ -115,6 +115,7 @@ def test_the_estimator_shows_a_page_at_a_time_the_listings_that_fit_first(client
     assert first_names[12:] == [f"Small {number:02}" for number in range(8)]
     assert second_names == [f"Small {number:02}" for number in range(8, 13)]
     assert "Page 1 of 2" in first and re.search(r'rel="next" href="[^"]*page=2', first)
+    assert listing_names(client.get(query + "&page=9").text) == second_names
     # A listing that does not fit is still told unit by unit on its page of results.
     assert "too large" in second or "too many" in second or "Studio" in second
 
