@@ -116,7 +116,7 @@ def main() -> None:
     for name, load in results.items():
         print(
             f"{name:28} {load.requests_per_second:9.1f} {load.p50_ms:8.1f} {load.p99_ms:8.1f} "
-            f"{load.errors:7d} {load.requests_per_second / trivial:10.0%}"
+            f"{load.errors:7d} {load.requests_per_second / trivial:10.1%}"
         )
     print(f"peak resident memory of a web worker: {worker_peak:.0f} MB")
 

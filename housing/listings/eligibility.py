@@ -336,6 +336,31 @@ def check_listing(
     return ListingResult(results, shared or every, household.size)
 
 
+def fits_any_unit(
+    household: Household, units: Sequence[UnitTerms], senior: SeniorRequirement | None = None
+) -> bool:
+    """``check_listing(...).is_eligible``, without the reasons: whether one deciding unit fits
+    the household on every rule at once. The estimator ranks every open listing with it and
+    asks ``check_listing`` only for the listings it shows (``tests/listings/test_snapshots.py``
+    holds the two to the same answer)."""
+    fails_age, _unchecked = age_reason(household, senior)
+    if fails_age:
+        return False
+    size, income = household.size, household.annual_income
+    for unit in [unit for unit in units if unit.available] or units:
+        occupancy = unit.effective_occupancy
+        if size < occupancy.minimum or household.size_counted_for_maximum > occupancy.maximum:
+            continue
+        floor = unit.income_floor(size)
+        waived = household.has_voucher and unit.voucher_waives_floor
+        if floor is not None and not waived and income < floor:
+            continue
+        if income > annual_income_limit(unit.income_limits, unit.ami_percent, size):
+            continue
+        return True
+    return False
+
+
 # Reasons a unit line explains; the age rule and vacancy are the same for every deciding unit.
 _UNIT_REASONS = frozenset(
     {Reason.TOO_SMALL, Reason.TOO_BIG, Reason.INCOME_TOO_LOW, Reason.INCOME_TOO_HIGH}

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel.lists import format_list
@@ -295,8 +296,15 @@ def verdict(result: ListingResult, listing: Listing | None = None) -> dict[str, 
 
 def matches_text(names: list[str]) -> str:
     return _(
-        "Units that fit your household: %(units)s", units=format_list(names, locale=get_locale())
+        "Units that fit your household: %(units)s",
+        units=_listed(str(get_locale()), tuple(names)),
     )
+
+
+@lru_cache(maxsize=1024)
+def _listed(locale: str, names: tuple[str, ...]) -> str:
+    """Names joined as the language joins a list ("Studio, 1 bedroom and 2 bedrooms")."""
+    return format_list(list(names), locale=locale)
 
 
 # The estimator's questions, as the listing page's own check reads them from the address.

@@ -10,9 +10,10 @@ in this process for that version, loaded once and detached from any session.
 
 A few things reach the pages without raising the version: a unit leased during lease-up, a
 correction to the preference catalogue's names, a lottery frozen. A kept copy is therefore also
-renewed after ``KEEP_SECONDS``, as the submission path's rules are
-(``applications.services.listing_rules``), and a change to any of them written by this process
-drops every copy at once (``_forget_on_change``).
+renewed after ``KEEP_SECONDS``, the most the page cache already lets an anonymous reader's page
+lag behind a change, and a change to any of them written by this process drops every copy at
+once (``_forget_on_change``). Renewal reads a listing again; with a thousand open listings, all
+of which the estimator reads, a shorter time would spend a large share of a worker on it.
 
 Whether a listing is public is asked of the database on every request; a copy is never a
 reason to show a listing that has been withdrawn. The copies are read-only: nothing writes to
@@ -42,15 +43,17 @@ from housing.listings.eligibility import (
     UnitTerms,
     annual_income_limit,
     check_listing,
+    fits_any_unit,
 )
 from housing.listings.models import Listing, Unit
 from housing.listings.preferences import ListingPreference
 
 T = TypeVar("T")
 
-KEEP_SECONDS = 5.0
-# Enough for every open listing of a large city; the oldest copy goes first.
-MAX_KEPT = 500
+KEEP_SECONDS = 20.0
+# More than the public listings of the largest city (the estimator reads every open one on
+# each request, so fewer would be read again and again); the oldest copy goes first.
+MAX_KEPT = 5000
 
 # A listing's identity as far as its copies go: a deleted listing's id can be used again.
 Key = tuple[int, datetime, int]
@@ -86,6 +89,14 @@ class Snapshot:
         from housing.listings.services import senior_requirement
 
         return check_listing(household, list(self.terms), senior_requirement(self.listing))
+
+    def fits(self, household: Household) -> bool:
+        """Whether the household fits one of the units (``check_listing``'s verdict), cheaply."""
+        from housing.listings.services import senior_requirement
+
+        return self.could_match(household) and fits_any_unit(
+            household, self.terms, senior_requirement(self.listing)
+        )
 
     def could_match(self, household: Household) -> bool:
         """False only when no deciding unit can fit this household: it is too small or too

@@ -80,6 +80,12 @@ def _estimate(form_class: type[EstimatorForm]) -> _Estimate:
     )
 
 
+def _household_query() -> str:
+    """The household's answers typed in this address, to carry to a listing's own check."""
+    answers = presenters.estimator_query(request.args)
+    return f"?{urlencode(answers)}" if answers else ""
+
+
 def _respond(html: str, estimate: _Estimate) -> Response:
     response = make_response(html)
     if estimate.to_remember is not None:
@@ -112,6 +118,7 @@ def directory() -> Response:
         page=page,
         verdicts=verdicts,
         cards=card_bodies(page.snapshots, now),
+        household_query=_household_query(),
         now=now,
         presenters=presenters,
     )
@@ -122,9 +129,9 @@ def directory() -> Response:
 @cached_page
 def estimator() -> Response:
     """Every open or upcoming listing for the household, those it may qualify for first, a
-    page at a time. Each listing's units are checked only when its kept copy says the
-    household could fit one (``Snapshot.could_match``); the rest are told unit by unit only
-    when their page is shown."""
+    page at a time. Each listing is ranked by a quick test on its kept copy and, when that says
+    the household could fit, a check of its units that stops at the first fit
+    (``Snapshot.fits``); a listing is told unit by unit only when its page is shown."""
     now = utcnow()
     estimate = _estimate(EstimatorForm)
     household = estimate.household
@@ -133,12 +140,9 @@ def estimator() -> Response:
     if household is not None:
         ranked = []
         for snapshot in services.open_snapshots(db.session, now):
-            result = snapshot.eligibility(household) if snapshot.could_match(household) else None
-            fits = (
-                result is not None
-                and result.is_eligible
-                and presenters.restriction(snapshot.listing, result) is None
-            )
+            result = snapshot.eligibility(household) if snapshot.fits(household) else None
+            # A household that fits a listing for veterans (say) is not told it may qualify.
+            fits = result is not None and presenters.restriction(snapshot.listing, result) is None
             ranked.append((not fits, snapshot, result))
         ranked.sort(key=lambda item: item[0])
         # A page past the last (an old link, a typed address) shows the last.
@@ -156,6 +160,7 @@ def estimator() -> Response:
         results=results,
         page=page,
         cards=card_bodies(page.snapshots if page else [], now),
+        household_query=_household_query(),
         now=now,
         presenters=presenters,
     )
