@@ -49,6 +49,18 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def forget_redis_keys(redis_url: str, prefix: str) -> None:
+    """A run's keys on Redis: those under its prefix, and rq's entries that name it."""
+    from redis import Redis
+
+    connection = Redis.from_url(redis_url)
+    for key in connection.scan_iter(f"{prefix}*"):
+        connection.delete(key)
+    for key in connection.scan_iter("rq:*"):
+        if prefix in key.decode(errors="replace"):
+            connection.delete(key)
+
+
 def peak_memory_mb() -> float:
     """This process's peak resident memory (VmHWM). Unlike getrusage's ru_maxrss, it does not
     carry over a parent's memory into a child it started."""

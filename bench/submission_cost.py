@@ -26,7 +26,15 @@ import sys
 import tempfile
 import time
 
-from common import ROOT, bench_app, flask, machine, postgres_database
+from common import (
+    ROOT,
+    bench_app,
+    flask,
+    forget_redis_keys,
+    load_average,
+    machine,
+    postgres_database,
+)
 from sqlalchemy import event
 
 sys.path.insert(0, str(ROOT))
@@ -103,11 +111,11 @@ def main() -> None:
             kinds = _kinds(statements[: round(per_submission)])
             submitted, distinct = _committed(app, listing_id)
         finally:
-            _forget(prefix)
+            forget_redis_keys(REDIS_URL, prefix)
     total = args.warm_up + size * args.rounds
     print(
         f"{size * args.rounds} submissions in {args.rounds} rounds after {args.warm_up} to warm up;"
-        f" load average {_load()}"
+        f" load average {load_average()}"
         + (" (under cProfile: the times are inflated)" if args.profile else "")
     )
     cpus = sorted(cpu for cpu, _wall in rounds)
@@ -123,11 +131,6 @@ def main() -> None:
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.lines)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.lines)
-
-
-def _load() -> str:
-    with open("/proc/loadavg") as numbers:
-        return " ".join(numbers.read().split()[:3])
 
 
 def _post(client, path: str, body: bytes) -> None:  # type: ignore[no-untyped-def]
@@ -164,18 +167,6 @@ def _committed(app, listing_id: int) -> tuple[int, int]:  # type: ignore[no-unty
         ).one()
         db.session.rollback()
     return int(submitted), int(distinct)
-
-
-def _forget(prefix: str) -> None:
-    """The run's keys on Redis: the drain job woken and its queue entry."""
-    from redis import Redis
-
-    connection = Redis.from_url(REDIS_URL)
-    for key in connection.scan_iter(f"{prefix}*"):
-        connection.delete(key)
-    for key in connection.scan_iter("rq:*"):
-        if prefix in key.decode(errors="replace"):
-            connection.delete(key)
 
 
 if __name__ == "__main__":

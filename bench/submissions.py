@@ -19,7 +19,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, flask, gunicorn, machine, postgres_database, wrk
+from common import (
+    ROOT,
+    flask,
+    forget_redis_keys,
+    gunicorn,
+    load_average,
+    machine,
+    postgres_database,
+    wrk,
+)
 
 sys.path.insert(0, str(ROOT))
 from tests.load.harness import APPLICATION, create_listing
@@ -62,7 +71,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
 
-    print(f"machine: {machine()}; load average {_load()}")
+    print(f"machine: {machine()}; load average {load_average()}")
     with postgres_database() as database_url, tempfile.TemporaryDirectory() as folder:
         prefix = f"bench{os.getpid()}:"
         env = {
@@ -93,9 +102,9 @@ def main() -> None:
             elapsed = time.monotonic() - started
             after, distinct = count_applications(database_url, listing_id)
             trivial = wrk(base + "/healthz", connections=args.connections, seconds=args.seconds)
-        _flush_redis(prefix)
+        forget_redis_keys(REDIS_URL, prefix)
     committed = after - before
-    print(f"load average after the runs: {_load()}")
+    print(f"load average after the runs: {load_average()}")
     print(
         f"gunicorn 2 workers, {args.connections} connections, {args.seconds} s, warm-up {warm.requests_per_second:.0f} req/s"
     )
@@ -126,22 +135,6 @@ def _wait_until_answering(url: str) -> None:
             if time.monotonic() > deadline:
                 raise
         time.sleep(0.2)
-
-
-def _load() -> str:
-    """Other work on the machine takes cores from the run: the load average says how much."""
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def _flush_redis(prefix: str) -> None:
-    from redis import Redis
-
-    connection = Redis.from_url(REDIS_URL)
-    for key in connection.scan_iter(f"{prefix}*"):
-        connection.delete(key)
-    for key in connection.scan_iter("rq:*"):
-        if prefix in key.decode(errors="replace"):
-            connection.delete(key)
 
 
 if __name__ == "__main__":
