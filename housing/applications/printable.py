@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, WrapMode
 
-from housing.lottery.printable import FontChoice, clean_text, close_fonts, use_font
+from housing.lottery.printable import FontChoice, clean_text, close_fonts, page_words, use_font
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,7 @@ class _Layout:
     def _footer(self) -> None:
         if self.pages is None:
             return
-        try:
-            words = self.document.page.format(page=self.page, pages=self.pages)
-        except (KeyError, IndexError, ValueError):  # a translation with other placeholders
-            words = f"{self.page} / {self.pages}"
+        words = page_words(self.document.page, self.page, self.pages)
         self.pdf.set_font(size=_NOTE_SIZE)
         self.pdf.set_text_color(_GREY)
         self._put(self.left, self.pdf.h - _FOOTER_TOP, self.width, 4.0, words, "C")

@@ -369,11 +369,7 @@ class _Layout:
     def _footer(self) -> None:
         if self.pages is None:
             return
-        try:
-            words = self.text.page.format(page=self.page, pages=self.pages)
-        except (KeyError, IndexError, ValueError):  # a translation with other placeholders
-            words = f"{self.page} / {self.pages}"
-        words = clean_text(words, core=self.core)
+        words = clean_text(page_words(self.text.page, self.page, self.pages), core=self.core)
         self.pdf.set_font(size=_FOOTER_SIZE)
         self.pdf.set_text_color(_GREY)
         self._put(self.left, self.pdf.h - _FOOTER_TOP, self.width, 4.0, words, "C")
@@ -543,6 +539,15 @@ class _Layout:
                     put(number_edge - width(number), baseline, number)
                 else:
                     put(number_edge, baseline, number)
+
+
+def page_words(pattern: str, page: int, pages: int) -> str:
+    """A page's footer ("Page 2 of 5") from its translated pattern, or "2 / 5" when a
+    translation names other placeholders."""
+    try:
+        return pattern.format(page=page, pages=pages)
+    except (KeyError, IndexError, ValueError):
+        return f"{page} / {pages}"
 
 
 def clean_text(words: str, *, core: bool) -> str:
