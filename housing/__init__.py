@@ -34,7 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     from housing.accounts import sessions
     from housing.blueprints import register_blueprints
     from housing.config import Config
-    from housing.db_types import use_sqlite_transactions
+    from housing.db_types import ping_idle_connections, use_sqlite_transactions
     from housing.extensions import babel, csrf, db, limiter, migrate
     from housing.page_cache import PageCache
     from housing.storage import storage_for
@@ -50,7 +50,6 @@ def create_app(config: Config | None = None) -> Flask:
         SECRET_KEY=config.secret_key,
         SQLALCHEMY_DATABASE_URI=config.database_url,
         SQLALCHEMY_ECHO=config.sql_echo,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not config.is_sqlite},
         BABEL_TRANSLATION_DIRECTORIES=str(config.translations_folder),
         BABEL_DEFAULT_LOCALE=i18n.DEFAULT_LOCALE,
         BABEL_DEFAULT_TIMEZONE=config.default_timezone,
@@ -74,9 +73,11 @@ def create_app(config: Config | None = None) -> Flask:
     i18n.check_translations_folder(config.translations_folder)
 
     db.init_app(app)
-    if config.is_sqlite:
-        with app.app_context():
+    with app.app_context():
+        if config.is_sqlite:
             use_sqlite_transactions(db.engine)
+        else:
+            ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(config.migrations_folder))
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)

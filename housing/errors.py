@@ -13,11 +13,11 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from housing.extensions import db
+from housing.i18n import gettext as _
 from housing.request_checks import RefusedInput
 from housing.request_ids import request_id
 from housing.storage import StorageUnavailable

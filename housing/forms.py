@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 
 from babel.numbers import format_decimal
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from housing.i18n import DEFAULT_LOCALE, format_money, format_number
+from housing.i18n import gettext as _
+from housing.i18n import lazy_gettext as _l
 from housing.typed_numbers import NumberNotRead, typed_amount, typed_whole_number
 from housing.widgets import Dropdown, RadioButton, TextBox
 

@@ -16,8 +16,10 @@ from babel.dates import format_time as babel_format_time
 from babel.dates import get_timezone_name
 from babel.numbers import NumberPattern, parse_pattern
 from babel.numbers import format_decimal as babel_format_decimal
-from flask import current_app, has_request_context, request
-from flask_babel import get_locale
+from babel.support import NullTranslations
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from werkzeug.wrappers import Response
 
 LANGUAGE_COOKIE = "language"
@@ -114,6 +116,47 @@ def check_translations_folder(folder: Path) -> None:
 
 def babel_locale() -> Locale:
     return get_locale() or Locale.parse(DEFAULT_LOCALE)
+
+
+# Where Flask-Babel keeps a request's locale (``force_locale`` replaces it there for a while).
+_BABEL_SPACE = "_flask_babel"
+
+
+def translations() -> NullTranslations:
+    """The translations Flask-Babel's ``get_translations`` gives, found in a few attribute
+    reads: a page asks for them a few hundred times (every form label is a lazy string), and
+    Flask-Babel looks up the locale and its catalog on each call.
+
+    Kept beside Flask-Babel's locale object for the request: a ``force_locale`` block (a message
+    in its reader's language) puts another locale object there, so it gets its own catalog.
+    """
+    if not has_app_context():
+        return get_translations()
+    space = g.get(_BABEL_SPACE)
+    locale = getattr(space, "babel_locale", None)
+    if locale is None:  # the locale is not chosen yet: Flask-Babel chooses it
+        return get_translations()
+    kept = getattr(space, "housing_translations", None)
+    if kept is None or kept[0] is not locale:
+        kept = (locale, get_translations())
+        space.housing_translations = kept
+    return kept[1]
+
+
+def gettext(text: str, /, **variables: object) -> str:
+    """Flask-Babel's ``gettext``, through ``translations``."""
+    translated = translations().ugettext(text)
+    return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, num: int, /, **variables: object) -> str:
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(text: str, /, **variables: object) -> LazyString:
+    """A text translated when it is shown, in the reader's language (form labels, choices)."""
+    return LazyString(gettext, text, **variables)
 
 
 # The same few amounts, dates and numbers are shown over and over (a listing's rents and limits

@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
+
+from housing.i18n import lazy_gettext as _l
 
 # Far deeper than any form or API body here needs.
 MAX_JSON_DEPTH = 32

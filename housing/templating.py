@@ -14,12 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from flask_babel import get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from housing import i18n
+from housing import form_fields, i18n
 
 
 def init_app(app: Flask) -> None:
@@ -29,8 +28,15 @@ def init_app(app: Flask) -> None:
         format_number=i18n.format_number,
         format_local_datetime=i18n.format_local_datetime,
         format_local_date=i18n.format_local_date,
+        form_fields=form_fields.FIELDS,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    # What macros imported without the page's context call: the same texts, found faster.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: i18n.translations().ugettext(text),
+        ngettext=lambda singular, plural, n: i18n.translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     app.context_processor(_locale_context)
 
 
@@ -64,7 +70,7 @@ def _bound_ngettext(look_up: Callable[[str, str, int], str]) -> Callable[..., st
 
 def _locale_context() -> dict[str, Any]:
     site_locale = i18n.current_site_locale()
-    translations = get_translations()
+    translations = i18n.translations()
     locale = i18n.babel_locale()
     return {
         "site_locale": site_locale,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, Field, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from housing.accounts.addresses import InvalidEmail, account_email
 from housing.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from housing.i18n import lazy_gettext as _l
 
 EMAIL_REQUIRED = _l("Enter your email address.")
 EMAIL_INVALID = _l("Enter an email address like name@example.com.")

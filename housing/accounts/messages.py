@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from housing.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from housing.i18n import gettext as _
 
 
 def password_problem_text(code: str) -> str:

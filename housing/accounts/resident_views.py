@@ -4,7 +4,6 @@ their address before the account existed."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -16,6 +15,7 @@ from housing.accounts.views import accounts
 from housing.accounts.your_applications import application_rows
 from housing.db_types import utcnow
 from housing.extensions import db, limiter
+from housing.i18n import gettext as _
 from housing.notifications.tasks import send_after_commit
 
 

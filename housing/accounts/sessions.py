@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 from werkzeug.wrappers import Response
 
@@ -14,6 +13,7 @@ from housing.accounts import server_sessions, tokens
 from housing.accounts.models import User, UserSession
 from housing.db_types import utcnow
 from housing.extensions import db, login_manager
+from housing.i18n import lazy_gettext as _l
 
 SESSION_KEY = "account_session"
 _ROW = "account_session_row"

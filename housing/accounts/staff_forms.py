@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length
@@ -10,6 +9,7 @@ from wtforms.validators import InputRequired, Length
 from housing.accounts.forms import email_field
 from housing.accounts.models import Role
 from housing.forms import ChoiceField, options
+from housing.i18n import lazy_gettext as _l
 
 
 def role_choices() -> list[SelectChoice]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -19,6 +18,7 @@ from housing.audit.models import ActivityEntry
 from housing.audit.services import record
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.i18n import gettext as _
 from housing.listings.models import Listing
 from housing.notifications.tasks import send_after_commit
 from housing.routing import query_id

@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_babel import format_timedelta, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -35,6 +34,7 @@ from housing.accounts.messages import password_problem_text
 from housing.accounts.models import User, UserSession
 from housing.db_types import utcnow
 from housing.extensions import db, limiter
+from housing.i18n import gettext as _
 from housing.notifications.tasks import send_after_commit
 from housing.site import safe_next
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, ValidationError
@@ -14,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from housing.accounts.addresses import InvalidEmail, account_email
 from housing.alerts.services import Wishes
 from housing.forms import MoneyField, NumberField, RadioChoiceField, options
+from housing.i18n import lazy_gettext as _l
 from housing.listings.forms import MAX_ANNUAL_INCOME, MAX_HOUSEHOLD_SIZE, unit_type_labels
 from housing.listings.models import Tenure
 from housing.notifications.models import Channel

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from housing.alerts import services
 from housing.alerts.forms import AlertForm, ButtonForm, CodeForm, ContactForm
 from housing.db_types import utcnow
 from housing.extensions import csrf, db, limiter
+from housing.i18n import gettext as _
 from housing.listings.services import public_neighborhoods
 from housing.notifications.models import Channel
 from housing.notifications.tasks import send_after_commit

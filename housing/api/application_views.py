@@ -12,7 +12,6 @@ from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, jsonify, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
@@ -26,6 +25,7 @@ from housing.applications.wording import problem_text
 from housing.db_types import utcnow
 from housing.errors import json_error
 from housing.extensions import db, limiter
+from housing.i18n import gettext as _
 from housing.listings.models import Listing
 from housing.listings.wording import upload_problem_text
 from housing.notifications.tasks import send_after_commit

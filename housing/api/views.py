@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from housing.api import serializers
@@ -17,6 +16,7 @@ from housing.db_types import utcnow
 from housing.errors import json_error
 from housing.extensions import db
 from housing.forms import first_errors
+from housing.i18n import gettext as _
 from housing.listings import services
 from housing.listings.eligibility import UnitType
 from housing.listings.forms import EstimatorForm

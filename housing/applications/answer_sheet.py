@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext as _
-
 from housing.applications.models import Application
 from housing.applications.printable import PrintedAnswer, PrintedApplication, PrintedSection
 from housing.applications.wording import (
@@ -20,6 +18,7 @@ from housing.applications.wording import (
     status_text,
 )
 from housing.i18n import format_local_datetime
+from housing.i18n import gettext as _
 
 
 def printed_application(

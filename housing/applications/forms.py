@@ -15,8 +15,6 @@ from functools import cache
 from itertools import pairwise
 from typing import Any, ClassVar
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, FieldList, Form, FormField, StringField
@@ -37,6 +35,8 @@ from housing.forms import (
     reader_locale,
 )
 from housing.i18n import LOCALES
+from housing.i18n import gettext as _
+from housing.i18n import lazy_gettext as _l
 from housing.typed_numbers import date_part_order, typed_digits
 
 # Longer text than this is cut as it is read; the rules refuse far shorter answers anyway.

@@ -8,10 +8,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import url_for
-from flask_babel import gettext as _
 
 from housing.applications.models import Application
 from housing.i18n import format_local_datetime
+from housing.i18n import gettext as _
 from housing.notifications.contacts import contacts
 from housing.notifications.models import Channel
 

@@ -12,7 +12,6 @@ from babel import Locale
 from babel.dates import format_datetime, get_timezone_name
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -37,6 +36,7 @@ from housing.applications.wording import (
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.i18n import format_money
+from housing.i18n import gettext as _
 from housing.listings import management
 from housing.listings.models import Listing
 from housing.lottery import access, duplicate_decisions, lookup

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from flask_babel import gettext as _
 
 from housing.applications.models import Application
 from housing.applications.wording import SECTION_TITLES, label
+from housing.i18n import gettext as _
 from housing.listings.models import Listing
 
 

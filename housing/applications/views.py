@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -63,6 +62,7 @@ from housing.applications.wording import (
 from housing.db_types import begin_writing, utcnow
 from housing.extensions import db, limiter
 from housing.i18n import format_local_date, remember_language
+from housing.i18n import gettext as _
 from housing.listings.models import Listing
 from housing.listings.wording import upload_problem_text
 from housing.lottery import result_files

@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from housing.applications.rules import Problem
 from housing.i18n import format_number
+from housing.i18n import gettext as _
+from housing.i18n import lazy_gettext as _l
 from housing.listings.eligibility import Reason, UnitFit
 from housing.listings.eligibility_wording import (
     headline_sentence,

@@ -13,12 +13,12 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import get_locale
 
 from housing.dashboard import charts
 from housing.dashboard.services import DaySeries, IncomeBands, ListingTotals
-from housing.i18n import DEFAULT_LOCALE, current_site_locale, format_money, format_number
+from housing.i18n import DEFAULT_LOCALE, current_site_locale, format_money, format_number, ngettext
+from housing.i18n import gettext as _
 from housing.listings.presenters import status_label
 
 WORDING_PROVIDER = "housing.leaseup.wording"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, RadioField
@@ -13,6 +12,7 @@ from wtforms.validators import StopValidation
 
 from housing.exports.wording import FORMATS, KINDS
 from housing.forms import options
+from housing.i18n import lazy_gettext as _l
 
 
 def _one_of(choices: Mapping[str, Any], message: LazyString) -> Callable[[Any, Field], None]:

@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -26,6 +25,7 @@ from housing.exports.forms import ExportForm
 from housing.exports.models import ExportFormat, ExportKind
 from housing.exports.wording import format_text, kind_text, refusal_text, state_text
 from housing.extensions import db
+from housing.i18n import gettext as _
 from housing.listings import management
 from housing.listings.models import Listing
 from housing.storage import StorageError

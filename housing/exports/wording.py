@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+from housing.i18n import gettext as _
+from housing.i18n import lazy_gettext as _l
 
 HEADINGS: dict[str, LazyString] = {
     "application_number": _l("Application number"),

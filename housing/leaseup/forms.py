@@ -3,7 +3,6 @@ household's detailed application."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -25,6 +24,7 @@ from wtforms.validators import (
 )
 
 from housing.applications.forms import PlainDateField
+from housing.i18n import lazy_gettext as _l
 from housing.leaseup.statuses import LeaseStatus
 from housing.leaseup.wording import STATUS_NAMES
 

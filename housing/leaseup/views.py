@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -21,6 +20,7 @@ from housing.applications import services as applications
 from housing.applications.models import Application, ApplicationDocument
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.i18n import gettext as _
 from housing.leaseup import services
 from housing.leaseup.forms import (
     BulkForm,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
+from housing.i18n import gettext as _
+from housing.i18n import lazy_gettext as _l
 from housing.leaseup.statuses import LeaseStatus
 
 STATUS_NAMES = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -13,6 +12,7 @@ from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
 from housing.extensions import db
 from housing.forms import required
+from housing.i18n import gettext as _
 from housing.listings import ami_services
 from housing.listings.ami import AmiChart
 from housing.listings.management_forms import ActionForm

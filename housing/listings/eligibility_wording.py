@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
-from housing.i18n import format_money
+from housing.i18n import format_money, ngettext
+from housing.i18n import gettext as _
 from housing.listings.eligibility import (
     ListingResult,
     Occupancy,

@@ -7,7 +7,6 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import InputRequired, Optional, ValidationError
@@ -20,6 +19,7 @@ from housing.forms import (
     amount_read_back,
     options,
 )
+from housing.i18n import lazy_gettext as _l
 from housing.listings.eligibility import Household, UnitType
 from housing.listings.models import Phase, Tenure
 from housing.listings.services import DirectoryFilters, SortOrder

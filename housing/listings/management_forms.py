@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField, TextAreaField
@@ -19,6 +18,7 @@ from housing.forms import (
     TimeInputField,
     options,
 )
+from housing.i18n import lazy_gettext as _l
 from housing.listings.deadlines import is_known_timezone
 from housing.listings.eligibility import SeniorRule
 from housing.listings.forms import unit_type_labels

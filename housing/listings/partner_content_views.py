@@ -14,7 +14,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -23,6 +22,7 @@ from housing.accounts.permissions import require_roles
 from housing.extensions import db
 from housing.forms import required
 from housing.i18n import format_money
+from housing.i18n import gettext as _
 from housing.listings import documents, management, presenters
 from housing.listings.ami import AmiChart
 from housing.listings.deadlines import local_moment

@@ -16,7 +16,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -26,6 +25,7 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.forms import required
 from housing.i18n import DEFAULT_LOCALE, LOCALES, format_number
+from housing.i18n import gettext as _
 from housing.listings import management, presenters
 from housing.listings.deadlines import due_moment, local_moment, local_parts
 from housing.listings.eligibility import SeniorRule

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -14,6 +13,7 @@ from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
 from housing.audit.services import record
 from housing.extensions import db
+from housing.i18n import gettext as _
 from housing.listings.preferences import ListingPreference, Preference
 from housing.listings.staff_forms import PreferenceForm, translation_fields
 

@@ -11,12 +11,12 @@ from functools import lru_cache
 from typing import Any
 
 from babel.lists import format_list
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 from markupsafe import Markup
 
-from housing.i18n import DEFAULT_LOCALE, format_local_datetime, format_money
+from housing.i18n import DEFAULT_LOCALE, format_local_datetime, format_money, ngettext
+from housing.i18n import gettext as _
+from housing.i18n import lazy_gettext as _l
 from housing.listings.eligibility import (
     ListingResult,
     Reason,
@@ -273,6 +273,7 @@ def verdict(result: ListingResult, listing: Listing | None = None) -> dict[str, 
                 "reasons": reasons,
                 "units": [],
                 "matches": matches,
+                "matches_text": matches_text(matches) if matches else "",
             }
         return {
             "eligible": True,
@@ -281,6 +282,7 @@ def verdict(result: ListingResult, listing: Listing | None = None) -> dict[str, 
             "reasons": [],
             "units": [],
             "matches": matches,
+            "matches_text": matches_text(matches) if matches else "",
         }
     senior_age = listing.senior_minimum_age if listing is not None else None
     headline, lines = explanation(result, senior_age=senior_age)
@@ -291,6 +293,7 @@ def verdict(result: ListingResult, listing: Listing | None = None) -> dict[str, 
         "reasons": headline,
         "units": lines,
         "matches": [],
+        "matches_text": "",
     }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -14,6 +13,7 @@ from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.i18n import gettext as _
 from housing.listings import management, presenters, services
 from housing.listings.deadlines import local_moment
 from housing.listings.management_forms import ApproveForm, ReasonForm

@@ -246,11 +246,15 @@ def get_public_listing(session: AnySession, listing_id: int, now: datetime) -> L
     return listing
 
 
+@lru_cache(maxsize=1)
+def _neighborhoods() -> Select[str]:
+    return select(Listing.neighborhood).where(*_visible(NOW)).distinct()
+
+
 def public_neighborhoods(session: AnySession, now: datetime) -> list[str]:
     """The neighbourhoods of public listings, read at most every ``snapshots.KEEP_SECONDS``."""
-    query = select(Listing.neighborhood).where(*_visible(now)).distinct()
     return snapshots_store.public_neighborhoods(
-        session, lambda: sorted(session.scalars(query).all())
+        session, lambda: sorted(session.scalars(_neighborhoods(), {"now": now}).all())
     )
 
 

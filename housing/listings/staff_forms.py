@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField, TextAreaField
@@ -12,6 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from housing.forms import NumberField
 from housing.i18n import DEFAULT_LOCALE, LOCALES
+from housing.i18n import lazy_gettext as _l
 
 REQUIRED = _l("This field is required.")
 TEXT_LIMIT = _l("Use at most %(max)s characters.")

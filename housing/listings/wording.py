@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_babel import gettext as _
-
+from housing.i18n import gettext as _
 from housing.listings.ami_services import ChartProblem
 from housing.uploads import MAX_BYTES, MAX_PDF_PAGES, UPLOAD_QUOTA
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
@@ -26,6 +25,7 @@ from housing.applications.models import (
 from housing.applications.wording import choice_label, proof_type_name
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.i18n import gettext as _
 from housing.listings import management
 from housing.listings.models import Listing
 from housing.lottery.access import LotteryRefused

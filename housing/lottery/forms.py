@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 
 from housing.forms import options
+from housing.i18n import lazy_gettext as _l
 from housing.listings.forms import QueryForm
 
 

@@ -4,10 +4,10 @@ published and learn whether the log still holds it, at the same place, with an i
 from __future__ import annotations
 
 from flask import Response, jsonify, render_template, request
-from flask_babel import gettext as _
 
 from housing.errors import json_error
 from housing.extensions import db, limiter
+from housing.i18n import gettext as _
 from housing.lottery.forms import PublishedHeadForm
 from housing.lottery.log import (
     HeadCheck,

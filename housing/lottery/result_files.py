@@ -11,13 +11,13 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from housing.accounts.emails import external_url
 from housing.applications.models import Application
 from housing.db_types import AnySession
 from housing.i18n import LOCALE_CODES, format_local_datetime
+from housing.i18n import gettext as _
 from housing.lottery.models import Lottery, LotteryRun
 from housing.lottery.printable import (
     DEFAULT_FONT_DIRS,

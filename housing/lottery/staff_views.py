@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -26,6 +25,7 @@ from housing.accounts.permissions import require_roles
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.forms import options
+from housing.i18n import gettext as _
 from housing.lottery import access, corrections, registration, seed
 from housing.lottery import claims as claim_decisions
 from housing.lottery import draw as drawing

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_datetime, get_timezone_name
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
+
+from housing.i18n import gettext as _
 
 if TYPE_CHECKING:
     from housing.listings.models import Listing

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from housing.forms import ChoiceField
+from housing.i18n import lazy_gettext as _l
 from housing.listings.forms import QueryForm
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -17,7 +15,8 @@ from housing.accounts.permissions import require_roles
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.forms import options
-from housing.i18n import LOCALE_CODES, LOCALES
+from housing.i18n import LOCALE_CODES, LOCALES, ngettext
+from housing.i18n import gettext as _
 from housing.listings.models import Listing
 from housing.notifications import services, wording
 from housing.notifications.forms import ButtonForm, MessageFilterForm

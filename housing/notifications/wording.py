@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from housing.i18n import lazy_gettext as _l
 from housing.notifications.models import Channel, MessageState
 
 TEMPLATE_NAMES: dict[str, LazyString] = {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
+
+from housing.i18n import lazy_gettext as _l
 
 
 class CloseLeaseUpForm(FlaskForm):

@@ -4,7 +4,6 @@ lease-up and see where its personal data stands."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -13,6 +12,7 @@ from housing.accounts.permissions import require_roles
 from housing.applications.views import application_or_404
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.i18n import gettext as _
 from housing.listings.management import WrongStatus
 from housing.privacy import services
 from housing.privacy.export import as_json, personal_data
