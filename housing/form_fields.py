@@ -13,6 +13,27 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from housing.i18n import gettext as _
+
+
+def error_summary(forms: Any) -> Markup:
+    """Every error of the page's forms at the top, each linking to its field."""
+    items = "".join(
+        f'<li><a href="#{escape(field.id)}">{escape(field.label.text)}: {escape(message)}</a></li>'
+        for form in forms
+        if form
+        for field in form
+        if field.errors
+        for message in field.errors
+    )
+    if not items:
+        return Markup("")
+    return Markup(  # noqa: S704 - every value escaped
+        '<div class="error-summary" role="alert" aria-labelledby="error-summary-title" '
+        f'tabindex="-1">\n<h2 id="error-summary-title">{escape(_("Please correct the following"))}'
+        f"</h2>\n<ul>\n{items}\n</ul>\n</div>"
+    )
+
 
 def field_errors(field: Any) -> Markup:
     """The field's errors beside it, with an id its input points to (``aria-describedby``)."""
@@ -101,6 +122,7 @@ def radio_field(field: Any) -> Markup:
 
 
 FIELDS = {
+    "error_summary": error_summary,
     "field_errors": field_errors,
     "text_field": text_field,
     "select_field": select_field,

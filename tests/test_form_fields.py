@@ -16,6 +16,27 @@ from housing import form_fields
 
 # The macros as they were in macros/forms.html, kept here as the reference.
 MACROS = """\
+{% macro error_summary(forms) %}
+  {% set ns = namespace(items=[]) %}
+  {% for form in forms if form %}
+    {% for field in form if field.errors %}
+      {% for message in field.errors %}
+        {% set ns.items = ns.items + [(field, message)] %}
+      {% endfor %}
+    {% endfor %}
+  {% endfor %}
+  {% if ns.items %}
+    <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
+      <h2 id="error-summary-title">{{ _("Please correct the following") }}</h2>
+      <ul>
+        {% for field, message in ns.items %}
+          <li><a href="#{{ field.id }}">{{ field.label.text }}: {{ message }}</a></li>
+        {% endfor %}
+      </ul>
+    </div>
+  {% endif %}
+{% endmacro %}
+
 {% macro field_errors(field) %}
   {% if field.errors %}
     <p class="field-error" id="{{ field.id }}-error">
@@ -126,6 +147,9 @@ def test_selects_checkboxes_radios_and_errors_are_written_as_the_macros_wrote_th
     errors: bool,
 ) -> None:
     form = _form(errors)
+    assert _same_markup(form_fields.error_summary([form, None])) == _same_markup(
+        REFERENCE.error_summary([form, None])
+    )
     for name in ("select_field", "checkbox_field", "radio_field", "field_errors"):
         for field in form:
             if name != "field_errors" and (

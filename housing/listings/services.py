@@ -188,8 +188,15 @@ def find_snapshots(
 ) -> SnapshotPage:
     """``find_listings`` reading only the ids and versions of the page's listings; the rest
     comes from the copies kept for those versions."""
-    keyed = _page_keys(filters).limit(per_page).offset((page - 1) * per_page)
-    rows = session.execute(keyed, {"now": now}).all()
+    # Run on the session's connection: the ORM has nothing to do for a few plain columns.
+    rows = (
+        session.connection()
+        .execute(
+            _page_keys(filters),
+            {"now": now, "per_page": per_page, "skipped": (page - 1) * per_page},
+        )
+        .all()
+    )
     if rows:
         total = rows[0].total
     else:
@@ -202,8 +209,11 @@ def find_snapshots(
 def _page_keys(filters: DirectoryFilters) -> Select[int, datetime, int, int]:
     """A directory page's ids and versions, and how many listings match: built once for each
     combination of filters, run with ``now``."""
-    return directory_query(filters, NOW).with_only_columns(
-        *KEY_COLUMNS, func.count().over().label("total")
+    return (
+        directory_query(filters, NOW)
+        .with_only_columns(*KEY_COLUMNS, func.count().over().label("total"))
+        .limit(bindparam("per_page"))
+        .offset(bindparam("skipped"))
     )
 
 
@@ -218,7 +228,7 @@ def _open_keys() -> Select[int, datetime, int]:
 def open_snapshots(session: AnySession, now: datetime) -> list[Snapshot]:
     """Every public listing open or opening soon, in the directory's order (open ones first,
     then by deadline): what the estimator checks a household against."""
-    return snapshots(session, keys_of(session.execute(_open_keys(), {"now": now})))
+    return snapshots(session, keys_of(session.connection().execute(_open_keys(), {"now": now})))
 
 
 @lru_cache(maxsize=1)
@@ -229,7 +239,9 @@ def _listing_key() -> Select[int, datetime, int]:
 def public_snapshot(session: AnySession, listing_id: int, now: datetime) -> Snapshot:
     """A public listing for its page: whether it is public is asked now, the rest is the copy
     kept for its version."""
-    row = session.execute(_listing_key(), {"listing_id": listing_id, "now": now}).first()
+    row = (
+        session.connection().execute(_listing_key(), {"listing_id": listing_id, "now": now}).first()
+    )
     found = snapshots(session, keys_of([row])) if row is not None else []
     if not found:
         raise ListingNotFound(listing_id)

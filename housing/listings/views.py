@@ -63,6 +63,11 @@ class _Estimate:
     # A household typed now, to keep for the rest of the visit.
     to_remember: SavedHousehold | None = None
 
+    @property
+    def answered(self) -> bool:
+        """Whether the questions show answers (typed now, or the saved household's)."""
+        return self.typed or self.saved is not None
+
 
 def _estimate(form_class: type[EstimatorForm]) -> _Estimate:
     """Answers typed in this request win; otherwise the household saved in this visit."""
@@ -78,6 +83,22 @@ def _estimate(form_class: type[EstimatorForm]) -> _Estimate:
     return _Estimate(
         form_class(formdata=None, data=saved.form_data()), False, saved.household(), saved
     )
+
+
+# The household questions unanswered: the same for every reader of one language.
+_UNANSWERED: dict[tuple[str, str], Markup] = {}
+
+
+def _estimator_fields(form: EstimatorForm, *, answered: bool) -> Markup:
+    """The household questions for a page. Unanswered (no answers typed, no household
+    saved) they are rendered once per form and language and kept."""
+    if answered or current_app.jinja_env.auto_reload:
+        return _rendered("listings/_estimator_fields.html", estimator=form)
+    key = (type(form).__name__, str(get_locale()))
+    fields = _UNANSWERED.get(key)
+    if fields is None:
+        fields = _UNANSWERED[key] = _rendered("listings/_estimator_fields.html", estimator=form)
+    return fields
 
 
 def _household_query() -> str:
@@ -113,6 +134,7 @@ def directory() -> Response:
         "listings/directory.html",
         filters_form=filters_form,
         estimator=estimate.form,
+        estimator_fields=_estimator_fields(estimate.form, answered=estimate.answered),
         estimator_errors=bool(estimate.form.errors),
         saved_household=estimate.saved,
         page=page,
@@ -155,6 +177,7 @@ def estimator() -> Response:
     html = render_template(
         "listings/estimator.html",
         form=estimate.form,
+        estimator_fields=_estimator_fields(estimate.form, answered=estimate.answered),
         submitted=estimate.typed or household is not None,
         saved_household=estimate.saved,
         results=results,
@@ -291,6 +314,7 @@ def render_listing_page(
 
     # The units table has a column for the household checked: that rendering is its own.
     kept_about = snapshot if result is None else None
+    form = estimator or EstimatorForm(formdata=None)
     return render_template(
         "listings/detail.html",
         **facts,
@@ -298,7 +322,8 @@ def render_listing_page(
         phase=listing.phase(now),
         about=kept_about.kept("about", locale, about) if kept_about else about(),
         more=snapshot.kept("more", locale, more) if snapshot else more(),
-        estimator=estimator or EstimatorForm(formdata=None),
+        estimator=form,
+        estimator_fields=_estimator_fields(form, answered=estimator is not None),
         saved_household=saved,
         result=result,
         verdict=presenters.verdict(result, listing) if result else None,

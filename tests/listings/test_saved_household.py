@@ -261,3 +261,21 @@ def test_a_page_that_saves_a_household_is_not_kept(cached_client, places):
 
     household_cookie(response)  # served fresh, so it saves the household for this reader too
     assert LINE in second.get("/listings").text
+
+
+def test_questions_kept_unanswered_never_stand_in_for_answers_or_another_language(client, places):
+    """The unanswered questions are rendered once per language and kept: a Spanish reader
+    gets them in Spanish after an English one, and a saved household sees its answers."""
+    pages = ("/listings", f"/listings/{places['cheap']}", "/eligibility")
+    for path in pages:
+        assert "How many people live in your household" in client.get(path).text
+        spanish = client.get(path, headers={"Accept-Language": "es"}).text
+        assert "How many people live in your household" not in spanish
+        assert 'lang="es"' in spanish
+
+    client.get(f"/eligibility?{ANSWERS}")
+
+    for path in pages:
+        html = client.get(path).text
+        assert re.search(r'name="household_size"[^>]*value="2"', html), path
+        assert re.search(r'name="income"[^>]*value="20,000"', html), path
