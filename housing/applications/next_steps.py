@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import url_for
 
 from housing.applications.models import Application
-from housing.i18n import format_local_datetime
+from housing.i18n import format_local_date, format_local_datetime
 from housing.i18n import gettext as _
 from housing.notifications.contacts import contacts
 from housing.notifications.models import Channel
@@ -27,12 +27,16 @@ class NextStep:
     link_text: str = ""
 
 
-def _moment(moment: datetime | None, timezone: str) -> dict[str, str]:
+def _moment(moment: datetime | None, timezone: str, *, day_only: bool = False) -> dict[str, str]:
+    """``day_only``: a moment set as a day (the lottery's), told without a time of day."""
     if moment is None:
         return {}
+    local = moment.astimezone(ZoneInfo(timezone))
     return {
-        "when": moment.astimezone(ZoneInfo(timezone)).isoformat(),
-        "when_text": format_local_datetime(moment, timezone),
+        "when": local.date().isoformat() if day_only else local.isoformat(),
+        "when_text": format_local_date(moment, timezone)
+        if day_only
+        else format_local_datetime(moment, timezone),
     }
 
 
@@ -77,7 +81,7 @@ def next_steps(application: Application, now: datetime) -> list[NextStep]:
             _("A public lottery puts all applications in a random order, after any preferences.")
             if listing.lottery_at is not None
             else _("The lottery date will be posted on the listing page."),
-            **_moment(listing.lottery_at, timezone),
+            **_moment(listing.lottery_at, timezone, day_only=True),
         )
     )
     steps.append(

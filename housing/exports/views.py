@@ -35,7 +35,8 @@ exports = Blueprint(
 )
 MANAGERS = (Role.PARTNER, Role.STAFF)
 CONTENT_TYPES = {
-    ExportFormat.CSV: "text/csv; charset=utf-8",
+    # Werkzeug adds "; charset=utf-8" to a text type itself.
+    ExportFormat.CSV: "text/csv",
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -146,3 +148,20 @@ def test_the_printable_copy_is_in_the_applicants_language(client, db_session):
         assert words != label.replace(" ", "")
         assert words in text, words
     assert "AnaLopez" in text
+
+
+def test_a_lottery_set_for_a_day_is_told_as_a_day_not_a_minute_before_midnight(client, db_session):
+    """The partner sets the lottery's day; it is kept as the day's last minute, and no page
+    says "11:59 PM" for it."""
+    day = datetime(utcnow().year + 1, 3, 14, 23, 59, tzinfo=ZoneInfo("America/Los_Angeles"))
+    listing = open_listing(lottery_at=day, timezone="America/Los_Angeles")
+    public_id = start(client, listing.id)
+    fill_all(client, public_id)
+    assert submit(client, public_id).status_code == 302
+
+    confirmation = client.get(f"/applications/{public_id}/confirmation").text
+    listing_page = client.get(f"/listings/{listing.id}").text
+    for page in (confirmation, listing_page):
+        assert f"March 14, {day.year}" in page
+        assert "11:59" not in page
+    assert f'<time datetime="{day.year}-03-14">' in confirmation

@@ -59,7 +59,7 @@ def test_a_partner_gets_a_csv_of_submitted_applications_without_demographics(
 
     response = download(client, export)
     assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     assert "no-store" in response.headers["Cache-Control"]
     table = read_csv(response.data)
