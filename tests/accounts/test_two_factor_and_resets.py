@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+import segno
 
 from housing.accounts.models import User
+from housing.accounts.services import TOTP_ISSUER
 from housing.db_types import utcnow
 from tests.accounts.helpers import link_in, path_of, post_form, without_csrf
 from tests.accounts.test_sign_up_and_sign_in import NEW_PASSWORD, sign_in
@@ -148,3 +150,21 @@ def test_session_cookie_flags(client):
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_the_setup_page_draws_the_authenticator_link_as_a_qr_code(client, db_session):
+    """A phone's authenticator app scans the code; it holds the same key the page spells out."""
+    user = UserFactory(staff=True)
+    sign_in(client, user.email)
+
+    setup = client.get("/account/two-factor").text
+
+    secret = re.search(r"<code>([A-Z2-7]+)</code>", setup).group(1)
+    svg = re.search(r'<div class="qr-code">(<svg .*?</svg>)</div>', setup, re.S)
+    assert svg, "no QR code on the page"
+    assert "<title>QR code for an authenticator app</title>" in svg.group(1)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+    expected = segno.make(uri, micro=False).svg_inline(scale=4)
+    dark = re.compile(r'class="qrline"[^>]* d="([^"]+)"')
+    assert dark.search(svg.group(1)).group(1) == dark.search(expected).group(1)
+    assert "<img" not in svg.group(1) and "http" not in svg.group(1).split("<title>")[0]
