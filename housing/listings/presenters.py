@@ -134,15 +134,17 @@ def reserved_community_text(listing: Listing) -> str | None:
 
 
 def countdown(listing: Listing, now: datetime) -> tuple[str, int] | None:
-    """What the countdown says, as (what, how many): ("hours" or "days") until the deadline
-    while open, ("opens", days) before, None after."""
+    """What the countdown says, as (what, how many): ("minutes", "hours" or "days") until the
+    deadline while open, ("opens", days) before, None after. Time left is rounded down, so
+    it never promises more than there is: 26 minutes left is "26 minutes", not "1 hour"."""
     phase = listing.phase(now)
     if phase is Phase.OPEN:
         seconds = (listing.application_due_at - now).total_seconds()
-        days = math.ceil(seconds / 86400)
-        if days <= 1:
-            return ("hours", max(1, math.ceil(seconds / 3600)))
-        return ("days", days)
+        if seconds < 3600:
+            return ("minutes", max(1, math.floor(seconds / 60)))
+        if seconds < 86400:
+            return ("hours", math.floor(seconds / 3600))
+        return ("days", math.floor(seconds / 86400))
     if phase is Phase.UPCOMING:
         return ("opens", math.ceil((listing.application_open_at - now).total_seconds() / 86400))
     return None
@@ -152,6 +154,8 @@ def countdown_text(told: tuple[str, int] | None) -> str:
     if told is None:
         return ""
     what, num = told
+    if what == "minutes":
+        return ngettext("Closes in %(num)s minute", "Closes in %(num)s minutes", num)
     if what == "hours":
         return ngettext("Closes in %(num)s hour", "Closes in %(num)s hours", num)
     if what == "days":

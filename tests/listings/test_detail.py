@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from housing.db_types import utcnow
 from housing.listings.eligibility import SeniorRule, UnitType
 from housing.listings.models import DocumentKind, ListingDocument, ReservedCommunity
@@ -50,7 +52,31 @@ def test_deadline_is_shown_in_the_listing_time_zone_with_a_countdown(client, mon
     html = client.get(f"/listings/{listing.id}").text
 
     assert "Thursday, March 14, 2030, 11:59\u202fPM (Pacific Daylight Time)" in html
-    assert "Closes in 5 days" in html
+    assert "Closes in 4 days" in html  # 4 days and 2 hours: never more than is left
+
+
+@pytest.mark.parametrize(
+    ("left", "told"),
+    [
+        (timedelta(minutes=26, seconds=40), "Closes in 26 minutes"),
+        (timedelta(seconds=59), "Closes in 1 minute"),
+        (timedelta(hours=1, minutes=50), "Closes in 1 hour"),
+        (timedelta(hours=23, minutes=59), "Closes in 23 hours"),
+        (timedelta(days=1, hours=20), "Closes in 1 day"),
+    ],
+)
+def test_the_countdown_rounds_down_and_says_minutes_in_the_last_hour(
+    client, monkeypatch, left, told
+):
+    due = datetime(2030, 3, 15, 6, 59, 59, tzinfo=UTC)
+    listing = ListingFactory(application_open_at=due - timedelta(days=30), application_due_at=due)
+    UnitFactory(listing=listing)
+    monkeypatch.setattr("housing.listings.views.utcnow", lambda: due - left)
+
+    page = client.get(f"/listings/{listing.id}").text
+    directory = client.get("/listings").text
+
+    assert told in page and told in directory
 
 
 def test_preferences_reserved_rules_agent_and_paper_instructions(client):

@@ -87,12 +87,12 @@ def test_the_countdown_on_a_kept_card_follows_the_clock(client, db_session, monk
             name="Countdown Place", application_due_at=utcnow() + timedelta(days=3, hours=1)
         )
     )
-    assert "Closes in 4 days" in client.get("/listings").text
+    assert "Closes in 3 days" in client.get("/listings").text
 
     tomorrow = utcnow() + timedelta(days=1)
     monkeypatch.setattr("housing.listings.views.utcnow", lambda: tomorrow)
 
-    assert "Closes in 3 days" in client.get("/listings").text
+    assert "Closes in 2 days" in client.get("/listings").text
 
 
 def test_the_estimator_shows_a_page_at_a_time_the_listings_that_fit_first(client, db_session):
