@@ -78,8 +78,9 @@ def _refused(error: access.LotteryRefused) -> None:
     flash(refusal_text(error.code, error.detail), "error")
 
 
-def _attempt(listing_id: int, action: Callable[[], object]) -> Response:
-    """Run one lottery operation and commit it, or say why it was refused; back to the page."""
+def _attempt(listing_id: int, action: Callable[[], object], done: str | None = None) -> Response:
+    """Run one lottery operation and commit it, or say why it was refused; back to the page.
+    ``done``: what to tell staff once it is saved, where the page would not show it plainly."""
     try:
         action()
     except access.LotteryRefused as error:
@@ -87,6 +88,8 @@ def _attempt(listing_id: int, action: Callable[[], object]) -> Response:
     else:
         db.session.commit()
         send_after_commit()  # results announced, claim decisions told
+        if done:
+            flash(done, "success")
     return _back(listing_id)
 
 
@@ -154,6 +157,7 @@ def commit(listing_id: int) -> Response:
         lambda: registration.add_commitment(
             db.session, listing_id, name, digest, current_user, utcnow()
         ),
+        _("Commitment saved for %(name)s.", name=name),
     )
 
 
@@ -198,6 +202,7 @@ def seed_inputs(listing_id: int) -> Response:
                 reveals=reveals,
                 beacon_url=current_app.config["HOUSING"].beacon_url,
             ),
+            _("Seed inputs saved."),
         )
     return _back(listing_id)
 

@@ -90,6 +90,7 @@ def test_a_value_typed_a_minute_after_the_freeze_is_refused_until_the_round_is_o
         typed(db_session, listing, staff, form, utcnow())
     clock.move_to(published_at)
     post_form(client, f"{base}/seed", form, token_from=base)
+    assert "Seed inputs saved." in flash_of(client, listing)
     recorded = lottery_of(db_session, listing).beacon
     assert recorded == {
         "source": "drand mainnet",

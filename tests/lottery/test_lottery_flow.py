@@ -65,6 +65,7 @@ def test_a_lottery_from_freeze_to_published_results(client, db_session, lottery_
         token_from=base,
     )
     assert lottery_of(db_session, listing).commitments[0]["name"] == "Housing staff"
+    assert "Commitment saved for Housing staff." in flash_of(client, listing)
 
     post_form(client, f"{base}/freeze", {}, token_from=base)
     frozen = lottery_of(db_session, listing)
