@@ -312,3 +312,25 @@ def test_without_trusted_proxies_forwarded_headers_are_ignored(database_url, tmp
         headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"},
     )
     assert seen.json == {"client": "127.0.0.1", "home": "http://localhost/listings"}
+
+
+def test_a_request_turned_away_for_its_rate_says_when_to_try_again(
+    database_url, tmp_path, db_session
+):
+    """A 429 carries Retry-After, in whole seconds, for a page, the JSON files and the API."""
+    client = _behind_proxies(database_url, tmp_path, trusted=0)
+    for _attempt in range(10):
+        client.get("/lottery/audit-log.json")
+    refused = client.get("/lottery/audit-log.json")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"].isdigit()
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+    api = client.get("/lottery/audit-log.json", headers={"Accept": "application/json"})
+    assert api.status_code == 429 and api.headers["Retry-After"].isdigit()
+
+    for _attempt in range(120):
+        client.post("/api/v1/listings/1/applications", json={})
+    refused = client.post("/api/v1/listings/1/applications", json={})
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "rate_limited"
+    assert refused.headers["Retry-After"].isdigit()
