@@ -325,6 +325,18 @@ MATRIX: list[Row] = [
         lambda w: f"/partner/listings/{w.b}/paper-applications",
         frozenset({PARTNER_B, STAFF}),
     ),
+    Row(
+        "partner_applications.paper_drafts_page",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/paper-applications/drafts",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_applications.discard_paper_draft",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/paper-applications/drafts/NOSUCH/discard",
+        MANAGERS_OF_A,
+    ),
     # The API answers 400 to the matrix's empty bodies; drafts need their own token.
     Row(
         "api.submit_application",

@@ -17,10 +17,10 @@ from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FieldList, Form, FormField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.fields.core import Field
 from wtforms.utils import unset_value
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from housing.applications import rules
 from housing.applications.wording import CHOICES, LABELS, proof_type_name
@@ -703,6 +703,19 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 
 class StartPaperForm(FlaskForm):
     received_on = DateInputField(_l("Date the paper application was received"))
+
+
+class DiscardDraftForm(FlaskForm):
+    """Set a paper draft aside; the reason is kept with it."""
+
+    reason = TextAreaField(
+        _l("Why is this draft set aside?"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(_l("Say why the draft is set aside.")),
+            Length(max=2000, message=_l("Keep the reason under 2,000 characters.")),
+        ],
+    )
 
 
 class EmailLinkForm(FlaskForm):

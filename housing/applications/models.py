@@ -85,6 +85,11 @@ class Application(db.Model):  # type: ignore[name-defined]
     request_digest: Mapped[str | None] = mapped_column(String(64))
     # Paper applications: the day the form was received (postmark or hand delivery).
     received_on: Mapped[date | None] = mapped_column(Date)
+    # A paper draft that will not be finished (entered twice, started by mistake), set aside
+    # with a reason by staff or the partner: kept, never submitted, never counted again.
+    discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    discard_reason: Mapped[str | None] = mapped_column(Text)
     # Copied from the submitted answers for lists and searches.
     applicant_name: Mapped[str] = mapped_column(String(250), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")

@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 
 from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
-from housing.applications import casefile, readback, rules, services, table
-from housing.applications.forms import StartPaperForm
+from housing.applications import casefile, paper_drafts, readback, rules, services, table
+from housing.applications.forms import DiscardDraftForm, StartPaperForm
 from housing.applications.models import ApplicationStatus
 from housing.applications.views import grant
 from housing.applications.wording import (
@@ -168,6 +168,7 @@ def index(listing_id: int) -> str:
         largest_size=table.LARGEST_SIZE_CHOICE,
         no_preference=table.NO_PREFERENCE,
         flagged_count=table.flagged_group_count(db.session, listing_id),
+        drafts_count=paper_drafts.count_being_entered(db.session, listing_id),
         count_limit=table.COUNT_LIMIT,
         table_moment=table_moment,
         zone_name=zone_name,
@@ -317,3 +318,46 @@ def paper_new(listing_id: int) -> str | Response | tuple[str, int]:
             )
     status = 422 if form.errors else 200
     return render_template("partner/paper_new.html", listing=listing, form=form), status
+
+
+@partner_applications.get("/<int:listing_id>/paper-applications/drafts")
+@require_roles(*MANAGERS)
+def paper_drafts_page(listing_id: int) -> str:
+    return _drafts_page(_listing_or_404(listing_id))
+
+
+def _drafts_page(listing: Listing, form: DiscardDraftForm | None = None, refused: str = "") -> str:
+    return render_template(
+        "partner/paper_drafts.html",
+        listing=listing,
+        drafts=paper_drafts.paper_drafts(db.session, listing.id),
+        form=form or DiscardDraftForm(),
+        refused=refused,
+    )
+
+
+@partner_applications.post("/<int:listing_id>/paper-applications/drafts/<public_id>/discard")
+@require_roles(*MANAGERS)
+def discard_paper_draft(listing_id: int, public_id: str) -> str | Response | tuple[str, int]:
+    """Set a paper draft aside with a reason: it is kept, and the freeze no longer waits for it."""
+    listing = _listing_or_404(listing_id)
+    form = DiscardDraftForm()
+    if not form.validate_on_submit():
+        form.reason.id = f"reason-{public_id}"
+        return _drafts_page(listing, form, refused=public_id), 422
+    try:
+        paper_drafts.discard(
+            db.session, listing_id, public_id, current_user, utcnow(), reason=form.reason.data or ""
+        )
+    except paper_drafts.DiscardRefused as error:
+        db.session.rollback()
+        if error.code == "not_found":
+            abort(404)
+        flash(_("That application is no longer a paper draft being entered."), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("Draft %(number)s set aside. It is kept with your reason.", number=public_id),
+            "success",
+        )
+    return redirect(url_for(".paper_drafts_page", listing_id=listing_id))

@@ -312,7 +312,10 @@ def applications_of(session: AnySession, user: User) -> list[Application]:
 
 
 def can_change(application: Application, now: datetime) -> bool:
-    """Drafts change while the listing takes applications; submitted ones until the deadline."""
+    """Drafts change while the listing takes applications; submitted ones until the deadline.
+    A paper draft set aside (``paper_drafts.discard``) never changes again."""
+    if application.discarded_at is not None:
+        return False
     listing = application.listing
     if application.channel is ApplicationChannel.PAPER:
         return listing.status not in FROZEN_STATUSES

@@ -182,6 +182,7 @@ def version_text(action: str) -> str:
         "edited": _("Changes submitted"),
         "withdrawn": _("Withdrawn"),
         "resubmitted": _("Submitted again"),
+        "discarded": _("Paper draft set aside"),
     }.get(action, action)
 
 

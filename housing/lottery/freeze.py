@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from housing.accounts.models import User
 from housing.applications.models import (
     Application,
-    ApplicationChannel,
     ApplicationStatus,
     PreferenceClaim,
     PreferenceDecision,
 )
+from housing.applications.paper_drafts import count_being_entered
 from housing.db_types import AnySession
 from housing.listings.models import ListingStatus
 from housing.lottery import log
@@ -158,15 +158,8 @@ def freeze(
     override_reason = override_reason.strip()
     groups = duplicate_groups(session, listing_id)
     duplicates = sum(group.decision is None for group in groups)
-    paper_drafts = session.scalar(
-        select(func.count())
-        .select_from(Application)
-        .where(
-            Application.listing_id == listing_id,
-            Application.channel == ApplicationChannel.PAPER,
-            Application.status == ApplicationStatus.DRAFT,
-        )
-    )
+    # Drafts set aside with a reason (``paper_drafts.discard``) no longer hold the freeze up.
+    paper_drafts = count_being_entered(session, listing_id)
     if (duplicates or paper_drafts) and not override_reason:
         raise LotteryRefused("unresolved", duplicates=duplicates, paper_drafts=paper_drafts or 0)
     entrants = Entrants.of(session, listing_id, groups)
