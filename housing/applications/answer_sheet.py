@@ -84,7 +84,8 @@ def _yes_no(value: Any) -> str:
     return _("Not answered")
 
 
-def _address(address: Any) -> str:
+def address_text(address: Any) -> str:
+    """A postal address on one line: street and unit, city, state and ZIP code."""
     if not isinstance(address, Mapping) or not address.get("street"):
         return _("Not answered")
     street = " ".join(str(address.get(key) or "") for key in ("street",)).strip()
@@ -112,10 +113,10 @@ def _you(answers: Mapping[str, Any]) -> list[PrintedAnswer]:
         rows.append(
             PrintedAnswer(str(LABELS["updates_by"]), choice_label("updates_by", you["updates_by"]))
         )
-    rows.append(PrintedAnswer(str(LABELS["address"]), _address(you.get("address"))))
+    rows.append(PrintedAnswer(str(LABELS["address"]), address_text(you.get("address"))))
     if you.get("mailing_address"):
         rows.append(
-            PrintedAnswer(str(LABELS["mailing_address"]), _address(you.get("mailing_address")))
+            PrintedAnswer(str(LABELS["mailing_address"]), address_text(you.get("mailing_address")))
         )
     rows += [
         PrintedAnswer(str(LABELS["works_in_city"]), _yes_no(you.get("works_in_city"))),

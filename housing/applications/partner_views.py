@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
 from housing.applications import casefile, paper_drafts, readback, rules, services, table
+from housing.applications.answer_sheet import address_text
 from housing.applications.forms import DiscardDraftForm, StartPaperForm
 from housing.applications.models import ApplicationStatus
 from housing.applications.views import grant
@@ -53,6 +54,7 @@ def _wording() -> dict[str, object]:
     return {
         "status_text": status_text,
         "rule_text": rule_text,
+        "address_text": address_text,
         "version_text": version_text,
         # What the answers partial needs.
         "section_titles": SECTION_TITLES,

@@ -159,5 +159,7 @@ def test_staff_see_the_flagged_sets_side_by_side(client, app, db_session):
     assert "Same household member (name and date of birth)" in page.text
     assert "Same home address" in page.text
     assert page.text.count("maria2@example.org") >= 1
+    # The whole address, to tell two households at one street number apart.
+    assert "120 Harbor Way, Apt 4, Port Alder, CA 94999" in page.text
     elsewhere = browser.get(f"/partner/listings/{other_listing.id}/duplicates")
     assert "No possible duplicates." in elsewhere.text
