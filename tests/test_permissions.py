@@ -326,6 +326,12 @@ MATRIX: list[Row] = [
         frozenset({PARTNER_B, STAFF}),
     ),
     Row(
+        "partner_listings.copy",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/copy",
+        MANAGERS_OF_A,
+    ),
+    Row(
         "partner_applications.paper_drafts_page",
         "GET",
         lambda w: f"/partner/listings/{w.open_a}/paper-applications/drafts",

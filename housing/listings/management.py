@@ -5,11 +5,13 @@ Every operation takes the acting user and checks, here, that they may act on the
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -21,9 +23,10 @@ from housing.audit.models import ActivityEntry, ListingVersion
 from housing.audit.services import record
 from housing.db_types import AnySession, utcnow
 from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
-from housing.listings.models import Listing, ListingStatus, Unit
+from housing.listings.models import Listing, ListingDocument, ListingStatus, Unit
 from housing.listings.preferences import ListingPreference, Preference
 from housing.lottery.models import Lottery
+from housing.storage import Storage
 
 EDITABLE_BY_PARTNERS = frozenset({ListingStatus.DRAFT, ListingStatus.CHANGES_REQUESTED})
 
@@ -135,6 +138,85 @@ def create_listing(session: AnySession, actor: User, values: Mapping[str, Any]) 
     if actor.role is Role.PARTNER:
         session.add(PartnerAssignment(user_id=actor.id, listing_id=listing.id))
     record_change(session, listing, actor, "listing.created")
+    return listing
+
+
+# What a copy does not take from its listing: its identity, its place in the cycle, and the
+# dates that belong to the round it ran (a copy starts as a draft whose dates are set again).
+_NOT_COPIED = frozenset(
+    {
+        "id",
+        "status",
+        "version",
+        "created_at",
+        "updated_at",
+        "publish_at",
+        "lease_up_closed_at",
+        "lottery_at",
+        "results_at",
+    }
+)
+
+
+def copy_listing(
+    session: AnySession, actor: User, listing_id: int, storage: Storage, *, name: str
+) -> Listing:
+    """A new draft from a listing (a re-rental, a second phase): its building, rules, texts in
+    every language, units (available again), preferences and documents (each file copied, so
+    either listing may drop its own). Its partners manage the copy too."""
+    source = get_manageable_listing(session, actor, listing_id)
+    values = {
+        column.key: copy.deepcopy(getattr(source, column.key))
+        for column in Listing.__table__.columns
+        if column.key not in _NOT_COPIED
+    }
+    values["name"] = name
+    listing = Listing(status=ListingStatus.DRAFT, **values)
+    listing.units = [
+        Unit(
+            **{
+                column.key: getattr(unit, column.key)
+                for column in Unit.__table__.columns
+                if column.key not in {"id", "listing_id", "status"}
+            }
+        )
+        for unit in source.units
+    ]
+    listing.preferences = [
+        ListingPreference(
+            preference_id=chosen.preference_id,
+            rank=chosen.rank,
+            unit_share_percent=chosen.unit_share_percent,
+            veterans_first=chosen.veterans_first,
+        )
+        for chosen in source.preferences
+    ]
+    for document in source.documents:
+        with storage.open(document.storage_key) as stream:
+            key = storage.save(stream, suffix=PurePath(document.storage_key).suffix)
+        listing.documents.append(
+            ListingDocument(
+                kind=document.kind,
+                position=document.position,
+                title=document.title,
+                alt_text=document.alt_text,
+                original_filename=document.original_filename,
+                storage_key=key,
+                content_type=document.content_type,
+                byte_size=document.byte_size,
+            )
+        )
+    session.add(listing)
+    session.flush()
+    managers = session.scalars(
+        select(PartnerAssignment.user_id).where(PartnerAssignment.listing_id == source.id)
+    ).all()
+    if actor.role is Role.PARTNER and actor.id not in managers:
+        managers = [*managers, actor.id]
+    session.add_all(
+        PartnerAssignment(user_id=user_id, listing_id=listing.id) for user_id in managers
+    )
+    record_change(session, listing, actor, "listing.copied", {"from": source.id})
     return listing
 
 

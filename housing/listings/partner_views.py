@@ -10,6 +10,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -193,6 +194,32 @@ def _edit_page(form: ListingForm, listing: Listing) -> str:
         change_request=management.last_change_request(db.session, listing.id),
         action=ActionForm(),
     )
+
+
+@partner_listings.post("/<int:listing_id>/copy")
+@require_roles(*MANAGERS)
+def copy(listing_id: int) -> Response:
+    """A new draft from this listing, for a re-rental or a second phase."""
+    listing = manageable_listing_or_404(listing_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    created = management.copy_listing(
+        db.session,
+        current_user,
+        listing_id,
+        current_app.extensions["storage"],
+        name=_("%(name)s (copy)", name=listing.name)[:200],
+    )
+    db.session.commit()
+    flash(
+        _(
+            "This draft is a copy of %(name)s, with its units, preferences, documents and "
+            "translations. Set its dates, check everything, then submit it for approval.",
+            name=listing.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("partner_listings.edit", listing_id=created.id))
 
 
 @partner_listings.route("/<int:listing_id>/translations/<locale>", methods=["GET", "POST"])

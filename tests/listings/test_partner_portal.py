@@ -12,7 +12,8 @@ from housing.accounts.models import PartnerAssignment
 from housing.audit.models import ActivityEntry, ListingVersion
 from housing.db_types import utcnow
 from housing.demo_files import pdf_document, png_picture
-from housing.listings.models import Listing, ListingDocument, ListingStatus, Unit
+from housing.listings.models import Listing, ListingDocument, ListingStatus, Unit, UnitStatus
+from housing.listings.preferences import ListingPreference
 from tests.accounts.helpers import csrf_token, post_form, sign_in_as, upload
 from tests.factories import (
     AmiChartFactory,
@@ -422,3 +423,84 @@ def test_preferences_are_chosen_ordered_and_shown_in_that_order(client, partner,
     preview = client.get(f"/partner/listings/{listing.id}/preview").text
     assert preview.index("Zeta Pref") < preview.index("Alpha Pref")
     assert "up to 40% of units" in preview
+
+
+def test_a_listing_is_copied_into_a_new_draft_with_its_parts(client, partner, db_session, storage):
+    """A re-rental or second phase starts from the listing: units (available again),
+    preferences, documents (files copied) and texts in every language; not its round's dates."""
+    listing = ListingFactory(
+        status=ListingStatus.DRAFT,
+        description="Near the park.",
+        translations={"es": {"description": "Cerca del parque."}},
+        lottery_at=utcnow() + timedelta(days=30),
+    )
+    assign(partner, listing, db_session)
+    UnitFactory(listing=listing, status=UnitStatus.LEASED)
+    UnitFactory(listing=listing)
+    db_session.add(
+        ListingPreference(
+            listing=listing, preference=PreferenceFactory(), rank=1, unit_share_percent=40
+        )
+    )
+    db_session.flush()
+    url = f"/partner/listings/{listing.id}/documents"
+    upload(
+        client,
+        url,
+        {
+            "csrf_token": csrf_token(client, url),
+            "kind": "document",
+            "title": "Rules",
+            "alt_text": "",
+            "file": (io.BytesIO(pdf_document("Rules", ["One"])), "rules.pdf"),
+        },
+    )
+    db_session.refresh(listing)
+    listing.status = ListingStatus.CLOSED  # a round that has run
+    db_session.flush()
+
+    copied = post_form(
+        client,
+        f"/partner/listings/{listing.id}/copy",
+        {},
+        token_from=f"/partner/listings/{listing.id}",
+    )
+
+    assert copied.status_code == 302
+    new_id = int(copied.headers["Location"].rstrip("/").split("/")[-1])
+    assert new_id != listing.id
+    page = client.get(copied.headers["Location"]).text
+    assert "This draft is a copy of" in page
+    db_session.expire_all()
+    copy = db_session.get(Listing, new_id)
+    assert copy.status is ListingStatus.DRAFT and copy.name == f"{listing.name} (copy)"
+    assert copy.description == "Near the park."
+    assert copy.translations == {"es": {"description": "Cerca del parque."}}
+    assert copy.lottery_at is None
+    assert [unit.status for unit in copy.units] == [UnitStatus.AVAILABLE, UnitStatus.AVAILABLE]
+    assert [(p.rank, p.unit_share_percent) for p in copy.preferences] == [(1, 40)]
+    [original_document] = db_session.get(Listing, listing.id).documents
+    [copied_document] = copy.documents
+    assert copied_document.storage_key != original_document.storage_key
+    with (
+        storage.open(copied_document.storage_key) as copied_file,
+        storage.open(original_document.storage_key) as original_file,
+    ):
+        assert copied_file.read() == original_file.read()
+    assert db_session.scalar(
+        select(func.count())
+        .select_from(PartnerAssignment)
+        .where(PartnerAssignment.listing_id == new_id, PartnerAssignment.user_id == partner.id)
+    )
+    assert db_session.scalar(
+        select(func.count())
+        .select_from(ActivityEntry)
+        .where(ActivityEntry.action == "listing.copied")
+    )
+
+    stranger = client.application.test_client()
+    sign_in_as(stranger, UserFactory(partner=True, with_two_factor=True))
+    refused = post_form(
+        stranger, f"/partner/listings/{listing.id}/copy", {}, token_from="/partner/listings"
+    )
+    assert refused.status_code == 404
