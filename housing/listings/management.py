@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, select
 
@@ -93,7 +93,33 @@ def _snapshot(listing: Listing) -> dict[str, Any]:
         {c.key: str(getattr(unit, c.key)) for c in Unit.__table__.columns if c.key != "listing_id"}
         for unit in listing.units
     ]
+    values["preferences"] = [
+        {
+            "id": chosen.id,
+            "preference_id": chosen.preference_id,
+            "rank": chosen.rank,
+            "unit_share_percent": chosen.unit_share_percent,
+            "veterans_first": chosen.veterans_first,
+        }
+        for chosen in listing.preferences
+    ]
+    values["documents"] = [
+        {
+            "id": document.id,
+            "kind": document.kind.value,
+            "title": document.title,
+            "alt_text": document.alt_text,
+            "original_filename": document.original_filename,
+            "byte_size": document.byte_size,
+        }
+        for document in listing.documents
+    ]
     return values
+
+
+def listing_snapshot(listing: Listing) -> dict[str, Any]:
+    """The listing as its versions keep it (JSON: amounts and choices as text)."""
+    return cast(dict[str, Any], _json_safe(_snapshot(listing)))
 
 
 def record_change(
@@ -111,10 +137,18 @@ def record_change(
             listing_id=listing.id,
             version=listing.version,
             actor_id=actor.id,
-            snapshot=_json_safe(_snapshot(listing)),
+            snapshot=listing_snapshot(listing),
         )
     )
-    record(session, actor, action, "listing", listing.id, detail)
+    # The version the entry saw: the review page compares with the one staff last approved.
+    record(
+        session,
+        actor,
+        action,
+        "listing",
+        listing.id,
+        {**(detail or {}), "version": listing.version},
+    )
 
 
 def _json_safe(value: Any) -> Any:

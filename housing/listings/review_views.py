@@ -13,11 +13,19 @@ from housing.accounts.models import Role
 from housing.accounts.permissions import require_roles
 from housing.db_types import utcnow
 from housing.extensions import db
+from housing.i18n import DEFAULT_LOCALE, LOCALES
 from housing.i18n import gettext as _
 from housing.listings import management, presenters, services
 from housing.listings.deadlines import local_moment
-from housing.listings.management_forms import ApproveForm, ReasonForm
+from housing.listings.management_forms import (
+    ApproveForm,
+    DocumentForm,
+    ListingForm,
+    ReasonForm,
+    UnitForm,
+)
 from housing.listings.models import Listing
+from housing.listings.review import changes_since_approval
 
 listing_reviews = Blueprint(
     "listing_reviews", __name__, url_prefix="/staff/reviews", template_folder="templates"
@@ -50,9 +58,57 @@ def _render(
             income_limits=services.income_limit_table(listing),
             presenters=presenters,
             now=utcnow(),
+            differences=changes_since_approval(db.session, listing),
+            change_label=_change_label,
+            translated={
+                locale: sorted((listing.translations or {}).get(locale.code, {}))
+                for locale in LOCALES
+                if locale.code != DEFAULT_LOCALE
+            },
         ),
         status,
     )
+
+
+# The listing's dates are typed in the form as a day and a time; their label is the day's.
+_DATE_FIELDS = {
+    "application_open_at": "opens_on",
+    "application_due_at": "due_on",
+    "lottery_at": "lottery_on",
+    "results_at": "results_on",
+}
+
+
+def _form_label(form: type, name: str) -> str | None:
+    field = getattr(form, name, None)
+    return str(field.args[0]) if field is not None and getattr(field, "args", None) else None
+
+
+def _change_label(path: tuple[str, ...]) -> str:
+    """What a changed value is, in the words of the forms that set it."""
+    if path[0] == "translations":
+        locale, field = path[1], path[2]
+        name = next((known.native_name for known in LOCALES if known.code == locale), locale)
+        label = _form_label(ListingForm, field) or field
+        return _("%(field)s, in %(language)s", field=label, language=name)
+    if path[0] in ("units", "preferences", "documents"):
+        part, field = path[0], path[2]
+        form = {"units": UnitForm, "documents": DocumentForm}.get(part)
+        label = (_form_label(form, field) if form else None) or {
+            "preference_id": _("Preference"),
+            "rank": _("Order"),
+            "unit_share_percent": _("Share of units"),
+            "veterans_first": _("Veterans first"),
+            "original_filename": _("File"),
+            "status": _("Status"),
+        }.get(field, field)
+        where = {
+            "units": _("Unit %(number)s", number=path[1]),
+            "preferences": _("Preference %(number)s", number=path[1]),
+            "documents": _("Document %(number)s", number=path[1]),
+        }[part]
+        return f"{where}: {label}"
+    return _form_label(ListingForm, _DATE_FIELDS.get(path[0], path[0])) or path[0]
 
 
 @listing_reviews.get("/<int:listing_id>")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -504,3 +506,50 @@ def test_a_listing_is_copied_into_a_new_draft_with_its_parts(client, partner, db
         stranger, f"/partner/listings/{listing.id}/copy", {}, token_from="/partner/listings"
     )
     assert refused.status_code == 404
+
+
+def test_staff_review_shows_everything_submitted_and_what_changed_since_approval(
+    client, db_session
+):
+    listing = ListingFactory(status=ListingStatus.PENDING_REVIEW, description="Near the park.")
+    unit = UnitFactory(listing=listing, monthly_rent=Decimal("1200.00"))
+    db_session.add(
+        ListingPreference(
+            listing=listing,
+            preference=PreferenceFactory(name="Live or work here"),
+            rank=1,
+            unit_share_percent=40,
+        )
+    )
+    db_session.flush()
+    staff = UserFactory(staff=True, with_two_factor=True)
+    sign_in_as(client, staff)
+    base = f"/staff/reviews/{listing.id}"
+
+    first = client.get(base).text
+    assert "This listing has not been approved before" in first
+    assert "Live or work here" in first and "up to 40% of units" in first
+    assert (
+        client.post(f"{base}/approve", data={"csrf_token": csrf_token(client, base)}).status_code
+        == 302
+    )
+
+    # The partner changes the rent, the description and its Spanish text, and submits again.
+    db_session.expire_all()
+    listing = db_session.get(Listing, listing.id)
+    listing.description = "Next to the new library."
+    listing.translations = {"es": {"description": "Junto a la nueva biblioteca."}}
+    db_session.get(Unit, unit.id).monthly_rent = Decimal("1250.00")
+    listing.status = ListingStatus.PENDING_REVIEW
+    db_session.flush()
+
+    page = client.get(base).text
+    rows = re.findall(
+        r"<tr><th scope=\"row\">(.*?)</th><td dir=\"auto\">(.*?)</td><td dir=\"auto\">(.*?)</td></tr>",
+        page,
+    )
+    changed = {label: (before, after) for label, before, after in rows}
+    assert changed["About the building"] == ("Near the park.", "Next to the new library.")
+    assert changed["About the building, in Español"] == ("—", "Junto a la nueva biblioteca.")
+    assert changed[f"Unit {unit.id}: Rent a month"] == ("1200.00", "1250.00")
+    assert len(changed) == 3, changed  # nothing that did not change, no status or version
