@@ -13,6 +13,14 @@ leased...) are counted first, so that contacting someone out of order never take
 the household ahead of them on the same list; households that are out (withdrawn, declined,
 disqualified, removed) hold nothing and let the next one in.
 
+Accessible units go first to the households that need them (Section 504 of the Rehabilitation
+Act; DAHLIA's mobility, vision and hearing priorities): before the lists share the units, each
+accessible unit is offered, in the order of the general ranking, to households whose
+application asked for one of its features, and only the accessible units none of them takes
+are offered to others. Such a household counts against the share of the first preference list
+that ranks it, as if that list had reached it. Units without features are offered first to
+everyone else, so that an accessible unit is not used while another fits.
+
 Once every unit is held, the households still in form the waitlist, in the order of the general
 ranking. A unit that comes free again afterwards goes down the waitlist in that order.
 """
@@ -31,11 +39,18 @@ from housing.lottery.verify import veteran_list_code
 
 @dataclass(frozen=True)
 class UnitGroup:
-    """Identical units: ``key`` names the group, ``count`` how many units it has."""
+    """Identical units: ``key`` names the group, ``count`` how many units it has, and
+    ``features`` the accessibility features they are built with (``mobility``, ``vision``,
+    ``hearing``; none for most units)."""
 
     key: int
     terms: UnitTerms
     count: int
+    features: frozenset[str] = frozenset()
+
+
+# The list code of a household an accessible unit reached because it needs its features.
+ACCESSIBLE = "accessible"
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,8 @@ class Candidate:
     status: LeaseStatus | None = None
     unit_key: int | None = None  # the unit group a holding household was given, if any
     list_code: str | None = None  # the list that reached a holding household
+    # The accessibility features the application asked for (``mobility``, ``vision``...).
+    needs: frozenset[str] = frozenset()
 
 
 WAITLIST = "waitlist"  # the list a unit that came free again is offered through
@@ -164,17 +181,38 @@ class _Units:
         return sum(self.free.values())
 
     def take(self, candidate: Candidate, wanted: int | None = None) -> int | None:
+        """A free unit that fits the household: one it needs none of the features of first
+        (an accessible unit is used for others only when nothing else fits)."""
         if wanted is not None and self.free.get(wanted, 0) > 0:
             self.free[wanted] -= 1
             return wanted
         if self.left == 0:
             return None
         household = self.household(candidate)
+        for plain in (True, False):
+            for group in self.groups:
+                if (not group.features) is not plain or self.free[group.key] == 0:
+                    continue
+                if _fits(household, group.terms):
+                    self.free[group.key] -= 1
+                    return group.key
+        return None
+
+    def take_accessible(self, candidate: Candidate) -> int | None:
+        """A free accessible unit with a feature the household needs, if one fits it."""
+        household = None
         for group in self.groups:
-            if self.free[group.key] > 0 and _fits(household, group.terms):
+            if self.free[group.key] == 0 or not (group.features & candidate.needs):
+                continue
+            household = household or self.household(candidate)
+            if _fits(household, group.terms):
                 self.free[group.key] -= 1
                 return group.key
         return None
+
+    @property
+    def accessible_left(self) -> int:
+        return sum(self.free[group.key] for group in self.groups if group.features)
 
     def take_any(self) -> int | None:
         for group in self.groups:
@@ -212,7 +250,8 @@ def work_list(
     total = sum(group.count for group in groups)
     reopened = reopened or {}
     units = _Units(
-        [UnitGroup(g.key, g.terms, g.count + reopened.get(g.key, 0)) for g in groups], household
+        [UnitGroup(g.key, g.terms, g.count + reopened.get(g.key, 0), g.features) for g in groups],
+        household,
     )
     rankings = [_ranking(candidates, rule.list_codes) for rule in shares]
     rankings.append([(c, general) for c in sorted(candidates, key=lambda c: c.master_rank)])
@@ -230,6 +269,23 @@ def work_list(
     # is not recorded, the first list that ranks them), counted against that list's share.
     share_of = {code: rule.code for rule in shares for code in rule.list_codes}
     share_of[general] = general
+
+    def first_list(candidate: Candidate) -> ListFill:
+        """The fill of the first list that ranks the candidate (the general one for most)."""
+        for fill, rule in zip(fills, shares, strict=False):
+            if any(code in candidate.list_ranks for code in rule.list_codes):
+                return fill
+        return fills[-1]
+
+    # Households an accessible unit reached hold it first, whatever list ranks them.
+    for holder, _general in rankings[-1]:
+        if holder.status in HOLDING and holder.list_code == ACCESSIBLE:
+            counted.add(holder.id)
+            first_list(holder).held += 1
+            unit = units.take(holder, holder.unit_key)
+            if unit is None:
+                unit = units.take_any()
+            result.placements.append(Placement(holder, ACCESSIBLE, Role.HOLDING, unit))
     for fill, ranking in zip(fills, rankings, strict=True):
         for candidate, list_code in ranking:
             if candidate.id in counted or candidate.status not in HOLDING:
@@ -247,6 +303,19 @@ def work_list(
             result.placements.append(
                 Placement(candidate, reached_by or list_code, Role.HOLDING, unit)
             )
+
+    # Then the accessible units still free, to the households that need them, in the order
+    # of the general ranking; each counts against the first list that ranks it.
+    for candidate, _general in rankings[-1]:
+        if units.accessible_left == 0:
+            break
+        if not candidate.needs or candidate.id in counted or candidate.status in OUT:
+            continue
+        unit = units.take_accessible(candidate)
+        if unit is not None:
+            counted.add(candidate.id)
+            first_list(candidate).held += 1
+            result.placements.append(Placement(candidate, ACCESSIBLE, Role.NEXT, unit))
 
     # Then the free units, list by list; what a list cannot fill rolls down.
     free_total = max(0, total - len(counted))

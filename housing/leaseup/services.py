@@ -37,7 +37,7 @@ from housing.leaseup.statuses import (
     allowed_from,
 )
 from housing.listings.eligibility import Household
-from housing.listings.models import Listing, Unit, UnitStatus
+from housing.listings.models import AccessibilityPriority, Listing, Unit, UnitStatus
 from housing.listings.services import unit_terms
 from housing.lottery.access import get_lottery
 from housing.lottery.lookup import published_run
@@ -91,11 +91,33 @@ def _groups(session: AnySession, listing: Listing) -> tuple[list[UnitGroup], dic
         ).all()
     )
     groups = [
-        UnitGroup(unit.id, unit_terms(unit), unit.unit_count)
+        UnitGroup(unit.id, unit_terms(unit), unit.unit_count, FEATURES[unit.accessibility])
         for unit in listing.units
         if unit.status is not UnitStatus.UNAVAILABLE
     ]
     return groups, reopened
+
+
+# The features a unit's accessibility priority stands for, as the application asks for them.
+FEATURES: dict[AccessibilityPriority | None, frozenset[str]] = {
+    None: frozenset(),
+    AccessibilityPriority.MOBILITY: frozenset({"mobility"}),
+    AccessibilityPriority.VISION: frozenset({"vision"}),
+    AccessibilityPriority.HEARING: frozenset({"hearing"}),
+    AccessibilityPriority.MOBILITY_AND_HEARING_VISION: frozenset({"mobility", "vision", "hearing"}),
+}
+
+
+def _needs(session: AnySession, listing_id: int) -> dict[int, frozenset[str]]:
+    """The accessibility features each application of the listing asked for (most: none)."""
+    needs: dict[int, set[str]] = {}
+    for feature in sorted(FEATURES[AccessibilityPriority.MOBILITY_AND_HEARING_VISION]):
+        asked = Application.submitted_answers["accessibility"][feature].as_boolean()
+        for application_id in session.scalars(
+            select(Application.id).where(Application.listing_id == listing_id, asked.is_(True))
+        ):
+            needs.setdefault(application_id, set()).add(feature)
+    return {application_id: frozenset(found) for application_id, found in needs.items()}
 
 
 def _shares(listing_id: int, rules: Mapping[str, Any]) -> list[ShareRule]:
@@ -142,7 +164,7 @@ def compute(session: AnySession, listing: Listing, today_of: datetime) -> Listin
     )
     kept = KEPT.get(listing.id, inputs)
     if kept is None or not _unchanged_since(session, kept.households_read):
-        kept = _work_from_ranks(session, inputs, entries, shares, groups, reopened)
+        kept = _work_from_ranks(session, listing.id, inputs, entries, shares, groups, reopened)
         KEPT.keep(listing.id, kept)
     work = kept.work
     shown = {p.candidate.id for p in work.placements} | {c.id for c in work.waitlist[:200]}
@@ -167,6 +189,7 @@ def _unchanged_since(session: AnySession, read: Mapping[int, datetime | None]) -
 
 def _work_from_ranks(
     session: AnySession,
+    listing_id: int,
     inputs: WorkInputs,
     entries: dict[int, LeaseUpEntry],
     shares: list[ShareRule],
@@ -182,8 +205,16 @@ def _work_from_ranks(
             LotteryRank.run_id == inputs.run_id
         )
     ).all()
+    # Only a listing with accessible units asks who needs one.
+    needs = _needs(session, listing_id) if any(g.features for g in groups) else {}
     candidates = [
-        _candidate(int(row[0]), int(row[1]), held.get(int(row[0]), NO_LISTS), entries)
+        _candidate(
+            int(row[0]),
+            int(row[1]),
+            held.get(int(row[0]), NO_LISTS),
+            entries,
+            needs.get(int(row[0]), NO_NEEDS),
+        )
         for row in ranks
     ]
     households: dict[int, Household | None] = {}
@@ -257,15 +288,19 @@ def _places_on_lists(
     return held
 
 
+NO_NEEDS: frozenset[str] = frozenset()
+
+
 def _candidate(
     application_id: int,
     master_rank: int,
     list_ranks: dict[str, int],
     entries: dict[int, LeaseUpEntry],
+    needs: frozenset[str] = NO_NEEDS,
 ) -> Candidate:
     entry = entries.get(application_id)
     if entry is None:
-        return Candidate(application_id, master_rank, list_ranks)
+        return Candidate(application_id, master_rank, list_ranks, needs=needs)
     return Candidate(
         application_id,
         master_rank,
@@ -273,6 +308,7 @@ def _candidate(
         status=entry.status,
         unit_key=entry.unit_id,
         list_code=entry.list_code or None,
+        needs=needs,
     )
 
 

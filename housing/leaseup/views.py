@@ -33,7 +33,7 @@ from housing.leaseup.forms import (
     status_choices,
 )
 from housing.leaseup.models import DocumentRequest
-from housing.leaseup.order import WAITLIST
+from housing.leaseup.order import ACCESSIBLE, WAITLIST
 from housing.leaseup.order import Role as Placed
 from housing.leaseup.statuses import LeaseStatus, allowed_from
 from housing.leaseup.wording import event_text, link_text, refusal_text, status_text
@@ -129,6 +129,7 @@ def work_list(listing_id: int) -> str:
             **result_list_names(listing, _locale()),
             GENERAL_LIST: _("General list"),
             WAITLIST: _("Waitlist"),
+            ACCESSIBLE: _("Accessible unit, for a household that needs its features"),
         },
         unit_label=_unit_label,
     )

@@ -18,7 +18,9 @@ from housing.db_types import utcnow
 from housing.demo_files import pdf_document
 from housing.leaseup import services
 from housing.leaseup.models import DocumentRequest, LeaseUpEntry, LeaseUpEvent
+from housing.leaseup.order import ACCESSIBLE
 from housing.leaseup.statuses import LeaseStatus
+from housing.listings.models import AccessibilityPriority, Unit
 from housing.notifications.models import OutboundMessage
 from tests import factories
 from tests.accounts.helpers import post_form, sign_in_as
@@ -471,3 +473,38 @@ def test_an_appeal_follows_a_disqualification_and_a_unit_is_free_again_only_once
     assert early.status_code == 302
     assert "only once every unit is held" in agent.get(page).text
     assert work(db_session, listing).work.units_total == 5
+
+
+def test_an_accessible_unit_is_offered_first_to_the_household_that_asked_for_one(
+    db_session, published
+):
+    """A wheelchair-accessible unit added to the listing goes to the best-ranked household
+    whose application asked for a mobility unit, ahead of everyone else; the page says why."""
+    listing, agent = published
+    first = work(db_session, listing)
+    last = first.work.waitlist[-1]
+    template = db_session.scalars(select(Unit).where(Unit.listing_id == listing.id)).first()
+    db_session.add(
+        Unit(
+            listing_id=listing.id,
+            unit_type=template.unit_type,
+            unit_count=1,
+            monthly_rent=template.monthly_rent,
+            ami_chart_id=template.ami_chart_id,
+            ami_percent=template.ami_percent,
+            accessibility=AccessibilityPriority.MOBILITY,
+        )
+    )
+    application = db_session.get(Application, last.id)
+    answers = dict(application.submitted_answers)
+    answers["accessibility"] = {"mobility": True, "vision": False, "hearing": False}
+    application.submitted_answers = answers
+    db_session.flush()
+
+    current = work(db_session, listing)
+    [reached] = [p for p in current.work.placements if p.list_code == ACCESSIBLE]
+    assert reached.candidate.id == last.id and reached.unit_key is not None
+    assert len(current.work.next_to_contact) == 6
+    page = agent.get(base_of(listing)).text
+    assert "Accessible unit, for a household that needs its features" in page
+    assert "Accessible units come first" in page

@@ -7,7 +7,15 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from housing.leaseup.order import Candidate, Role, ShareRule, UnitGroup, share_slots, work_list
+from housing.leaseup.order import (
+    ACCESSIBLE,
+    Candidate,
+    Role,
+    ShareRule,
+    UnitGroup,
+    share_slots,
+    work_list,
+)
 from housing.leaseup.statuses import HOLDING, OUT, LeaseStatus
 from housing.listings.eligibility import Household, UnitTerms, UnitType
 
@@ -212,3 +220,107 @@ def test_within_a_share_every_veteran_list_holder_is_served_before_the_base_list
     placed = ids([p.candidate for p in work.placements])
     assert len(placed) == len(set(placed))
     assert len(placed) == min(units, len(candidates))
+
+
+MOBILITY = frozenset({"mobility"})
+
+
+def test_an_accessible_unit_goes_first_to_the_household_that_needs_it():
+    # Three one-bedrooms, one built for wheelchairs. Household 5 asked for a mobility unit: it
+    # is offered that unit ahead of 1 to 4; they share the other two in ranked order.
+    people = [candidate(n, needs=MOBILITY if n == 5 else frozenset()) for n in range(1, 8)]
+    groups = [UnitGroup(1, ONE_BED, 2), UnitGroup(2, ONE_BED, 1, MOBILITY)]
+    work = work_list(groups, [], people)
+    placed = [(p.candidate.id, p.list_code, p.unit_key) for p in work.placements]
+    assert placed == [(5, ACCESSIBLE, 2), (1, "general", 1), (2, "general", 1)]
+    assert ids(work.waitlist)[:2] == [3, 4]
+
+
+def test_nobody_needing_it_the_accessible_unit_is_offered_last_to_others():
+    people = [candidate(n) for n in range(1, 8)]
+    groups = [UnitGroup(2, ONE_BED, 1, MOBILITY), UnitGroup(1, ONE_BED, 2)]
+    work = work_list(groups, [], people)
+    # The plain units go first, so the accessible one stays free as long as possible.
+    assert [(p.candidate.id, p.unit_key) for p in work.placements] == [(1, 1), (2, 1), (3, 2)]
+
+
+def test_a_household_an_accessible_unit_reached_counts_on_its_preference_share():
+    # COP has 2 of 10 units. Household 30 is first on COP and needs a mobility unit: it takes
+    # the accessible unit and one of COP's two places; COP's second place goes to 31.
+    cop = [
+        candidate(30, {"COP": 1}, needs=MOBILITY),
+        candidate(31, {"COP": 2}),
+        candidate(32, {"COP": 3}),
+    ]
+    people = [*cop, *(candidate(n) for n in range(1, 20))]
+    groups = [UnitGroup(1, ONE_BED, 9), UnitGroup(2, ONE_BED, 1, MOBILITY)]
+    work = work_list(groups, [ShareRule("COP", 20)], people)
+    reached = {p.candidate.id: p.list_code for p in work.placements}
+    assert reached[30] == ACCESSIBLE and reached[31] == "COP" and 32 not in reached
+    assert work.lists[0].held == 1 and work.lists[0].offered == 1
+    # Once it holds the unit, it keeps it and still counts on COP.
+    held = candidate(
+        30,
+        {"COP": 1},
+        needs=MOBILITY,
+        status=LeaseStatus.PROCESSING,
+        unit_key=2,
+        list_code=ACCESSIBLE,
+    )
+    again = work_list(groups, [ShareRule("COP", 20)], [held, *cop[1:], *people[3:]])
+    assert next((p.candidate.id, p.role, p.unit_key) for p in again.placements) == (
+        30,
+        Role.HOLDING,
+        2,
+    )
+    assert again.lists[0].held == 1 and 32 not in ids(again.next_to_contact)
+
+
+features = st.frozensets(st.sampled_from(["mobility", "vision", "hearing"]), max_size=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    plain_units=st.integers(min_value=0, max_value=6),
+    accessible=st.lists(st.tuples(features, st.integers(min_value=1, max_value=3)), max_size=3),
+    people=st.lists(st.tuples(features, statuses, st.booleans()), max_size=25),
+    share=st.integers(min_value=1, max_value=100),
+)
+def test_an_accessible_unit_never_goes_to_others_while_a_household_needing_it_waits(
+    plain_units, accessible, people, share
+):
+    groups = [UnitGroup(1, ONE_BED, plain_units)] + [
+        UnitGroup(n, ONE_BED, count, feats) for n, (feats, count) in enumerate(accessible, start=2)
+    ]
+    holders = [
+        candidate(
+            n,
+            {"COP": n} if on_cop else {},
+            needs=needs,
+            status=status,
+            unit_key=None,
+            list_code=None,
+        )
+        for n, (needs, status, on_cop) in enumerate(people, start=1)
+    ]
+    work = work_list(groups, [ShareRule("COP", share)], holders)
+    by_key = {group.key: group for group in groups}
+    waiting = set(ids(work.waitlist))
+    placed = [p for p in work.placements if p.unit_key is not None]
+    # Never more units given than a group has.
+    for group in groups:
+        assert sum(1 for p in placed if p.unit_key == group.key) <= group.count
+    for placement in placed:
+        group = by_key[placement.unit_key]
+        if not group.features or placement.role is not Role.NEXT:
+            continue
+        if placement.candidate.needs & group.features:
+            assert placement.list_code == ACCESSIBLE
+            continue
+        # Given to a household that does not need it: nobody who needs it is waiting.
+        assert not [c for c in holders if c.id in waiting and c.needs & group.features]
+    # Those an accessible unit reached are reached in the order of the general ranking.
+    reached = [
+        p.candidate.master_rank for p in placed if p.list_code == ACCESSIBLE and p.role is Role.NEXT
+    ]
+    assert reached == sorted(reached)
