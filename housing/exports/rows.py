@@ -8,7 +8,7 @@ only the headings are translated.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -57,6 +57,15 @@ APPLICANT_COLUMNS = (
     "needs_vision",
     "needs_hearing",
 )
+# What staff decided and what followed: duplicates, the lottery's ranks, lease-up.
+OUTCOME_COLUMNS = (
+    "possible_duplicate",
+    "left_out_as_duplicate",
+    "kept_instead",
+    "left_out_because",
+    "master_rank",
+)
+LEASE_UP_COLUMNS = ("lease_up_status", "lease_up_status_at")
 DEMOGRAPHIC_COLUMNS = ("ethnicity", "race", "gender", "heard_from")
 RESULT_COLUMNS = (
     "list_rank",
@@ -64,6 +73,10 @@ RESULT_COLUMNS = (
     "application_number",
     "lottery_number",
     "applicant_name",
+    # For the listing's agents and staff to reach each household; the public results bundle
+    # has no contact details.
+    "email",
+    "phone",
 )
 
 
@@ -81,6 +94,8 @@ class ApplicationRow:
     household_size: int | None
     annual_income: Decimal | None
     answers: Mapping[str, Any] | None
+    # What happened to it, by column (``outcomes``): duplicates, ranks, claim decisions...
+    outcome: Mapping[str, Cell] = field(default_factory=dict)
 
 
 def guard(value: Cell) -> Cell:
@@ -94,8 +109,16 @@ def application_columns(
     preference_codes: Sequence[str], *, include_demographics: bool
 ) -> list[str]:
     """The column keys, in order: one per preference of the listing (and one per veteran
-    list, ``V-COP``: whether the claim is made as a veteran), demographics last."""
-    columns = [*APPLICANT_COLUMNS, *(f"preference:{code}" for code in preference_codes)]
+    list, ``V-COP``: whether the claim is made as a veteran), then what came of the
+    application (possible duplicate, left out and why, its rank in the general ranking and in
+    each list, its lease-up status), demographics last."""
+    columns = [
+        *APPLICANT_COLUMNS,
+        *(f"preference:{code}" for code in preference_codes),
+        *OUTCOME_COLUMNS,
+        *(f"rank:{code}" for code in preference_codes),
+        *LEASE_UP_COLUMNS,
+    ]
     if include_demographics:
         columns.extend(DEMOGRAPHIC_COLUMNS)
     return columns
@@ -147,10 +170,14 @@ def _members(value: Any) -> str:
     return "; ".join(members)
 
 
-def _claim(value: Any) -> str:
+def _claim(value: Any, decided: Cell = None) -> str:
+    """What became of a preference: ``declined`` (not claimed), ``claimed`` (not decided
+    yet), ``confirmed`` or ``invalidated`` by staff."""
     if not isinstance(value, Mapping) or "claimed" not in value:
         return ""
-    return "claimed" if value.get("claimed") is True else "declined"
+    if value.get("claimed") is not True:
+        return "declined"
+    return str(decided) if decided else "claimed"
 
 
 def _when(value: datetime | date | None) -> str:
@@ -169,18 +196,30 @@ def _in_address(name: str) -> Getter:
 
 
 def _claim_of(code: str) -> Getter:
-    return lambda row, answers: _claim(_section(answers, "preferences").get(code))
+    return lambda row, answers: _claim(
+        _section(answers, "preferences").get(code), row.outcome.get(f"decision:{code}")
+    )
 
 
-def _as_veteran(value: Any) -> str:
-    """yes or no for a claim made, whether as a veteran; empty for one not made."""
+def _as_veteran(value: Any, decided: Cell = None) -> str:
+    """yes or no for a claim made, whether as a veteran (``invalidated`` when staff found
+    its veteran part invalid); empty for one not made."""
     if not isinstance(value, Mapping) or value.get("claimed") is not True:
         return ""
-    return "yes" if value.get("veteran") is True else "no"
+    if value.get("veteran") is not True:
+        return "no"
+    return "invalidated" if decided == "invalidated" else "yes"
 
 
 def _veteran_claim_of(code: str) -> Getter:
-    return lambda row, answers: _as_veteran(_section(answers, "preferences").get(code))
+    veteran = VETERAN_PREFIX + code
+    return lambda row, answers: _as_veteran(
+        _section(answers, "preferences").get(code), row.outcome.get(f"decision:{veteran}")
+    )
+
+
+def _outcome(column: str) -> Getter:
+    return lambda row, answers: row.outcome.get(column, "")
 
 
 _GETTERS: dict[str, Getter] = {
@@ -217,6 +256,8 @@ _GETTERS: dict[str, Getter] = {
 def _getter(column: str) -> Getter:
     if column in _GETTERS:
         return _GETTERS[column]
+    if column in OUTCOME_COLUMNS or column in LEASE_UP_COLUMNS or column.startswith("rank:"):
+        return _outcome(column)
     if column.startswith("preference:" + VETERAN_PREFIX):
         return _veteran_claim_of(base_code(column.removeprefix("preference:")))
     if column.startswith("preference:"):
@@ -237,6 +278,20 @@ def application_values(columns: Sequence[str]) -> Callable[[ApplicationRow], lis
 
 
 def result_values(
-    list_rank: int, master_rank: int, public_id: str, lottery_number: str | None, name: str
+    list_rank: int,
+    master_rank: int,
+    public_id: str,
+    lottery_number: str | None,
+    name: str,
+    email: str = "",
+    phone: str | None = None,
 ) -> list[Cell]:
-    return [list_rank, master_rank, public_id, lottery_number or "", guard(name)]
+    return [
+        list_rank,
+        master_rank,
+        public_id,
+        lottery_number or "",
+        guard(name),
+        guard(email),
+        guard(phone or ""),
+    ]

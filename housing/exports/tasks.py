@@ -19,14 +19,16 @@ from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select, update
 
 from housing import jobs
-from housing.applications.models import Application, ApplicationStatus
+from housing.applications.models import Application, ApplicationStatus, PreferenceDecision
 from housing.db_types import utcnow
 from housing.exports import rows, wording
 from housing.exports.models import Export, ExportKind, ExportState
 from housing.exports.services import KEEP_FOR
 from housing.exports.writers import TableWriter, table_writer
 from housing.extensions import db
+from housing.leaseup.models import LeaseUpEntry
 from housing.listings.models import Listing
+from housing.lottery.duplicate_decisions import duplicate_groups
 from housing.lottery.lookup import published_run
 from housing.lottery.models import LotteryRank
 from housing.lottery.verify import GENERAL_LIST, list_codes
@@ -186,7 +188,8 @@ def _write_applications(
     writer.begin(wording.kind_text("applications"), [wording.heading(c, names) for c in columns])
     written = 0
     values = rows.application_values(columns)
-    for batch in _application_batches(wanted):
+    outcomes = _outcomes(listing_id, codes)
+    for batch in _application_batches(wanted, outcomes):
         for row in batch:
             writer.row(values(row))
         written += len(batch)
@@ -194,7 +197,80 @@ def _write_applications(
     return written
 
 
-def _application_batches(wanted: tuple[object, ...]) -> Iterator[list[rows.ApplicationRow]]:
+Outcomes = dict[int, dict[str, rows.Cell]]
+
+
+def _outcomes(listing_id: int, codes: list[str]) -> Outcomes:
+    """What came of each application, by id and column: flagged as a possible duplicate, left
+    out as one (for which kept application, and why), staff's decision on each claim, its
+    ranks in the published results, its lease-up status. Read once per export, a statement
+    per kind (and per list for the ranks, read by the database from the ranks' JSON)."""
+    found: Outcomes = {}
+
+    def put(application_id: int, column: str, value: rows.Cell) -> None:
+        found.setdefault(application_id, {})[column] = value
+
+    session = db.session
+    groups = duplicate_groups(session, listing_id)
+    by_number: dict[str, int] = {}
+    for group in groups:
+        for application in group.flagged.applications:
+            by_number[application.public_id] = application.id
+            put(application.id, "possible_duplicate", "yes")
+    for group in groups:
+        decision = group.decision
+        if decision is None or not decision.kept:
+            continue
+        for number in group.members:
+            if number != decision.kept and number in by_number:
+                put(by_number[number], "left_out_as_duplicate", "yes")
+                put(by_number[number], "kept_instead", decision.kept)
+                put(by_number[number], "left_out_because", rows.guard(decision.reason))
+    for application_id, code, valid in session.execute(
+        select(
+            PreferenceDecision.application_id,
+            PreferenceDecision.preference_code,
+            PreferenceDecision.valid,
+        )
+        .join(Application, Application.id == PreferenceDecision.application_id)
+        .where(Application.listing_id == listing_id)
+    ):
+        put(application_id, f"decision:{code}", "confirmed" if valid else "invalidated")
+    run = published_run(session, listing_id)
+    if run is not None:
+        for application_id, master_rank in session.execute(
+            select(LotteryRank.application_id, LotteryRank.master_rank).where(
+                LotteryRank.run_id == run.id
+            )
+        ):
+            put(application_id, "master_rank", master_rank)
+        for code in codes:
+            place = _rank_of(code)
+            for row in session.execute(
+                select(LotteryRank.application_id, place).where(
+                    LotteryRank.run_id == run.id, place.is_not(None)
+                )
+            ):
+                put(int(row[0]), f"rank:{code}", int(row[1]))
+    for application_id, status, since in session.execute(
+        select(LeaseUpEntry.application_id, LeaseUpEntry.status, LeaseUpEntry.updated_at).where(
+            LeaseUpEntry.listing_id == listing_id
+        )
+    ):
+        put(application_id, "lease_up_status", status.value)
+        put(application_id, "lease_up_status_at", since.isoformat())
+    for outcome in found.values():
+        if outcome.get("possible_duplicate") == "yes":
+            outcome.setdefault("left_out_as_duplicate", "no")
+    return found
+
+
+NO_OUTCOME: dict[str, rows.Cell] = {}
+
+
+def _application_batches(
+    wanted: tuple[object, ...], outcomes: Outcomes
+) -> Iterator[list[rows.ApplicationRow]]:
     """Every wanted application in id order, a batch per query (keyset: no OFFSET), reading
     only the columns the export writes."""
     after = 0
@@ -237,6 +313,7 @@ def _application_batches(wanted: tuple[object, ...]) -> Iterator[list[rows.Appli
                 household_size=row.household_size,
                 annual_income=row.annual_income,
                 answers=row.submitted_answers,
+                outcome=outcomes.get(row.id, NO_OUTCOME),
             )
             for row in found
         ]
@@ -276,8 +353,8 @@ def _write_results(
     for code, title in lists:
         writer.begin(title, headings)
         for batch in _rank_batches(run_id, code):
-            for list_rank, master_rank, public_id, lottery_number, name in batch:
-                values = rows.result_values(list_rank, master_rank, public_id, lottery_number, name)
+            for ranked in batch:
+                values = rows.result_values(*ranked)
                 writer.row([rows.guard(title), *values] if writer.one_table else values)
             written += len(batch)
             _progress(export_id, attempt, rows_done=written)
@@ -291,7 +368,10 @@ def _rank_of(code: str) -> Any:
     return LotteryRank.list_ranks[code].as_integer()
 
 
-def _rank_batches(run_id: int, code: str) -> Iterator[list[tuple[int, int, str, str | None, str]]]:
+RankedRow = tuple[int, int, str, str | None, str, str, str | None]
+
+
+def _rank_batches(run_id: int, code: str) -> Iterator[list[RankedRow]]:
     """One list of a run in rank order, a batch per query, keyed on the rank itself."""
     rank = _rank_of(code)
     after = 0
@@ -303,6 +383,8 @@ def _rank_batches(run_id: int, code: str) -> Iterator[list[tuple[int, int, str, 
                 Application.public_id,
                 Application.lottery_number,
                 Application.applicant_name,
+                Application.contact_email,
+                Application.submitted_answers["applicant"]["phone"].as_string().label("phone"),
             )
             .join(Application, Application.id == LotteryRank.application_id)
             .where(LotteryRank.run_id == run_id, rank > after)
@@ -316,6 +398,8 @@ def _rank_batches(run_id: int, code: str) -> Iterator[list[tuple[int, int, str, 
                 row.public_id,
                 row.lottery_number,
                 row.applicant_name,
+                row.contact_email,
+                row.phone,
             )
             for row in db.session.connection().execute(query)
         ]

@@ -44,6 +44,12 @@ HEADINGS: dict[str, LazyString] = {
     "race": _l("Race"),
     "gender": _l("Gender"),
     "heard_from": _l("Heard about the listing from"),
+    "possible_duplicate": _l("Possible duplicate"),
+    "left_out_as_duplicate": _l("Left out of the lottery as a duplicate"),
+    "kept_instead": _l("Application kept instead"),
+    "left_out_because": _l("Why it was left out"),
+    "lease_up_status": _l("Lease-up status"),
+    "lease_up_status_at": _l("Lease-up status since (UTC)"),
     "list": _l("List"),
     "list_rank": _l("Rank in this list"),
     "master_rank": _l("Rank in the general ranking"),
@@ -66,6 +72,9 @@ def heading(column: str, preference_names: dict[str, str]) -> str:
     if column.startswith("preference:"):
         code = column.removeprefix("preference:")
         return _("Preference: %(name)s", name=preference_names.get(code, code))
+    if column.startswith("rank:"):
+        code = column.removeprefix("rank:")
+        return _("Rank in the list %(name)s", name=preference_names.get(code, code))
     return str(HEADINGS[column])
 
 

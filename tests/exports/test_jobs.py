@@ -9,11 +9,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from housing.applications.models import Application
+from housing.applications.duplicates import DuplicateRule
+from housing.applications.models import (
+    Application,
+    DuplicateDecision,
+    DuplicateKey,
+    PreferenceDecision,
+)
 from housing.db_types import utcnow
 from housing.exports import services, tasks
 from housing.exports.models import Export, ExportFormat, ExportKind, ExportState
 from housing.extensions import db
+from housing.leaseup.models import LeaseUpEntry
+from housing.leaseup.statuses import LeaseStatus
 from housing.lottery.models import Lottery, LotteryRank
 from housing.lottery.publish import publish
 from housing.lottery.tasks import run_draw
@@ -93,6 +101,8 @@ def test_results_in_xlsx_have_a_sheet_per_list_in_rank_order(app, db_session, pu
             "Application number",
             "Lottery number",
             "Name",
+            "Email address",
+            "Phone number",
         ]
         assert [row[0] for row in rows] == list(range(1, len(rows) + 1))
         assert [row[2] for row in rows] == expected[code]
@@ -224,3 +234,95 @@ def test_results_retracted_before_the_job_runs_fail_with_a_reason(app, db_sessio
         "no_results",
         None,
     )
+
+
+def test_the_applications_export_carries_what_came_of_each_application(app, db_session, published):
+    """Read back from the file: a claim staff invalidated reads "invalidated", the left-out
+    duplicate says which application stayed and why, and every entrant has its ranks and
+    its lease-up status."""
+    with app.app_context():
+        session = db.session
+        entrants = session.scalars(
+            select(Application).where(Application.listing_id == published).order_by(Application.id)
+        ).all()
+        claimant = next(
+            a for a in entrants if a.submitted_answers["preferences"]["NRHP"]["claimed"]
+        )
+        kept, twin = entrants[1], entrants[2]
+        session.add(
+            PreferenceDecision(
+                application_id=claimant.id, preference_code="NRHP", valid=False, reason="No proof"
+            )
+        )
+        for member in (kept, twin):
+            session.add(
+                DuplicateKey(
+                    application_id=member.id,
+                    listing_id=published,
+                    rule=DuplicateRule.EMAIL,
+                    match_key="same@example.org",
+                )
+            )
+        session.add(
+            DuplicateDecision(
+                listing_id=published,
+                rule=DuplicateRule.EMAIL,
+                match_key="same@example.org",
+                members=sorted([kept.public_id, twin.public_id]),
+                kept=kept.public_id,
+                reason="Same person",
+            )
+        )
+        session.add(
+            LeaseUpEntry(
+                listing_id=published, application_id=entrants[0].id, status=LeaseStatus.PROCESSING
+            )
+        )
+        session.commit()
+        numbers = {a.id: a.public_id for a in entrants}
+        claimant_id, first_id = claimant.id, entrants[0].id
+        kept_number, twin_number = kept.public_id, twin.public_id
+    export = run_export(app, export_for(app, published, ExportKind.APPLICATIONS, ExportFormat.CSV))
+    assert export.state is ExportState.DONE, export.error
+    headings, *lines = read_csv(stored(app, export))
+    table = {line[0]: dict(zip(headings, line, strict=True)) for line in lines}
+    assert len(table) == ENTRANTS
+
+    assert table[numbers[claimant_id]]["Preference: NRHP"] == "invalidated"
+    twin_row = table[twin_number]
+    assert twin_row["Possible duplicate"] == "yes"
+    assert twin_row["Left out of the lottery as a duplicate"] == "yes"
+    assert twin_row["Application kept instead"] == kept_number
+    assert twin_row["Why it was left out"] == "Same person"
+    assert table[kept_number]["Left out of the lottery as a duplicate"] == "no"
+    assert table[numbers[first_id]]["Lease-up status"] == "processing"
+    expected = expected_lists(db_session, published)
+    for code, heading in (
+        ("general", "Rank in the general ranking"),
+        ("NRHP", "Rank in the list NRHP"),
+    ):
+        ranked = sorted(
+            (int(row[heading]), number) for number, row in table.items() if row[heading]
+        )
+        assert [number for _rank, number in ranked] == expected[code]
+
+
+def test_the_results_export_lets_agents_reach_each_household(app, db_session, published):
+    """Agents and staff get each entrant's email and phone beside its ranks."""
+    with app.app_context():
+        entrant = db.session.scalars(
+            select(Application).where(Application.listing_id == published).limit(1)
+        ).one()
+        entrant.contact_email = "ana@example.org"
+        entrant.submitted_answers = {
+            **entrant.submitted_answers,
+            "applicant": {"phone": "555-234-5678"},
+        }
+        number = entrant.public_id
+        db.session.commit()
+    export = run_export(app, export_for(app, published, ExportKind.RESULTS, ExportFormat.CSV))
+    headings, *rows = read_csv(stored(app, export))
+    assert headings[-2:] == ["Email address", "Phone number"]
+    general = [row for row in rows if row[0] == "General list (everyone)"]
+    [found] = [row for row in general if row[3] == number]
+    assert found[-2:] == ["ana@example.org", "555-234-5678"]
