@@ -17,7 +17,23 @@ from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, Select, and_, bindparam, delete, func, insert, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Executable,
+    Insert,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.util import identity_key
@@ -211,12 +227,46 @@ def _submission_listing(session: AnySession, listing_id: int) -> Listing:
         return kept
     row = session.connection().execute(_SUBMISSION_LISTING, {"listing_id": listing_id}).first()
     if row is None:
+        _LISTINGS_SEEN.pop(listing_id, None)
         raise ListingUnavailable("not_published")
-    listing = Listing(**row._mapping)
+    values = dict(row._mapping)
+    if len(_LISTINGS_SEEN) >= _CACHED_RULES:
+        _LISTINGS_SEEN.clear()
+    _LISTINGS_SEEN[listing_id] = values
+    return _kept_by_session(session, values)
+
+
+def _kept_by_session(session: AnySession, values: Mapping[str, Any]) -> Listing:
+    listing = Listing(**values)
     # Kept by the session as if it had loaded it: the other columns are loaded when read.
     make_transient_to_detached(listing)
     session.add(listing)
     return listing
+
+
+# What a submission last read of each listing, per process. In a deadline rush every
+# submission needs it, and reading it took a round trip and a sixth of a submission's work; so
+# a submission is checked against what was read last, and its application is written only if
+# the listing's row still holds exactly that (``_application_with_its_rows``). Otherwise, and
+# whenever such a submission would be refused, the row is read again and the submission
+# checked against it: what was last read decides nothing the row itself would not.
+_LISTINGS_SEEN: dict[int, dict[str, Any]] = {}
+
+
+def _listing_as_seen(session: AnySession, listing_id: int) -> Listing | None:
+    """The listing as a submission last read it in this process, kept by the session; None
+    when none was read, when the session already holds the listing, or where the statement
+    that writes the application cannot check the listing's row (SQLite)."""
+    values = _LISTINGS_SEEN.get(listing_id)
+    if values is None or session.identity_map.get(identity_key(Listing, listing_id)) is not None:
+        return None
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return _kept_by_session(session, values)
+
+
+class _ListingChanged(Exception):
+    """The listing's row no longer holds what the submission was checked against."""
 
 
 def _listing(session: AnySession, listing_id: int) -> Listing:
@@ -434,10 +484,123 @@ def _new_application_statement(dialect: str) -> Insert:
     return statement
 
 
-def _insert_application(session: AnySession, application: Application) -> None:
-    """Write a new application in one statement that also settles its lottery number, then
-    keep it in the session as if the unit of work had written it: neither the unit of work's
-    bookkeeping nor a separate look-up of the number is needed."""
+def _application_with_its_rows(*, as_seen: bool) -> Select[tuple[int | None, bool]]:
+    """On PostgreSQL, one statement writes a new application and the rows that refer to it (its
+    first version, its duplicate keys, its preference claims) and returns its id; when its
+    lottery number is taken in its listing it writes nothing and returns no id, as
+    ``_new_application_statement`` does. Each kind of row took a statement, a round trip and
+    its share of the database's work of its own.
+
+    ``as_seen``: the application is written only if the listing's row still holds the values
+    the submission was checked against (the parameters named ``seen_`` and a column's name);
+    the second value returned says whether it did."""
+    applications = Application.__table__
+    columns = [column for column in applications.columns if column.key != "id"]
+    # Typed in the statement: a value that is NULL would otherwise be taken as text.
+    row = select(
+        *(cast(bindparam(column.key, type_=column.type), column.type) for column in columns)
+    )
+    unchanged: ColumnElement[bool] = true()
+    if as_seen:
+        listings = Listing.__table__
+        unchanged = exists().where(
+            listings.c.id == bindparam("seen_id", type_=listings.c.id.type),
+            *(
+                listings.c[column.key].is_not_distinct_from(
+                    bindparam(f"seen_{column.key}", type_=listings.c[column.key].type)
+                )
+                for column in _SUBMISSION_COLUMNS
+                if column.key != "id"
+            ),
+        )
+        row = row.where(unchanged)
+    written = (
+        postgresql.insert(applications)
+        .from_select([column.key for column in columns], row)
+        .on_conflict_do_nothing(
+            index_elements=[applications.c.listing_id, applications.c.lottery_number]
+        )
+        .returning(applications.c.id, applications.c.listing_id, applications.c.submitted_answers)
+        .cte("written")
+    )
+    versions = ApplicationVersion.__table__
+    version = (
+        insert(versions)
+        .from_select(
+            ["application_id", "number", "action", "at", "actor_id", "answers"],
+            select(
+                written.c.id,
+                bindparam("version_number", type_=versions.c.number.type),
+                bindparam("version_action", type_=versions.c.action.type),
+                bindparam("version_at", type_=versions.c.at.type),
+                bindparam("version_actor_id", type_=versions.c.actor_id.type),
+                # The version keeps the answers as submitted, read back from the row just
+                # written rather than sent a second time.
+                written.c.submitted_answers,
+            ),
+        )
+        .cte("version")
+    )
+    keys = (
+        func.unnest(
+            bindparam("key_rules", type_=postgresql.ARRAY(String)),
+            bindparam("key_matches", type_=postgresql.ARRAY(String)),
+        )
+        .table_valued("rule", "match_key")
+        .render_derived()
+    )
+    duplicate_keys = (
+        insert(DuplicateKey.__table__)
+        .from_select(
+            ["application_id", "listing_id", "rule", "match_key"],
+            select(written.c.id, written.c.listing_id, keys.c.rule, keys.c.match_key).select_from(
+                written.join(keys, true())
+            ),
+        )
+        .cte("duplicate_keys")
+    )
+    claimed = (
+        func.unnest(
+            bindparam("claim_codes", type_=postgresql.ARRAY(String)),
+            bindparam("claim_veterans", type_=postgresql.ARRAY(Boolean)),
+        )
+        .table_valued("preference_code", "veteran")
+        .render_derived()
+    )
+    claims = (
+        insert(PreferenceClaim.__table__)
+        .from_select(
+            ["application_id", "preference_code", "listing_id", "veteran"],
+            select(
+                written.c.id, claimed.c.preference_code, written.c.listing_id, claimed.c.veteran
+            ).select_from(written.join(claimed, true())),
+        )
+        .cte("claims")
+    )
+    return select(
+        select(written.c.id).scalar_subquery(), unchanged.label("listing_unchanged")
+    ).add_cte(version, duplicate_keys, claims)
+
+
+_WITH_ITS_ROWS = _application_with_its_rows(as_seen=False)
+_WITH_ITS_ROWS_AS_SEEN = _application_with_its_rows(as_seen=True)
+
+
+def _insert_application(
+    session: AnySession,
+    application: Application,
+    version: dict[str, Any],
+    *,
+    listing_as_seen: Mapping[str, Any] | None = None,
+) -> None:
+    """Write a new application, settling its lottery number in the same statement, and the
+    rows that refer to it (``version``: its first version's row, without the application's
+    id); then keep it in the session as if the unit of work had written it: neither the unit
+    of work's bookkeeping nor a separate look-up of the number is needed.
+
+    ``listing_as_seen`` (PostgreSQL only): the listing's columns the application was checked
+    against, read earlier than this transaction; ``_ListingChanged`` if its row no longer holds
+    them, and then nothing is written."""
     table = Application.__table__
     moment = utcnow()
     # The columns' defaults, set here so that every attribute is loaded and none is read again.
@@ -452,16 +615,49 @@ def _insert_application(session: AnySession, application: Application) -> None:
     for key, value in row.items():
         setattr(application, key, value)
     connection = session.connection()
-    statement = _new_application_statement(connection.dialect.name)
-    while True:
-        row["lottery_number"] = _lottery_number()
-        written = connection.execute(statement, row).scalar()
-        if written is not None:
-            break
-    application.lottery_number = row["lottery_number"]
+    together = connection.dialect.name == "postgresql"
+    statement: Executable
+    if together:
+        keys = list(duplicate_keys(application.submitted_answers or {}))
+        claims = _preference_claims(application)
+        parameters = {
+            **row,
+            "version_number": version["number"],
+            "version_action": version["action"],
+            "version_at": version["at"],
+            "version_actor_id": version["actor_id"],
+            "key_rules": [rule.value for rule, _key in keys],
+            "key_matches": [key for _rule, key in keys],
+            "claim_codes": [code for code, _veteran in claims],
+            "claim_veterans": [veteran for _code, veteran in claims],
+        }
+        statement = _WITH_ITS_ROWS
+        if listing_as_seen is not None:
+            parameters.update({f"seen_{key}": value for key, value in listing_as_seen.items()})
+            statement = _WITH_ITS_ROWS_AS_SEEN
+    else:
+        if listing_as_seen is not None:
+            raise ValueError("only PostgreSQL checks the listing as it was seen")
+        parameters = row
+        statement = _new_application_statement(connection.dialect.name)
+    written: int | None = None
+    while written is None:
+        parameters["lottery_number"] = _lottery_number()
+        if together:
+            result = connection.execute(statement, parameters).one()
+            written, listing_unchanged = result[0], bool(result[1])
+            if not listing_unchanged:
+                raise _ListingChanged(application.listing_id)
+        else:
+            written = connection.execute(statement, parameters).scalar()
+    application.lottery_number = parameters["lottery_number"]
     application.id = written
     make_transient_to_detached(application)
     session.add(application)
+    if not together:
+        _insert(session, ApplicationVersion, [{**version, "application_id": written}])
+        _refresh_duplicate_keys(session, application, first=True)
+        _refresh_preference_claims(session, application, first=True)
 
 
 def _copy_columns(application: Application, answers: Mapping[str, Any]) -> None:
@@ -494,21 +690,22 @@ def _record_version(
             )
             or 0
         )
-    _insert(
-        session,
-        ApplicationVersion,
-        [
-            {
-                "application_id": application.id,
-                "number": count + 1,
-                "action": action,
-                "at": now,
-                "actor_id": actor.id if actor else None,
-                # Written out as JSON by the statement itself: no object keeps it.
-                "answers": application.submitted_answers or application.answers,
-            }
-        ],
-    )
+    row = _version_row(application, action, actor, now, number=count + 1)
+    _insert(session, ApplicationVersion, [{**row, "application_id": application.id}])
+
+
+def _version_row(
+    application: Application, action: str, actor: User | None, now: datetime, *, number: int
+) -> dict[str, Any]:
+    """A version's row, but for the application's id."""
+    return {
+        "number": number,
+        "action": action,
+        "at": now,
+        "actor_id": actor.id if actor else None,
+        # Written out as JSON by the statement itself: no object keeps it.
+        "answers": application.submitted_answers or application.answers,
+    }
 
 
 def _insert(session: AnySession, model: type[Any], rows: list[dict[str, Any]]) -> None:
@@ -554,6 +751,13 @@ def claimed_preferences(answers: Mapping[str, Any], *, as_veteran: bool = False)
     }
 
 
+def _preference_claims(application: Application) -> list[tuple[str, bool]]:
+    """Each preference the submitted answers claim, and whether as a veteran."""
+    answers = application.submitted_answers or {}
+    as_veteran = claimed_preferences(answers, as_veteran=True)
+    return [(code, code in as_veteran) for code in sorted(claimed_preferences(answers))]
+
+
 def _refresh_preference_claims(
     session: AnySession, application: Application, *, first: bool = False
 ) -> None:
@@ -561,8 +765,6 @@ def _refresh_preference_claims(
         session.execute(
             delete(PreferenceClaim).where(PreferenceClaim.application_id == application.id)
         )
-    answers = application.submitted_answers or {}
-    as_veteran = claimed_preferences(answers, as_veteran=True)
     _insert(
         session,
         PreferenceClaim,
@@ -571,9 +773,9 @@ def _refresh_preference_claims(
                 "application_id": application.id,
                 "preference_code": code,
                 "listing_id": application.listing_id,
-                "veteran": code in as_veteran,
+                "veteran": veteran,
             }
-            for code in sorted(claimed_preferences(answers))
+            for code, veteran in _preference_claims(application)
         ],
     )
 
@@ -590,9 +792,15 @@ def submit_application(
 
 
 def _submit(
-    session: AnySession, application: Application, now: datetime, actor: User | None
+    session: AnySession,
+    application: Application,
+    now: datetime,
+    actor: User | None,
+    *,
+    listing_as_seen: Mapping[str, Any] | None = None,
 ) -> Submission:
-    """Submit an application this transaction holds (locked, or just made by it)."""
+    """Submit an application this transaction holds (locked, or just made by it).
+    ``listing_as_seen``: see ``_insert_application``."""
     from housing.applications import messages
 
     listing = application.listing
@@ -623,16 +831,18 @@ def _submit(
     application.withdrawn_at = None
     _copy_columns(application, answers)
     if new:
-        _insert_application(session, application)
+        # The application's row and those that refer to it.
+        version = _version_row(application, action, actor, now, number=1)
+        _insert_application(session, application, version, listing_as_seen=listing_as_seen)
     else:
         if application.lottery_number is None:
             with session.no_autoflush:
                 application.lottery_number = _new_lottery_number(session, listing.id)
         # The application's row in one statement, then everything that refers to it.
         session.flush()
-    _record_version(session, application, action, actor, now, first=first_time)
-    _refresh_duplicate_keys(session, application, first=first_time)
-    _refresh_preference_claims(session, application, first=first_time)
+        _record_version(session, application, action, actor, now, first=first_time)
+        _refresh_duplicate_keys(session, application, first=first_time)
+        _refresh_preference_claims(session, application, first=first_time)
     messages.queue_submitted(session, application, action=action, changed=changed)
     session.flush()
     if first_time:
@@ -677,7 +887,41 @@ def submit_answers(
         existing = find_by_idempotency_key(session, listing_id, idempotency_key, digest)
         if existing is not None and existing.is_submitted:
             return Submission(existing, created=False)
-    listing = _submission_listing(session, listing_id)
+    # An application that claims files is written before them by the unit of work, which
+    # cannot check the listing's row as it writes: its listing is read first.
+    claims_files = bool(proofs.named_documents(answers))
+    seen = None if claims_files else _listing_as_seen(session, listing_id)
+    if seen is None:
+        listing = _submission_listing(session, listing_id)
+    else:
+        as_seen = _submission_values(seen)
+        try:
+            return _submit_new(
+                session, seen, answers, now, idempotency_key, digest, listing_as_seen=as_seen
+            )
+        except (_ListingChanged, ListingUnavailable, ApplicationRefused) as error:
+            # The row decides: read again, and refuse as before only if it still says the same.
+            session.expunge(seen)
+            listing = _submission_listing(session, listing_id)
+            if not isinstance(error, _ListingChanged) and _submission_values(listing) == as_seen:
+                raise
+    return _submit_new(session, listing, answers, now, idempotency_key, digest)
+
+
+def _submission_values(listing: Listing) -> dict[str, Any]:
+    return {column.key: getattr(listing, column.key) for column in _SUBMISSION_COLUMNS}
+
+
+def _submit_new(
+    session: AnySession,
+    listing: Listing,
+    answers: Mapping[str, Any],
+    now: datetime,
+    idempotency_key: str | None,
+    digest: str | None,
+    *,
+    listing_as_seen: Mapping[str, Any] | None = None,
+) -> Submission:
     if not listing.is_public(now):
         raise ListingUnavailable("not_published")
     language = answers.get("language")
@@ -693,7 +937,7 @@ def submit_answers(
     if proofs.named_documents(answers):
         # The files it claims are attached by its id, so its row is written before they are.
         session.add(application)
-    return _submit(session, application, now, None)
+    return _submit(session, application, now, None, listing_as_seen=listing_as_seen)
 
 
 def withdraw_application(

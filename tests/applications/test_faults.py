@@ -59,7 +59,8 @@ def test_the_api_answers_503_with_retry_after_when_the_database_drops(client, ap
     listing = open_listing()
 
     def drop(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("INSERT INTO APPLICATION_DUPLICATE_KEYS"):
+        # The confirmation is written last, after the application and its rows.
+        if statement.lstrip().upper().startswith("INSERT INTO OUTBOUND_MESSAGES"):
             raise OperationalError(statement, parameters, ConnectionDropped("gone"))
 
     with app.app_context():
@@ -72,3 +73,4 @@ def test_the_api_answers_503_with_retry_after_when_the_database_drops(client, ap
     assert response.status_code == 503
     assert response.json["error"]["code"] == "unavailable"
     assert db_session.scalars(select(Application)).all() == []
+    assert db_session.scalars(select(ApplicationVersion)).all() == []
