@@ -17,8 +17,9 @@ The workers run without ``--burst``: in burst mode a second worker that finds th
 benchmark stops them (SIGTERM, rq's warm shutdown) once the sink has every message and no job
 is left. Peak memory is read from /proc every 50 ms for each worker and each of its work horses
 (VmHWM, which for a horse includes the pages it shares with the worker it was forked from). It
-prints each worker's peak after the broadcast and the largest peak of its horses; the figure
-held against the issue's 300 MB is the largest single process.
+prints each worker's peak after the broadcast and the largest peak of its horses, and the
+largest peak of the horses that ran each task (the job a horse runs is read from its worker's
+record on Redis); the figure held against the issue's 300 MB is the largest single process.
 
     .venv/bin/python bench/notifications.py [--count 100000] [--workers 1 2]
 """
@@ -192,10 +193,16 @@ class MemoryWatch:
     """Every 50 ms, the VmHWM of each worker and of every process under it (its work horses)."""
 
     workers: list[int]
+    # With a Redis connection, the job each work horse was running is noted (rq keeps each
+    # worker's current job in its record).
+    connection: Any = None
     peak_kb: dict[int, int] = field(default_factory=dict)
     resident_kb: dict[int, int] = field(default_factory=dict)
     # Each process under a worker, and the worker it belongs to.
     worker_of: dict[int, int] = field(default_factory=dict)
+    # The task each horse ran (its job's first argument: the path ``housing.worker.run`` calls).
+    task_of: dict[int, str] = field(default_factory=dict)
+    _records: dict[int, str] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -226,7 +233,33 @@ class MemoryWatch:
                 self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), peak)
                 if pid != worker:
                     self.worker_of[pid] = worker
-            pending += [(child, worker) for child in _children(pid)]
+            children = _children(pid)
+            pending += [(child, worker) for child in children]
+            if pid == worker and children and self.connection is not None:
+                self._note_tasks(worker, children)
+
+    def _note_tasks(self, worker: int, horses: list[int]) -> None:
+        from rq.job import Job
+
+        unnamed = [horse for horse in horses if horse not in self.task_of]
+        if not unnamed:
+            return
+        try:
+            if worker not in self._records:
+                for key in self.connection.scan_iter(match="rq:worker:*"):
+                    pid = self.connection.hget(key, "pid")
+                    if pid is not None:
+                        self._records[int(pid)] = key.decode()
+            record = self._records.get(worker)
+            job_id = record and self.connection.hget(record, "current_job")
+            if not job_id:
+                return
+            job = Job.fetch(job_id.decode(), connection=self.connection)
+            task = str(job.args[0]) if job.args else job.func_name
+        except Exception:
+            return  # a job gone between two reads names no horse
+        for horse in unnamed:
+            self.task_of[horse] = task.rsplit(".", 1)[-1]
 
     def per_worker(self) -> list[tuple[int, float, float, int]]:
         """For each worker: its pid, its own peak (MB), its largest horse's peak, its horses."""
@@ -246,6 +279,14 @@ class MemoryWatch:
 
     def horse_mb(self) -> float:
         return max((self.peak_kb[pid] for pid in self.horses()), default=0) / 1024
+
+    def peak_by_task(self) -> dict[str, float]:
+        """The largest peak (MB) of the horses that ran each task."""
+        peaks: dict[str, float] = {}
+        for pid in self.horses():
+            task = self.task_of.get(pid, "(not seen)")
+            peaks[task] = max(peaks.get(task, 0.0), self.peak_kb[pid] / 1024)
+        return peaks
 
 
 # One run -------------------------------------------------------------------------------------
@@ -400,11 +441,32 @@ class Delivery:
     worker_resident_mb: float
     horse_mb: float
     per_worker: list[tuple[int, float, float, int]]
+    peak_by_task: dict[str, float]
     horses_seen: int
     jobs_done: int
     stalled: bool
     exit_codes: list[int | None]
     log: str
+    # Seconds the workers spent in each task, and how many jobs of it ran (from their log).
+    busy: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+
+def task_seconds(log: str) -> dict[str, tuple[float, int]]:
+    """The seconds of every finished job of each task, and their number, from the lines
+    ``job finished ... job=<task> duration_ms=<ms>`` that the workers log."""
+    totals: dict[str, tuple[float, int]] = {}
+    for line in log.splitlines():
+        if "job finished" not in line:
+            continue
+        fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+        task = fields.get("job", "?").rsplit(".", 1)[-1]
+        try:
+            seconds = float(fields.get("duration_ms", "nan")) / 1000
+        except ValueError:
+            continue
+        spent, jobs = totals.get(task, (0.0, 0))
+        totals[task] = (spent + seconds, jobs + 1)
+    return totals
 
 
 def deliver(
@@ -455,7 +517,7 @@ def deliver(
             for _ in range(workers)
         ]
         try:
-            with MemoryWatch([process.pid for process in processes]) as watch:
+            with MemoryWatch([process.pid for process in processes], connection) as watch:
                 last_count, last_change = -1, time.monotonic()
                 while True:
                     time.sleep(0.2)
@@ -510,11 +572,13 @@ def deliver(
         worker_resident_mb=watch.worker_mb(resident=True),
         horse_mb=watch.horse_mb(),
         per_worker=watch.per_worker(),
+        peak_by_task=watch.peak_by_task(),
         horses_seen=len(watch.horses()),
         jobs_done=jobs_done,
         stalled=stalled,
         exit_codes=codes,
         log=log_path.read_text()[-3000:],
+        busy=task_seconds(log_path.read_text()),
     )
 
 
@@ -558,6 +622,16 @@ def report(  # type: ignore[no-untyped-def]
             f"  worker {number} (pid {pid}): peak resident {own:.0f} MB after the broadcast; "
             f"its {horses} work horses peaked at {horse:.0f} MB at most"
             for number, (pid, own, horse, horses) in enumerate(delivery.per_worker, start=1)
+        ),
+        "  the largest peak of the horses that ran each task: "
+        + ", ".join(
+            f"{task} {mb:.0f} MB"
+            for task, mb in sorted(delivery.peak_by_task.items(), key=lambda item: -item[1])
+        ),
+        "time the workers spent in each task: "
+        + ", ".join(
+            f"{task} {seconds:.1f} s ({jobs} jobs)"
+            for task, (seconds, jobs) in sorted(delivery.busy.items(), key=lambda item: -item[1][0])
         ),
         rush_line(delivery.rush, sink),
         f"SMTP connections the sink saw: {sink['connections']}",

@@ -18,7 +18,7 @@ from housing.lottery.models import LotteryRank
 from housing.notifications.contacts import addressed_context, contacts
 from housing.notifications.models import Broadcast, Channel, MessageState, OutboundMessage
 
-CHUNK = 500
+CHUNK = 1000
 
 
 @dataclass(frozen=True)

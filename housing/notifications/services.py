@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
@@ -72,6 +72,9 @@ class Shared:
 
     listings: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
     broadcasts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # What the app's context processors give a template in each language: the same for every
+    # message of a batch, and asking for it three times a message was a third of rendering.
+    template_contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,19 +118,30 @@ def render(
         "language": language,
         **context,
     }
+    shared = shared or Shared()
     listing_id = context.get("listing_id")
     if isinstance(listing_id, int):
-        listings = (shared or Shared()).listings
+        listings = shared.listings
         if (listing_id, language) not in listings:
             listings[listing_id, language] = _listing_facts(session, listing_id, language)
         values = {**listings[listing_id, language], **values}
     with force_locale(language):
+        base = shared.template_contexts.get(language)
+        if base is None:
+            base = shared.template_contexts[language] = {}
+            current_app.update_template_context(base)
+        # As ``render_template`` would, with the context processors' part made once: the
+        # message's own values win over theirs.
+        values = {**base, **values}
+        templates = current_app.jinja_env
         if channel is Channel.SMS:
-            text = render_template(f"notifications/sms/{template}.txt", **values)
+            text = templates.get_template(f"notifications/sms/{template}.txt").render(values)
             return Rendered("", " ".join(text.split()), "")
-        subject = render_template(f"notifications/email/{template}.subject.txt", **values)
-        text = render_template(f"notifications/email/{template}.txt", **values)
-        html = render_template(f"notifications/email/{template}.html", **values)
+        subject = templates.get_template(f"notifications/email/{template}.subject.txt").render(
+            values
+        )
+        text = templates.get_template(f"notifications/email/{template}.txt").render(values)
+        html = templates.get_template(f"notifications/email/{template}.html").render(values)
     # One line, whatever a listing's name holds: no header can be smuggled into the subject.
     return Rendered(" ".join(subject.split()), text, html)
 

@@ -23,10 +23,27 @@ from typing import cast
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import Table, and_, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Integer,
+    Table,
+    Update,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import InstrumentedAttribute
 
 from housing import jobs
-from housing.db_types import utcnow
+from housing.db_types import AnySession, utcnow
 from housing.extensions import db
 from housing.notifications import broadcasts, caps
 from housing.notifications.mail import (
@@ -64,7 +81,9 @@ MAX_ATTEMPTS = 8
 # Temporary failures in a row after which a batch stops trying a channel.
 FAILURES_BEFORE_PAUSE = 3
 # Messages per delivery job: one SMTP connection carries a whole batch. A broadcast's chunk is
-# one batch, so a hundred thousand messages are two hundred jobs.
+# one batch, so a hundred thousand messages are a hundred jobs, each in a work horse that starts
+# cold (its connections, caches and templates); a batch gives way to a waiting drain between
+# its groups, so its size does not hold a confirmation back.
 BATCH = broadcasts.CHUNK
 # Messages a broadcast's batch claims in one statement and commit. The drain claims one at a
 # time, so a worker killed in a deadline rush holds back no confirmation but the one it was
@@ -173,17 +192,32 @@ def _composed(message: OutboundMessage, content: Rendered) -> Composed | None:
     )
 
 
-def deliver_batch(message_ids: list[int], claim_group: int = CLAIM_GROUP) -> None:
+def _one_of(
+    column: ColumnElement[int] | InstrumentedAttribute[int], ids: list[int]
+) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL as one array parameter, so that a batch's statements
+    read the same whatever their number of ids: the driver parses each once (it parses every
+    statement with more than fifty parameters anew) and the server may prepare them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def deliver_batch(
+    message_ids: list[int], claim_group: int = CLAIM_GROUP, gives_way: bool = True
+) -> None:
     """Send each message of the batch that is still due, over one connection per channel.
 
-    Messages are claimed ``claim_group`` at a time, in the commit that records the outcome of
-    the message before them; every other outcome is committed before the next message is
-    handed over, so nothing is sent until the previous outcome is safe."""
+    Messages are claimed ``claim_group`` at a time, in one statement and one commit; each
+    outcome is committed (``Outcomes``) before the next message is handed over, so nothing is
+    sent until the previous outcome is safe. A batch that
+    ``gives_way`` hands the messages it has not claimed to a job of their own when a drain is
+    waiting (``drain_waiting``), so that a confirmation waits for a group, not for a batch."""
     session = db.session
     waiting = session.scalars(
         select(OutboundMessage)
         .where(
-            OutboundMessage.id.in_(message_ids),
+            _one_of(OutboundMessage.id, message_ids),
             OutboundMessage.state == MessageState.PENDING,
             OutboundMessage.channel != Channel.LETTER,
         )
@@ -195,17 +229,21 @@ def deliver_batch(message_ids: list[int], claim_group: int = CLAIM_GROUP) -> Non
     shared = Shared()
     size = max(claim_group, 1)
     try:
-        with Channels() as channels:
+        with Channels() as channels, Outcomes(session) as outcomes:
             for start in range(0, len(waiting), size):
+                if start and gives_way and drain_waiting():
+                    outcomes.commit()  # the outcome of the last message sent
+                    if send([message.id for message in waiting[start:]]):
+                        return
                 group = list(waiting[start : start + size])
                 attempts = _claim(group)
                 for position, message in enumerate(group):
                     attempt = attempts.get(message.id)
                     if attempt is None:
                         continue
-                    _attempt(channels, message, attempt, shared)
-                    if position < len(group) - 1:  # the last one's goes with the next claim
-                        session.commit()
+                    _attempt(channels, outcomes, message, attempt, shared)
+                    if position < len(group) - 1:  # the last one's may go with the next claim
+                        outcomes.commit()
             session.commit()
     finally:
         plain.expire_on_commit = expire
@@ -226,7 +264,7 @@ def _claim(group: list[OutboundMessage]) -> dict[int, int]:
     claimed = session.execute(
         update(table)
         .where(
-            table.c.id.in_([message.id for message in group]),
+            _one_of(table.c.id, [message.id for message in group]),
             table.c.state == MessageState.PENDING,
             table.c.next_attempt_at <= now,
         )
@@ -246,9 +284,15 @@ def _claim(group: list[OutboundMessage]) -> dict[int, int]:
     return attempts
 
 
-def _attempt(channels: Channels, message: OutboundMessage, attempt: int, shared: Shared) -> None:
-    """Send one claimed message and write down what came of it (the caller commits it before
-    the next message is handed over), unless the message is no longer this attempt's: the sweep
+def _attempt(
+    channels: Channels,
+    outcomes: Outcomes,
+    message: OutboundMessage,
+    attempt: int,
+    shared: Shared,
+) -> None:
+    """Send one claimed message and write down what came of it (made safe before the next
+    message is handed over: ``Outcomes``), unless the message is no longer this attempt's: the sweep
     gave it to another job."""
     now = utcnow()
     values: dict[str, object]
@@ -279,34 +323,111 @@ def _attempt(channels: Channels, message: OutboundMessage, attempt: int, shared:
             "provider_id": provider_id,
             "subject": message.subject or content.subject[:300],
         }
-    _record(message.id, attempt, values, event, now)
+    outcomes.record(message.id, attempt, values, event, now)
 
 
-def _record(
-    message_id: int, attempt: int, values: dict[str, object], event: tuple[str, str], at: datetime
-) -> None:
-    """Write an attempt's outcome and its line in the log, unless the message is no longer
-    this attempt's. On PostgreSQL in one statement: a round trip less for every message."""
-    session = db.session
-    marked = update(MESSAGES).where(
-        MESSAGES.c.id == message_id,
-        MESSAGES.c.state == MessageState.SENDING,
-        MESSAGES.c.attempts == attempt,
-    )
-    line = {"at": at, "event": event[0], "detail": event[1]}
-    if session.get_bind().dialect.name == "postgresql":
-        done = marked.values(**values).returning(MESSAGES.c.id).cte("marked")
-        session.execute(
-            insert(EVENTS).from_select(
-                ["message_id", *line],
-                select(
-                    done.c.id,
-                    *(literal(value, EVENTS.c[name].type) for name, value in line.items()),
-                ),
-            )
+# Every column an outcome may write; those an outcome leaves alone are written back as they are.
+_OUTCOME_COLUMNS = (
+    "state",
+    "sent_at",
+    "failure_reason",
+    "provider_id",
+    "next_attempt_at",
+    "subject",
+)
+
+
+def _outcome_statements() -> tuple[Update, Insert, Insert]:
+    """The statements that write an outcome, built once: building them anew for every message
+    cost more than running them. The same statement each time also lets PostgreSQL prepare it.
+    A column an outcome does not set keeps its value (``coalesce`` of a null parameter)."""
+    marked = (
+        update(MESSAGES)
+        .where(
+            MESSAGES.c.id == bindparam("message_id"),
+            MESSAGES.c.state == MessageState.SENDING,
+            MESSAGES.c.attempts == bindparam("attempt"),
         )
-    elif session.execute(marked.values(**values)).rowcount == 1:  # type: ignore[attr-defined]
-        session.execute(insert(EVENTS).values(message_id=message_id, **line))
+        .values(
+            {
+                name: func.coalesce(
+                    bindparam(f"new_{name}", type_=MESSAGES.c[name].type), MESSAGES.c[name]
+                )
+                for name in _OUTCOME_COLUMNS
+            }
+        )
+    )
+    line = {
+        name: bindparam(f"line_{name}", type_=EVENTS.c[name].type)
+        for name in ("at", "event", "detail")
+    }
+    done = marked.returning(MESSAGES.c.id).cte("marked")
+    together = insert(EVENTS).from_select(["message_id", *line], select(done.c.id, *line.values()))
+    alone = insert(EVENTS).values(message_id=bindparam("message_id"), **line)
+    return marked, together, alone
+
+
+_MARK, _MARK_AND_LOG, _LOG = _outcome_statements()
+
+
+class Outcomes:
+    """Where a batch writes what came of each attempt, and its line in the log, unless the
+    message is no longer this attempt's (the sweep gave it to another job).
+
+    On PostgreSQL, with the session on the app's engine, each outcome is one statement that
+    commits itself, on a connection of its own in autocommit: one round trip a message, where a
+    transaction of its own costs three (BEGIN, the statement, COMMIT). Otherwise (SQLite, or a
+    session bound to a connection whose transaction the caller holds), it is written through
+    the session and made safe by ``commit``."""
+
+    def __init__(self, session: AnySession) -> None:
+        self._session = session
+        bind = session.get_bind()
+        self._postgresql = bind.dialect.name == "postgresql"
+        self._own: Connection | None = None
+        if self._postgresql and isinstance(bind, Engine):
+            self._own = bind.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def __enter__(self) -> Outcomes:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._own is not None:
+            self._own.close()
+
+    def record(
+        self,
+        message_id: int,
+        attempt: int,
+        values: dict[str, object],
+        event: tuple[str, str],
+        at: datetime,
+    ) -> None:
+        parameters: dict[str, object] = {
+            "message_id": message_id,
+            "attempt": attempt,
+            **{f"new_{name}": values.get(name) for name in _OUTCOME_COLUMNS},
+            "line_at": at,
+            "line_event": event[0],
+            "line_detail": event[1],
+        }
+        if self._own is not None:
+            self._own.execute(_MARK_AND_LOG, parameters)
+        elif self._postgresql:
+            self._session.execute(_MARK_AND_LOG, parameters)
+        elif self._session.execute(_MARK, parameters).rowcount == 1:  # type: ignore[attr-defined]
+            self._session.execute(_LOG, parameters)
+
+    def commit(self) -> None:
+        """Make the last outcome safe before the next message is handed over (it is already,
+        when it committed itself)."""
+        if self._own is None:
+            self._session.commit()
 
 
 def _failed(reason: str) -> tuple[dict[str, object], tuple[str, str]]:
@@ -377,6 +498,18 @@ def wake() -> bool:
     return False
 
 
+def drain_waiting() -> bool:
+    """Whether a drain job waits in the queue (``wake`` marked it); False without Redis or
+    when it does not answer."""
+    connection = jobs.redis_connection()
+    if connection is None:
+        return False
+    try:
+        return bool(connection.exists(_wake_key()))
+    except RedisError:
+        return False
+
+
 def deliver_due() -> None:
     """The drain: deliver the messages due that no broadcast's batch job carries, oldest first,
     a batch at a time, for DRAIN_SECONDS; then hand what is left to a fresh drain."""
@@ -402,7 +535,7 @@ def deliver_due() -> None:
         ).all()
         session.commit()
         if due:
-            deliver_batch(list(due), claim_group=1)
+            deliver_batch(list(due), claim_group=1, gives_way=False)
         if len(due) < BATCH:
             return
         if time.monotonic() >= stop:

@@ -200,3 +200,40 @@ def test_the_daily_cap_holds_within_one_claimed_group(app, db_session, mailbox):
     db_session.expire_all()
     states = [db_session.get(OutboundMessage, message_id).state for message_id in ids]
     assert states == [MessageState.SENT] * limit + [MessageState.SUPPRESSED] * 2
+
+
+def test_a_batch_gives_way_to_a_waiting_drain_and_hands_on_what_it_has_not_claimed(
+    app, db_session, mailbox, monkeypatch
+):
+    count, group = 120, 50
+    handed: list[list[int]] = []
+    checks = iter([False, True])  # a drain starts waiting while the first two groups go out
+    monkeypatch.setattr(tasks, "drain_waiting", lambda: next(checks))
+    monkeypatch.setattr(tasks, "send", lambda ids: handed.append(list(ids)) or True)
+    with app.test_request_context():
+        ids = sorted(_confirmations(db_session, count, "gives-way"))
+        tasks.deliver_batch(ids, claim_group=group)
+
+    assert handed == [ids[2 * group :]]
+    assert sorted(str(message["To"]) for message in mailbox.messages) == sorted(
+        f"gives-way-{number}@example.org" for number in range(2 * group)
+    )
+    db_session.expire_all()
+    states = {message_id: db_session.get(OutboundMessage, message_id).state for message_id in ids}
+    assert {states[i] for i in ids[: 2 * group]} == {MessageState.SENT}
+    # Not claimed: the job they were handed to (or else the sweep) sends them.
+    assert {states[i] for i in ids[2 * group :]} == {MessageState.PENDING}
+
+
+def test_a_batch_that_cannot_hand_on_its_rest_sends_it_and_the_drain_never_gives_way(
+    app, db_session, mailbox, monkeypatch
+):
+    monkeypatch.setattr(tasks, "drain_waiting", lambda: True)
+    monkeypatch.setattr(tasks, "send", lambda ids: False)  # Redis did not take the job
+    with app.test_request_context():
+        ids = _confirmations(db_session, 12, "no-handing")
+        tasks.deliver_batch(ids[:6], claim_group=2)
+        tasks.deliver_batch(ids[6:], claim_group=1, gives_way=False)
+    assert len(mailbox.messages) == 12
+    db_session.expire_all()
+    assert {db_session.get(OutboundMessage, i).state for i in ids} == {MessageState.SENT}

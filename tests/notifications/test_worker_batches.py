@@ -159,3 +159,47 @@ def test_a_worker_killed_in_a_claimed_group_sends_nothing_twice(
         assert {states[i] for i in ids[group_end:]} == {(MessageState.SENT, 1)}
         assert outbox.events_of(held) == ["interrupted", "sent"]
         assert outbox.events_of(ids[0]) == ["sent"]
+
+
+def test_each_outcome_commits_itself_before_the_next_message_is_handed_over(own_database):
+    """On the app's own engine an outcome is its own transaction: another connection sees it
+    at once, with nothing left for the batch's session to commit."""
+    app = own_database.app
+    with app.app_context():
+        message = queue_email(
+            db.session,
+            to="outcome@example.org",
+            template="confirm_email",
+            language="en",
+            context={"name": "O", "link": "https://example.org/confirm/o"},
+        )
+        message.state, message.attempts = MessageState.SENDING, 1
+        db.session.info.pop(OUTBOX_KEY, None)
+        db.session.commit()
+        message_id = message.id
+        now = utcnow()
+        with tasks.Outcomes(db.session) as outcomes:
+            sent = {"state": MessageState.SENT, "sent_at": now, "provider_id": "<o@example.org>"}
+            outcomes.record(message_id, 1, sent, ("sent", "<o@example.org>"), now)
+            # Not this attempt's any more: left as it is, and not logged.
+            outcomes.record(message_id, 2, {"state": MessageState.FAILED}, ("failed", "x"), now)
+            with db.engine.connect() as other:
+                state, provider = other.execute(
+                    select(OutboundMessage.state, OutboundMessage.provider_id).where(
+                        OutboundMessage.id == message_id
+                    )
+                ).one()
+            assert not db.session.new and not db.session.dirty
+        db.session.rollback()
+        assert (state, provider) == (MessageState.SENT, "<o@example.org>")
+        assert outbox.events_of(message_id) == ["sent"]
+
+
+def test_a_batch_sees_a_drain_waiting_while_its_wake_flag_is_up(own_database):
+    app = own_database.app
+    with app.app_context():
+        assert not tasks.drain_waiting()
+        assert tasks.wake()  # a drain is queued, its flag raised
+        assert tasks.drain_waiting()
+        tasks.deliver_due()  # the drain starts: the flag comes down
+        assert not tasks.drain_waiting()
