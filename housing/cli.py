@@ -199,7 +199,7 @@ def create_account_command(email: str, name: str, role: str) -> None:
     )
     db.session.add(user)
     db.session.flush()
-    emails.queue_password_link(db.session, user)
+    emails.queue_password_link(db.session, user, new_account=True)
     record(db.session, None, "user.created", "user", user.id, {"role": role, "by": "command line"})
     db.session.commit()
     send_after_commit()

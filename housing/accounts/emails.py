@@ -30,13 +30,16 @@ def reset_stamp(user: User) -> str:
     return user.password_hash[-16:]
 
 
-def queue_password_link(session: AnySession, user: User) -> OutboundMessage:
-    """A link to choose a new password (a reset, or the first password of a new account)."""
+def queue_password_link(
+    session: AnySession, user: User, *, new_account: bool = False
+) -> OutboundMessage:
+    """A link to choose a new password: a reset, or (``new_account``) the first password of
+    an account staff or the command line made, worded as a welcome, not as a reset."""
     link = external_url(
         "accounts.reset_password",
         token=tokens.make_token("reset", {"user": user.id, "stamp": reset_stamp(user)}),
     )
-    return _queue(session, user, "password_reset", link)
+    return _queue(session, user, "account_created" if new_account else "password_reset", link)
 
 
 def queue_confirmation(session: AnySession, user: User) -> OutboundMessage:

@@ -53,7 +53,7 @@ def new_user() -> str | Response:
             )
             db.session.add(user)
             db.session.flush()
-            emails.queue_password_link(db.session, user)
+            emails.queue_password_link(db.session, user, new_account=True)
             record(
                 db.session, current_user, "user.created", "user", user.id, {"role": user.role.value}
             )

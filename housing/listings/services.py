@@ -228,7 +228,9 @@ def _open_keys() -> Select[int, datetime, int]:
 def open_snapshots(session: AnySession, now: datetime) -> list[Snapshot]:
     """Every public listing open or opening soon, in the directory's order (open ones first,
     then by deadline): what the estimator checks a household against."""
-    return snapshots(session, keys_of(session.connection().execute(_open_keys(), {"now": now})))
+    return snapshots(
+        session, keys_of(session.connection().execute(_open_keys(), {"now": now}).all())
+    )
 
 
 @lru_cache(maxsize=1)

@@ -49,6 +49,7 @@ TEMPLATE_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "lease_status": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "confirm_email": (Channel.EMAIL,),
     "password_reset": (Channel.EMAIL,),
+    "account_created": (Channel.EMAIL,),
     "sign_up_existing": (Channel.EMAIL,),
     "sign_in_attempts": (Channel.EMAIL,),
     "alert_confirm": (Channel.EMAIL, Channel.SMS),

@@ -18,6 +18,7 @@ TEMPLATE_NAMES: dict[str, LazyString] = {
     "duplicate_entry": _l("Left out as a duplicate, or entered again"),
     "confirm_email": _l("Confirm email address"),
     "password_reset": _l("Choose a password"),
+    "account_created": _l("New account"),
     "sign_up_existing": _l("Sign-up with an existing account"),
     "sign_in_attempts": _l("Failed sign-in attempts"),
     "alert_confirm": _l("Confirm listing alerts"),

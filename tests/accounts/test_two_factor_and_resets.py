@@ -12,7 +12,7 @@ import segno
 from housing.accounts.models import User
 from housing.accounts.services import TOTP_ISSUER
 from housing.db_types import utcnow
-from tests.accounts.helpers import link_in, path_of, post_form, without_csrf
+from tests.accounts.helpers import link_in, path_of, post_form, sign_in_as, without_csrf
 from tests.accounts.test_sign_up_and_sign_in import NEW_PASSWORD, sign_in
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -168,3 +168,29 @@ def test_the_setup_page_draws_the_authenticator_link_as_a_qr_code(client, db_ses
     dark = re.compile(r'class="qrline"[^>]* d="([^"]+)"')
     assert dark.search(svg.group(1)).group(1) == dark.search(expected).group(1)
     assert "<img" not in svg.group(1) and "http" not in svg.group(1).split("<title>")[0]
+
+
+def test_an_account_staff_make_is_welcomed_not_told_of_a_reset(client, mailbox, db_session):
+    """The first email of an account staff made says so and leads to choosing a password;
+    it does not say someone asked to reset one."""
+    staff = UserFactory(staff=True, with_two_factor=True)
+    sign_in_as(client, staff)
+    made = post_form(
+        client,
+        "/staff/users/new",
+        {"full_name": "Lee Agent", "email": "lee@example.org", "role": "partner"},
+        token_from="/staff/users/new",
+    )
+    assert made.status_code == 302, made.text
+    [message] = [m for m in mailbox.messages if "lee@example.org" in str(m["To"])]
+    assert message["Subject"] == "Your new account: choose your password"
+    text = message.get_body(("plain",)).get_content()
+    assert "An account was made for you" in text
+    assert "asked to reset" not in text
+
+    chosen = post_form(
+        client.application.test_client(),
+        path_of(link_in(message)),
+        {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+    )
+    assert chosen.status_code == 302
