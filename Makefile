@@ -14,7 +14,7 @@ NEWER_PYTHON ?= $(shell for v in 3.13 3.12; do \
   [ -n "$$p" ] && { echo $$p; exit; }; done)
 NEWER_VENV := .venv-newer
 
-.PHONY: chromium run test install lock translations translations-update translations-check lint typecheck pytest pytest-sqlite pytest-newer migrate demo clean
+.PHONY: chromium run test install lock translations translations-update translations-check lint typecheck pytest pytest-sqlite pytest-newer newer-venv migrate demo clean
 
 ## Exactly the locked versions (with their hashes), then the project itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -87,15 +87,19 @@ $(NEWER_VENV)/.installed: pyproject.toml requirements.lock
 ifeq ($(strip $(NEWER_PYTHON)),)
 pytest-newer:
 	@echo "No python3.13 or python3.12 installed: the pass on a newer Python is skipped."
+newer-venv:
 else
 pytest-newer: translations $(NEWER_VENV)/.installed
 	$(NEWER_VENV)/bin/pytest --database=sqlite -q -m "not postgresql_only" tests
+newer-venv: $(NEWER_VENV)/.installed
 endif
 
-## The two passes run side by side: the PostgreSQL pass mostly waits on servers, browsers and
-## workers, the SQLite pass mostly computes. Each pass's output is shown when it ends. Then the
-## SQLite pass on a newer Python.
-test: lint typecheck translations-check chromium
+## The newer Python's environment is installed (mostly waiting on downloads) while the checks
+## run. The two passes run side by side: the PostgreSQL pass mostly waits on servers, browsers
+## and workers, the SQLite pass mostly computes. Each one's output is shown when it ends. Then
+## the SQLite pass on a newer Python.
+test: $(STAMP)
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck translations-check chromium newer-venv
 	$(MAKE) --no-print-directory -j2 --output-sync=target pytest pytest-sqlite
 	$(MAKE) --no-print-directory pytest-newer
 
