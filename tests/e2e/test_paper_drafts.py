@@ -66,3 +66,17 @@ def test_a_paper_draft_is_set_aside_only_with_a_reason(page, live_site, tmp_path
     page.wait_for_load_state("load")
     assert f"Draft {number} set aside." in page.locator("main").inner_text()
     assert page.get_by_role("heading", name=f"Application {number}").count() == 0
+
+
+def test_staff_copy_a_listing_into_a_new_draft(page, live_site):
+    """The copy button on a listing's page gives a new draft named as a copy, and says what
+    to do next."""
+    site = live_site
+    sign_in(page, site, site.staff)
+    page.goto(f"{site.url}/partner/listings/{HARBOR_FLATS}")
+    page.get_by_role("button", name="Copy into a new draft").click()
+    page.wait_for_load_state("load")
+    assert "This draft is a copy of" in page.locator("main").inner_text()
+    assert page.url.rstrip("/").split("/")[-1] != str(HARBOR_FLATS)
+    assert "(copy)" in page.locator("h1").inner_text()
+    assert axe_violations(page) == []
