@@ -14,7 +14,7 @@ NEWER_PYTHON ?= $(shell for v in 3.13 3.12; do \
   [ -n "$$p" ] && { echo $$p; exit; }; done)
 NEWER_VENV := .venv-newer
 
-.PHONY: chromium run test install lock translations translations-update translations-check lint typecheck pytest pytest-sqlite pytest-newer newer-venv migrate demo clean
+.PHONY: chromium run test install lock translations translations-update translations-check lint typecheck pytest pytest-sqlite pytest-newer sqlite-passes newer-venv migrate demo clean
 
 ## Exactly the locked versions (with their hashes), then the project itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -95,12 +95,15 @@ newer-venv: $(NEWER_VENV)/.installed
 endif
 
 ## The newer Python's environment is installed (mostly waiting on downloads) while the checks
-## run. The two passes run side by side: the PostgreSQL pass mostly waits on servers, browsers
-## and workers, the SQLite pass mostly computes. Each one's output is shown when it ends. Then
-## the SQLite pass on a newer Python.
+## run. The PostgreSQL pass runs beside the two SQLite passes (this Python with coverage, then
+## the newer Python): it mostly waits on servers, browsers and workers, they mostly compute.
+## Each side's output is shown when it ends.
 test: $(STAMP)
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck translations-check chromium newer-venv
-	$(MAKE) --no-print-directory -j2 --output-sync=target pytest pytest-sqlite
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest sqlite-passes
+
+sqlite-passes:
+	$(MAKE) --no-print-directory pytest-sqlite
 	$(MAKE) --no-print-directory pytest-newer
 
 clean:
