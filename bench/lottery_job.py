@@ -83,14 +83,12 @@ def frozen(app, listing_id: int) -> int:  # type: ignore[no-untyped-def]
     return lottery_id
 
 
-def files(app, lottery_id: int) -> None:  # type: ignore[no-untyped-def]
-    """Publish, then the files job, each file timed (what readers wait for)."""
+def published(app, lottery_id: int) -> int:  # type: ignore[no-untyped-def]
+    """Publish (timed); the published version's id."""
     from housing.db_types import utcnow
     from housing.extensions import db
-    from housing.lottery import result_files
     from housing.lottery.models import Lottery
     from housing.lottery.publish import publish
-    from housing.lottery.tasks import write_result_files
 
     with app.app_context():
         listing_id = db.session.get(Lottery, lottery_id).listing_id
@@ -98,22 +96,38 @@ def files(app, lottery_id: int) -> None:  # type: ignore[no-untyped-def]
         run = publish(db.session, listing_id, None, utcnow())
         db.session.commit()
         print(f"    publish: {time.perf_counter() - started:.2f} s")
-        run_id = run.id
+        run_id = int(run.id)
         db.session.remove()
-        made: list[str] = []
-        make = result_files.make_file
+        db.engine.dispose()
+    return run_id
 
-        def timed(session, run, name):  # type: ignore[no-untyped-def]
+
+def files(url: str, folder: str, run_id: int) -> None:
+    """The files job, each file timed (what readers wait for), in a process of its own as in
+    a worker's work horse, so that its peak memory is the job's alone."""
+    app = bench_app(url, folder)
+    from housing.extensions import db
+    from housing.lottery import result_files
+    from housing.lottery.tasks import write_result_files
+
+    with app.app_context():
+        made: list[str] = [f"before {peak_memory_mb():.0f} MB"]
+        make = result_files.write_file
+
+        def timed(*args):  # type: ignore[no-untyped-def]
             began = time.perf_counter()
-            data = make(session, run, name)
-            made.append(f"{name} {time.perf_counter() - began:.1f} s ({len(data) / 1e6:.0f} MB)")
-            return data
+            written = make(*args)
+            took = time.perf_counter() - began
+            made.append(
+                f"{args[2]} {took:.1f} s ({written / 1e6:.0f} MB, {peak_memory_mb():.0f} MB peak)"
+            )
+            return written
 
-        result_files.make_file = timed
+        result_files.write_file = timed
         started = time.perf_counter()
         write_result_files(run_id)
         took = time.perf_counter() - started
-        result_files.make_file = make
+        result_files.write_file = make
         db.session.remove()
     print(f"    files job: {took:.1f} s in all, {peak_memory_mb():.0f} MB peak; {'; '.join(made)}")
 
@@ -147,7 +161,8 @@ def job(url: str, folder: str, listing_id: int, count: int) -> None:
     )
     correction(app, lottery_id)
     if not os.environ.get("BENCH_NO_FILES"):
-        files(app, lottery_id)
+        run_id = published(app, lottery_id)
+        subprocess.run([sys.executable, __file__, "--files", url, folder, str(run_id)], check=True)
 
 
 def correction(app, lottery_id: int) -> None:  # type: ignore[no-untyped-def]
@@ -188,7 +203,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--job", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--files", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.files:
+        url, folder, run_id = args.files
+        files(url, folder, int(run_id))
+        return
     if args.job:
         url, folder, listing_id, count = args.job
         job(url, folder, int(listing_id), int(count))

@@ -6,8 +6,9 @@ out, far too long for a request.
 
 from __future__ import annotations
 
+import io
 import json
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import force_locale
@@ -32,6 +33,7 @@ from housing.lottery.wording import list_name, result_list_names
 from housing.storage import Storage, StorageError
 
 BUNDLE_FILE = "bundle"
+_BUNDLE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # The job that writes them, and how long it may take (a PDF per language at a million
 # entrants).
 WRITE_FILES = "housing.lottery.tasks.write_result_files"
@@ -76,11 +78,22 @@ def stored_file(storage: Storage, run: LotteryRun, name: str) -> BinaryIO | None
 
 def make_file(session: AnySession, run: LotteryRun, name: str) -> bytes:
     """The bytes of one of a published version's files."""
+    out = io.BytesIO()
+    write_file(session, run, name, out)
+    return out.getvalue()
+
+
+def write_file(session: AnySession, run: LotteryRun, name: str, out: BinaryIO) -> int:
+    """Write one of a published version's files to ``out``; the number of bytes written.
+    The bundle is written piece by piece as it is encoded, never held whole as text."""
     if name == BUNDLE_FILE:
-        return json.dumps(run.bundle, ensure_ascii=False, separators=(",", ":")).encode()
+        written = 0
+        for piece in _BUNDLE_ENCODER.iterencode(run.bundle):
+            written += out.write(piece.encode())
+        return written
     locale = name.removeprefix(pdf_file(""))
     with force_locale(locale):
-        return _results_pdf(session, run, locale)
+        return out.write(_results_pdf(session, run, locale))
 
 
 def record_file(session: AnySession, storage: Storage, run_id: int, name: str, key: str) -> bool:
@@ -151,9 +164,15 @@ def _results_pdf(session: AnySession, run: LotteryRun, locale: str) -> bytes:
             heading=list_name(entry["preference"], names),
             numbers=[numbers.get(public_id) or "" for public_id in entry["entrants"]],
         )
-        for entry in run.bundle["lists"]
+        for entry in _ranked_lists(session, run)
     ]
     return results_pdf(text, lists, font=site_font(locale), right_to_left=locale == "ar")
+
+
+def _ranked_lists(session: AnySession, run: LotteryRun) -> list[dict[str, Any]]:
+    """The bundle's lists alone: its manifest and ranking (most of its size) stay unread."""
+    lists = session.scalar(select(LotteryRun.bundle["lists"]).where(LotteryRun.id == run.id))
+    return list(lists or [])
 
 
 def site_font(locale: str) -> FontChoice | None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-import io
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -148,11 +148,12 @@ def write_result_files(run_id: int) -> None:
                 kept.close()
                 db.session.rollback()
                 continue
-            data = result_files.make_file(db.session, run, name)
-            key = storage.save(
-                io.BytesIO(data), suffix=".json" if name == result_files.BUNDLE_FILE else ".pdf"
-            )
-            del data
+            with tempfile.TemporaryFile() as made:
+                result_files.write_file(db.session, run, name, made)
+                made.seek(0)
+                key = storage.save(
+                    made, suffix=".json" if name == result_files.BUNDLE_FILE else ".pdf"
+                )
             result_files.record_file(db.session, storage, run_id, name, key)
             db.session.commit()
 
