@@ -101,6 +101,20 @@ def ping_idle_connections(engine: Engine, idle_seconds: float = 1.0) -> None:
             raise exc.DisconnectionError("the connection did not answer")
 
 
+def read_without_transaction(session: AnySession) -> None:
+    """Have the session's statements until the end of the request each run on their own, with
+    no transaction around them, on PostgreSQL: a page that only reads then costs its queries'
+    round trips alone, where a transaction adds a BEGIN and a ROLLBACK to each request. The
+    connection goes back to the pool as it was. Only for requests that write nothing; it does
+    nothing once the session holds a connection (its transaction has begun)."""
+    plain = session() if isinstance(session, scoped_session) else session
+    if plain.in_transaction():
+        return
+    bind = plain.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        plain.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 # SQLite lets one transaction write at a time and refuses, without waiting, one that read
 # before another wrote; taking the write lock first makes it wait its turn instead.
 _WRITE_FIRST = "housing_write_first"

@@ -19,6 +19,9 @@ from flask import Response, current_app, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from housing.db_types import read_without_transaction
+from housing.extensions import db
+
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PAGES = 2000
 # The household a resident saved in the estimator: the pages they see carry its marks and a
@@ -69,10 +72,14 @@ def _cacheable() -> bool:
 
 
 def cached_page(view: F) -> F:
-    """Serve a recent rendering of this page to anonymous readers of the same language."""
+    """Serve a recent rendering of this page to anonymous readers of the same language. The
+    page is read without a transaction (``read_without_transaction``): it writes nothing."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.method == "GET":
+            # The public pages only read.
+            read_without_transaction(db.session)
         if not _cacheable():
             return view(*args, **kwargs)
         cache: PageCache = current_app.extensions["page_cache"]

@@ -6,7 +6,7 @@ import time
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
 from housing.db_types import ping_idle_connections
@@ -57,3 +57,47 @@ def test_a_connection_used_a_moment_ago_is_lent_without_a_round_trip(engine) -> 
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     assert pings == []
+
+
+def _autocommit_of_each_statement(app):  # type: ignore[no-untyped-def]
+    """Whether each statement the app's engine sends runs outside a transaction."""
+    from housing.extensions import db
+
+    seen: list[bool] = []
+
+    def note(connection, *_rest) -> None:  # type: ignore[no-untyped-def]
+        seen.append(bool(connection.connection.dbapi_connection.autocommit))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    return engine, note, seen
+
+
+def test_public_pages_read_without_a_transaction_and_leave_none_behind(app) -> None:  # type: ignore[no-untyped-def]
+    """The directory, a listing and the estimator send their statements with no BEGIN and no
+    ROLLBACK around them (one round trip each instead of three); the connection they used goes
+    back to the pool as it was, so the next request that writes gets its transaction."""
+    from housing.extensions import db
+    from housing.listings.models import Listing
+
+    with app.app_context():
+        listing_id = db.session.scalar(select(Listing.id).limit(1))
+        db.session.rollback()
+    engine, note, seen = _autocommit_of_each_statement(app)
+    client = app.test_client()
+    try:
+        for url in (
+            "/listings",
+            "/eligibility?household_size=2&income=3000&income_period=month",
+            *([f"/listings/{listing_id}"] if listing_id else []),
+        ):
+            assert client.get(url).status_code == 200
+        assert seen and all(seen)
+        seen.clear()
+        with app.app_context(), engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            assert connection.in_transaction()
+        assert seen == [False]
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
