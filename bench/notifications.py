@@ -3,10 +3,12 @@ local SMTP sink. Messages per second, and the peak memory of the worker.
 
 For each number of workers, a throwaway PostgreSQL database gets ``count`` submitted
 applications, each with an email address (``seed_lottery(count, emails=True)``); the lottery is
-drawn in-process and its results published, which writes one broadcast. The broadcast's job is
-put on Redis (a queue prefix of its own), then the workers (``python -m housing.worker``, each
-forking a work horse per job) write the messages a chunk at a time and deliver them, a batch per
-SMTP connection, to an aiosmtpd sink in a process of its own that only counts what it receives.
+drawn in-process and its results published, which writes one broadcast. The first step of its
+lane is put on Redis (a queue prefix of its own), then the workers (``python -m housing.worker``,
+each forking a work horse per job) write the messages a chunk at a time and deliver them, a step
+per SMTP connection, to an aiosmtpd sink in a process of its own that only counts what it
+receives. Workers that take every queue run one lane fewer than there are of them (at least
+one), so that one stays free for other kinds of job: with two, one delivers the broadcast.
 
 While the broadcast runs (once the sink has a quarter of it), one resident submits an
 application to another listing, as in a deadline rush: the benchmark prints how many seconds
@@ -378,7 +380,8 @@ def one_run(count: int, workers: int) -> bool:
                 db.session.commit()
                 published = time.perf_counter()
                 send_after_commit()
-                queue = jobs.queue(jobs.NOTIFICATIONS_QUEUE)
+                # Publishing queues the first step of the broadcast's lane.
+                queue = jobs.queue(jobs.BROADCASTS_QUEUE)
                 assert queue is not None
                 first_jobs = queue.job_ids
                 print(
@@ -407,7 +410,13 @@ def one_run(count: int, workers: int) -> bool:
                 delivery = deliver(
                     url, folder, prefix, port, workers, count, sink, connection, submit_rush
                 )
-                failed = FailedJobRegistry(queue=queue).get_job_ids()
+                failed = [
+                    job_id
+                    for name in jobs.QUEUES
+                    for job_id in FailedJobRegistry(
+                        queue=jobs.queue(name)  # type: ignore[arg-type]
+                    ).get_job_ids()
+                ]
 
                 broadcast = db.session.scalars(select(Broadcast)).one()
                 states = dict(
@@ -496,7 +505,10 @@ def deliver(
         "SECRET_KEY": SECRET,
         "HOUSING_INSTANCE_FOLDER": folder,
     }
-    queue = Queue(f"{prefix}notifications", connection=connection)
+    from housing.jobs import BROADCASTS_QUEUE, QUEUES
+
+    queue = Queue(f"{prefix}{BROADCASTS_QUEUE}", connection=connection)
+    every_queue = [Queue(f"{prefix}{name}", connection=connection) for name in QUEUES]
     first_job = queue.job_ids[0]
     log_path = Path(folder) / "workers.log"
     taken: datetime | None = None
@@ -526,16 +538,14 @@ def deliver(
                     stats = sink.stats()
                     if stats["messages"] != last_count:
                         last_count, last_change = stats["messages"], time.monotonic()
-                    idle = (
-                        queue.count == 0
-                        and StartedJobRegistry(queue=queue).count == 0
-                        and taken is not None
+                    idle = taken is not None and all(
+                        q.count == 0 and StartedJobRegistry(queue=q).count == 0 for q in every_queue
                     )
                     if rush is None and stats["messages"] >= count // 4:
                         rush = replace(submit_rush(), into_broadcast=stats["messages"])
                     if rush is not None and stats["messages"] >= count + 1 and idle:
                         break
-                    if FailedJobRegistry(queue=queue).count or any(
+                    if any(FailedJobRegistry(queue=q).count for q in every_queue) or any(
                         process.poll() is not None for process in processes
                     ):
                         break

@@ -97,8 +97,8 @@ def publish_command(listing_id: int) -> None:
 @click.option("--minutes", default=10, show_default=True, help="Only draws started this long ago.")
 def resume_command(minutes: int) -> None:
     """Queue again every draw started and never finished (a worker died) and every correction
-    not yet written into a version of the results; run it with the sweep. Nothing is drawn or
-    written twice."""
+    not yet written into a version of the results (workers do it every 5 minutes, and without
+    them ``housing periodic``). Nothing is drawn or written twice."""
     from datetime import timedelta
 
     from housing.lottery.tasks import resume_draws
@@ -208,7 +208,8 @@ def create_account_command(email: str, name: str, role: str) -> None:
 
 @notifications.command("sweep")
 def sweep_command() -> None:
-    """Hand every due, unsent message to delivery again; run it every few minutes."""
+    """Hand every due, unsent message to delivery again (workers do it every 5 minutes, and
+    without them ``housing periodic``)."""
     from housing.notifications.tasks import sweep
 
     click.echo(f"{sweep()} message(s) handed to delivery.")
@@ -280,12 +281,47 @@ def load_demo_command() -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option(
+    "--queues",
+    default=None,
+    metavar="KINDS",
+    help="Only these kinds of job, comma-separated, among mail, lottery, exports, default and "
+    "broadcasts (default: all, in that order).",
+)
 @with_appcontext
-def worker_command(burst: bool) -> None:
-    """Work the job queues (REDIS_URL must be set); run one or more on each worker host."""
+def worker_command(burst: bool, queues: str | None) -> None:
+    """Work the job queues (REDIS_URL must be set), each kind in its turn; run one or more on
+    each worker host, some dedicated to a few kinds (docs/operations.md says how many)."""
+    from housing import jobs
     from housing.worker import work
 
-    work(burst=burst)
+    try:
+        names = jobs.queue_names(queues)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--queues") from None
+    work(burst=burst, queues=names)
+
+
+@click.command("periodic")
+@click.option("--all", "everything", is_flag=True, help="Run every periodic job now, due or not.")
+@with_appcontext
+def periodic_command(everything: bool) -> None:
+    """Run each periodic job whose time has come (the sweep and resuming draws every 5
+    minutes, listing alerts, upload expiry, erasure...), where no worker runs them: call it
+    from a timer every 5 minutes. Exits 1 when a job failed (it runs again next time)."""
+    from housing.periodic import AlreadyRunning, run_due
+
+    try:
+        ran = run_due(Path(current_app.instance_path), everything=everything)
+    except AlreadyRunning:
+        click.echo("Another run of the periodic jobs is under way; nothing was run.")
+        return
+    for job in ran:
+        click.echo(f"{job.path}: {'done' if job.error is None else 'FAILED: ' + job.error}")
+    failed = [job for job in ran if job.error is not None]
+    click.echo(f"{len(ran) - len(failed)} periodic job(s) run, {len(failed)} failed.")
+    if failed:
+        sys.exit(1)
 
 
 @translations.command("check")
@@ -313,6 +349,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(uploads)
     app.cli.add_command(alerts)
     app.cli.add_command(worker_command)
+    app.cli.add_command(periodic_command)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -19,11 +19,20 @@ from rq import Queue
 
 log = logging.getLogger(__name__)
 
+# A queue for each kind of job, so that one kind never waits behind another's backlog. A worker
+# takes the next job from the first of its queues that has one, in this order.
+# Confirmations, account emails, messages staff send again: what a person is waiting for.
+MAIL_QUEUE = "mail"
+# Draws, new versions of the results and their files.
+LOTTERY_QUEUE = "lottery"
+EXPORTS_QUEUE = "exports"
+# The periodic jobs and whatever names no kind.
 DEFAULT_QUEUE = "default"
+# A broadcast's steps (``notifications.lanes``): many, each short, and never on every worker.
+BROADCASTS_QUEUE = "broadcasts"
+QUEUES = (MAIL_QUEUE, LOTTERY_QUEUE, EXPORTS_QUEUE, DEFAULT_QUEUE, BROADCASTS_QUEUE)
 # Jobs a transaction asked for, enqueued once it has committed (``enqueue_committed``).
 AFTER_COMMIT_KEY = "jobs_after_commit"
-NOTIFICATIONS_QUEUE = "notifications"
-QUEUES = (NOTIFICATIONS_QUEUE, DEFAULT_QUEUE)
 
 
 def redis_connection() -> Redis | None:
@@ -47,6 +56,20 @@ def redis_available() -> bool:
     except RedisError:
         return False
     return True
+
+
+def queue_names(chosen: str | None) -> tuple[str, ...]:
+    """The queues a worker takes, in the order of ``QUEUES``: every one, or those named in
+    ``chosen`` ("mail,exports"). Refuses (ValueError) a name that is not a queue."""
+    if not chosen:
+        return QUEUES
+    names = {name.strip() for name in chosen.split(",") if name.strip()}
+    unknown = sorted(names - set(QUEUES))
+    if unknown or not names:
+        raise ValueError(
+            f"unknown queue {', '.join(unknown) or repr(chosen)}: choose among {', '.join(QUEUES)}"
+        )
+    return tuple(name for name in QUEUES if name in names)
 
 
 def queue(name: str = DEFAULT_QUEUE) -> Queue | None:
@@ -74,6 +97,9 @@ def enqueue(
     ``timeout`` (seconds) replaces rq's default of three minutes for long jobs; ``first`` puts
     the job ahead of those already waiting.
 
+    ``queue_name`` names the job's kind (``QUEUES``); callers name it even when it is
+    ``DEFAULT_QUEUE``.
+
     Without Redis the job runs here and now. With Redis down the job is not lost: what it
     would do is still recorded in the database, and the periodic sweep enqueues it again.
     """
@@ -92,6 +118,34 @@ def enqueue(
         )
     except RedisError:
         log.warning("Redis unavailable; %s%r left for the sweep", path, args)
+        return False
+    return True
+
+
+def enqueue_in(
+    seconds: float,
+    path: str,
+    *args: Any,
+    queue_name: str = DEFAULT_QUEUE,
+    job_id: str | None = None,
+    timeout: int | None = None,
+) -> bool:
+    """Have rq's scheduler put ``path(*args)`` on ``queue_name`` in ``seconds``. False without
+    Redis, or when it did not answer: the caller decides what then."""
+    target = queue(queue_name)
+    if target is None:
+        return False
+    try:
+        target.enqueue_in(
+            timedelta(seconds=seconds),
+            "housing.worker.run",
+            path,
+            *args,
+            job_id=job_id,
+            job_timeout=timeout,
+        )
+    except RedisError:
+        log.warning("Redis unavailable; %s%r not scheduled", path, args)
         return False
     return True
 
@@ -123,14 +177,21 @@ def every(path: str, seconds: int) -> bool:
     return True
 
 
-def enqueue_after_commit(session: Any, path: str, *args: Any, timeout: int | None = None) -> None:
-    """Have ``path(*args)`` enqueued when the session's transaction has committed: the
-    boundary that commits calls ``enqueue_committed`` (``send_after_commit`` does)."""
-    session.info.setdefault(AFTER_COMMIT_KEY, []).append((path, args, timeout))
+def enqueue_after_commit(
+    session: Any,
+    path: str,
+    *args: Any,
+    queue_name: str = DEFAULT_QUEUE,
+    timeout: int | None = None,
+) -> None:
+    """Have ``path(*args)`` enqueued on ``queue_name`` when the session's transaction has
+    committed: the boundary that commits calls ``enqueue_committed`` (``send_after_commit``
+    does)."""
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append((path, args, queue_name, timeout))
 
 
 def enqueue_committed(session: Any) -> None:
     """Enqueue the jobs the committed transaction asked for. One Redis did not take is left
     for the sweep, which finds its work in the database."""
-    for path, args, timeout in session.info.pop(AFTER_COMMIT_KEY, []):
-        enqueue(path, *args, timeout=timeout)
+    for path, args, queue_name, timeout in session.info.pop(AFTER_COMMIT_KEY, []):
+        enqueue(path, *args, queue_name=queue_name, timeout=timeout)

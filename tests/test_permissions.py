@@ -10,6 +10,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -18,8 +19,11 @@ from housing.accounts.models import PartnerAssignment
 from housing.applications.models import Application, ApplicationDocument, ApplicationStatus
 from housing.db_types import utcnow
 from housing.listings.models import (
+    DateChangeKind,
+    DateChangeState,
     DocumentKind,
     EventKind,
+    ListingDateChange,
     ListingDocument,
     ListingEvent,
     ListingStatus,
@@ -81,6 +85,7 @@ class World:
     export_a: int
     demographics_export_a: int
     expired_export_a: int
+    date_request_a: int = 0
 
 
 def build_world(db_session, storage, partner_a, partner_b, applicant) -> World:
@@ -167,7 +172,23 @@ def build_world(db_session, storage, partner_a, partner_b, applicant) -> World:
             db_session, storage, open_a.id, include_demographics=True
         ),
         expired_export_a=make_export(db_session, storage, open_a.id, expired=True),
+        date_request_a=date_request(db_session, open_a.id, partner_a.id),
     )
+
+
+def date_request(db_session, listing_id: int, partner_id: int) -> int:  # type: ignore[no-untyped-def]
+    """Partner A asks staff to postpone listing A's lottery."""
+    change = ListingDateChange(
+        listing_id=listing_id,
+        kind=DateChangeKind.POSTPONE_LOTTERY,
+        state=DateChangeState.REQUESTED,
+        new_value=utcnow() + timedelta(days=30),
+        reason="The hall is booked.",
+        requested_by_id=partner_id,
+    )
+    db_session.add(change)
+    db_session.flush()
+    return change.id
 
 
 def failed_message(db_session, listing_id: int) -> int:  # type: ignore[no-untyped-def]
@@ -314,6 +335,12 @@ MATRIX: list[Row] = [
         MANAGERS_OF_A,
     ),
     Row(
+        "partner_applications.decide_duplicate_groups",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/duplicates/bulk",
+        MANAGERS_OF_A,
+    ),
+    Row(
         "partner_applications.paper_new",
         "GET",
         lambda w: f"/partner/listings/{w.open_a}/paper-applications",
@@ -336,6 +363,19 @@ MATRIX: list[Row] = [
         "GET",
         lambda w: f"/partner/listings/{w.open_a}/paper-applications/drafts",
         MANAGERS_OF_A,
+    ),
+    # The one-page paper form opens only paper applications: an online one is nobody's to type.
+    Row(
+        "partner_applications.paper_form",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/paper-applications/{w.application}",
+        NOBODY,
+    ),
+    Row(
+        "partner_applications.paper_submitted",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/paper-applications/{w.application}/submitted",
+        NOBODY,
     ),
     Row(
         "partner_applications.discard_paper_draft",
@@ -486,8 +526,8 @@ MATRIX: list[Row] = [
         STAFF_ONLY,
     ),
     # A reminder link that is not genuine opens nothing, for anyone.
-    Row("notifications.stop_reminders_page", "GET", lambda w: "/reminders/stop/forged", NOBODY),
-    Row("notifications.stop_reminders", "POST", lambda w: "/reminders/stop/forged", NOBODY),
+    Row("reminders.stop_reminders_page", "GET", lambda w: "/reminders/stop/forged", NOBODY),
+    Row("reminders.stop_reminders", "POST", lambda w: "/reminders/stop/forged", NOBODY),
     # Listing alerts: anyone signs up, with or without an account; a forged link confirms
     # nothing, and an open listing cannot be followed until it opens.
     Row("alerts.sign_up", "GET", lambda w: "/alerts", EVERYONE),
@@ -585,18 +625,21 @@ MATRIX: list[Row] = [
     ),  # only mid sign-in
     Row("accounts.two_factor_setup", "GET", lambda w: "/account/two-factor", SIGNED_IN),
     Row("accounts.overview", "GET", lambda w: "/account", SIGNED_IN),
-    Row("accounts.your_applications", "GET", lambda w: "/account/applications", APPLICANT_ONLY),
+    Row("residents.your_applications", "GET", lambda w: "/account/applications", APPLICANT_ONLY),
     Row(
-        "accounts.request_attach", "POST", lambda w: "/account/applications/attach", APPLICANT_ONLY
+        "residents.request_attach",
+        "POST",
+        lambda w: "/account/applications/attach",
+        APPLICANT_ONLY,
     ),
     Row(
-        "accounts.attach_link",
+        "residents.attach_link",
         "GET",
         lambda w: "/account/applications/attach/not-a-token",
         APPLICANT_ONLY,
     ),
     Row(
-        "accounts.attach_link",
+        "residents.attach_link",
         "POST",
         lambda w: "/account/applications/attach/not-a-token",
         APPLICANT_ONLY,
@@ -692,6 +735,32 @@ MATRIX: list[Row] = [
         lambda w: f"/partner/listings/{w.a}/submit",
         MANAGERS_OF_A,
     ),
+    # Dates after approval: partners ask (a form without its reason changes nothing), staff
+    # decide.
+    Row(
+        "partner_listings.dates",
+        "GET",
+        lambda w: f"/partner/listings/{w.open_a}/dates",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.change",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/dates/close_early",
+        MANAGERS_OF_A,
+    ),
+    Row(
+        "partner_listings.refuse_request",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/dates/requests/{w.date_request_a}/refuse",
+        STAFF_ONLY,
+    ),
+    Row(
+        "partner_listings.approve_request",
+        "POST",
+        lambda w: f"/partner/listings/{w.open_a}/dates/requests/{w.date_request_a}/approve",
+        STAFF_ONLY,
+    ),
     # Staff.
     Row("listing_reviews.queue", "GET", lambda w: "/staff/reviews", STAFF_ONLY),
     Row("listing_reviews.review", "GET", lambda w: f"/staff/reviews/{w.a}", STAFF_ONLY),
@@ -724,6 +793,20 @@ MATRIX: list[Row] = [
         "dashboard.listing",
         "GET",
         lambda w: f"/staff/dashboard/listings/{w.public}",
+        STAFF_AND_AUDITOR,
+    ),
+    # The report across every listing: the city's staff and auditors, never partners.
+    Row("dashboard.staff_report", "GET", lambda w: "/staff/dashboard/report", STAFF_AND_AUDITOR),
+    Row(
+        "dashboard.report_workbook",
+        "GET",
+        lambda w: "/staff/dashboard/report/export.xlsx",
+        STAFF_AND_AUDITOR,
+    ),
+    Row(
+        "dashboard.report_table",
+        "GET",
+        lambda w: "/staff/dashboard/report/export.csv?table=listings",
         STAFF_AND_AUDITOR,
     ),
     Row("ami_charts.index", "GET", lambda w: "/staff/ami-charts", STAFF_AND_AUDITOR),

@@ -25,6 +25,13 @@ def external_url(endpoint: str, **values: Any) -> str:
     return str(current_app.config["HOUSING"].public_url + path)
 
 
+def confirmed_email(session: AnySession, user_id: int) -> str | None:
+    """The account's email address, once its holder has confirmed it is theirs (the outbox
+    greets by name only there)."""
+    user = session.get(User, user_id)
+    return user.email if user is not None and user.email_confirmed_at is not None else None
+
+
 def reset_stamp(user: User) -> str:
     """Changes whenever the password does, so a reset link works once."""
     return user.password_hash[-16:]

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from housing.accounts import emails, services
 from housing.accounts.addresses import account_email
+from housing.accounts.hooks import assignable_listings
 from housing.accounts.models import PartnerAssignment, Role, User
 from housing.accounts.permissions import require_roles
 from housing.accounts.staff_forms import EditUserForm, NewUserForm
@@ -19,7 +20,6 @@ from housing.audit.services import record
 from housing.db_types import utcnow
 from housing.extensions import db
 from housing.i18n import gettext as _
-from housing.listings.models import Listing
 from housing.notifications.tasks import send_after_commit
 from housing.routing import query_id
 
@@ -73,7 +73,7 @@ def edit_user(user_id: int) -> str | Response:
     form = EditUserForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.role.data = user.role.value
-    all_listings = db.session.scalars(select(Listing).order_by(Listing.name)).all()
+    all_listings = assignable_listings(db.session)
     assigned = {a.listing_id for a in user.assignments}
     if form.validate_on_submit():
         if user.id == current_user.id and (

@@ -32,8 +32,9 @@ from housing.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
-from housing.accounts.messages import password_problem_text
+from housing.accounts.hooks import account_sections
 from housing.accounts.models import User, UserSession
+from housing.accounts.wording import password_problem_text
 from housing.db_types import utcnow
 from housing.extensions import db, limiter
 from housing.i18n import gettext as _
@@ -268,7 +269,7 @@ def forgot_password() -> str:
     if form.validate_on_submit():
         # The same job, the same answer and the same time whether or not the account exists.
         address = account_email(form.email.data or "")
-        if not jobs.enqueue(tasks.SEND_PASSWORD_LINK, address):
+        if not jobs.enqueue(tasks.SEND_PASSWORD_LINK, address, queue_name=jobs.MAIL_QUEUE):
             tasks.send_password_link(address)  # Redis is away: here and now, not never
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/forgot_password.html", form=form)
@@ -310,14 +311,6 @@ def _own(user: User) -> UserSession | None:
 @accounts.get("")
 @login_required
 def overview() -> str:
-    from housing.accounts.attach import offers_for
-    from housing.applications.services import applications_of
-    from housing.applications.wording import status_text
-
     return render_template(
-        "accounts/overview.html",
-        form=ConfirmForm(),
-        applications=applications_of(db.session, current_user),
-        offers=offers_for(db.session, current_user),
-        status_text=status_text,
+        "accounts/overview.html", form=ConfirmForm(), sections=account_sections(current_user)
     )

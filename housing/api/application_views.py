@@ -19,7 +19,7 @@ from werkzeug.exceptions import BadRequest
 from housing.accounts import tokens
 from housing.api import contract
 from housing.api.views import api
-from housing.applications import messages, proofs, rules, services
+from housing.applications import outbox, proofs, rules, services
 from housing.applications.models import Application, ApplicationStatus
 from housing.applications.wording import problem_text
 from housing.db_types import utcnow
@@ -230,7 +230,7 @@ def _opened_draft(draft_id: str) -> Application:
         _stop((response, status))
     try:
         application = services.get_application(db.session, draft_id)
-        if messages.read_access_token(token, application.listing_id) != draft_id:
+        if outbox.read_access_token(token, application.listing_id) != draft_id:
             raise tokens.InvalidToken("application")
     except (services.ApplicationNotFound, tokens.InvalidToken):
         abort(404)
@@ -254,7 +254,7 @@ def create_draft(listing_id: int) -> tuple[Response, int]:
         db.session.rollback()
         return _not_kept(refusal.problems)
     db.session.commit()
-    return jsonify(_draft_json(application, token=messages.access_token(application))), 201
+    return jsonify(_draft_json(application, token=outbox.access_token(application))), 201
 
 
 @api.get("/drafts/<draft_id>")

@@ -1,6 +1,6 @@
 """Everything a listing's partners and staff see about one application: its answers, its
-documents, its ranks in the published results, staff's decisions on it, the applications it
-may duplicate, and each version with what changed."""
+documents, staff's decisions on it, the applications it may duplicate, and each version with
+what changed. (Its ranks in the published results are the lottery's: ``hooks``.)"""
 
 from __future__ import annotations
 
@@ -23,16 +23,6 @@ from housing.applications.models import (
 )
 from housing.applications.services import ApplicationNotFound
 from housing.db_types import AnySession
-from housing.lottery.models import LotteryRank, LotteryRun
-from housing.lottery.verify import list_codes
-
-
-@dataclass(frozen=True)
-class Ranks:
-    run: LotteryRun
-    master: int
-    # (list code, place), in the order of the published lists.
-    lists: list[tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -52,7 +42,6 @@ class VersionEntry:
 @dataclass(frozen=True)
 class CaseFile:
     application: Application
-    ranks: Ranks | None
     decisions: list[PreferenceDecision]
     duplicates: list[DuplicateFlag]
     versions: list[VersionEntry]
@@ -62,12 +51,11 @@ def get_case_file(
     session: AnySession,
     listing_id: int,
     public_id: str,
-    run: LotteryRun | None,
     *,
     demographics: bool = False,
 ) -> CaseFile:
-    """The application ``public_id`` of the listing; ``run`` is the published results, if any.
-    Without ``demographics`` (partners), the history leaves out changes to those answers."""
+    """The application ``public_id`` of the listing. Without ``demographics`` (partners), the
+    history leaves out changes to those answers."""
     if "\x00" in public_id or len(public_id) > 12:  # could never be an application number
         raise ApplicationNotFound(public_id)
     application = session.scalars(
@@ -79,7 +67,6 @@ def get_case_file(
         raise ApplicationNotFound(public_id)
     return CaseFile(
         application=application,
-        ranks=ranks_of(session, application, run),
         decisions=list(
             session.scalars(
                 select(PreferenceDecision)
@@ -90,20 +77,6 @@ def get_case_file(
         duplicates=duplicate_flags(session, application),
         versions=version_entries(session, application, demographics=demographics),
     )
-
-
-def ranks_of(session: AnySession, application: Application, run: LotteryRun | None) -> Ranks | None:
-    if run is None:
-        return None
-    rank = session.get(LotteryRank, (run.id, application.id))
-    if rank is None:
-        return None
-    # In the order the results publish them: veteran lists ahead of their preference's own.
-    order = list_codes(run.lottery.rules.get("preferences", []))[:-1]
-    held = dict(rank.list_ranks or {})
-    lists = [(code, held.pop(code)) for code in order if code in held]
-    lists += sorted(held.items(), key=lambda item: (item[0] == "general", item[0]))
-    return Ranks(run=run, master=rank.master_rank, lists=lists)
 
 
 def duplicate_flags(session: AnySession, application: Application) -> list[DuplicateFlag]:

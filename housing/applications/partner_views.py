@@ -1,9 +1,9 @@
-"""Partners and staff: a listing's applications table, one application's full record, its
-duplicate flags, and paper entry."""
+"""Partners and staff: a listing's applications table, one application's full record, and paper
+entry. (Resolving its duplicate flags is the lottery's: ``housing.lottery.duplicate_views``.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,8 +20,8 @@ from housing.accounts.permissions import require_roles
 from housing.applications import casefile, paper_drafts, readback, rules, services, table
 from housing.applications.answer_sheet import address_text
 from housing.applications.forms import DiscardDraftForm, StartPaperForm
+from housing.applications.hooks import listing_lottery
 from housing.applications.models import ApplicationStatus
-from housing.applications.views import grant
 from housing.applications.wording import (
     CHOICES,
     LABELS,
@@ -40,8 +40,6 @@ from housing.i18n import format_money
 from housing.i18n import gettext as _
 from housing.listings import management
 from housing.listings.models import Listing
-from housing.lottery import access, duplicate_decisions, lookup
-from housing.lottery.wording import list_name, refusal_text, result_list_names
 
 partner_applications = Blueprint(
     "partner_applications", __name__, url_prefix="/partner/listings", template_folder="templates"
@@ -140,11 +138,9 @@ def _listing_or_404(listing_id: int) -> Listing:
 @require_roles(*MANAGERS)
 def index(listing_id: int) -> str:
     listing = _listing_or_404(listing_id)
-    run = lookup.published_run(db.session, listing_id)
+    lottery = listing_lottery(db.session, listing, _language())
     choices = table.table_choices(
-        listing,
-        run.id if run else None,
-        frozenset(duplicate_decisions.left_out_as_duplicates(db.session, listing_id)),
+        listing, lists=lottery.lists, ranking=lottery.ranking, left_out=lottery.left_out
     )
     query, problems = table.parse_query(request.args, choices)
     page = table.applications_page(db.session, listing, query, choices)
@@ -163,7 +159,7 @@ def index(listing_id: int) -> str:
         page=page,
         page_url=page_url,
         problems=[_table_problem_text(code) for code in [*problems, *page.problems]],
-        preference_names=result_list_names(listing, _language()),
+        preference_names=lottery.names,
         sort_text=_sort_text,
         band_text=_band_text,
         sizes=range(1, table.LARGEST_SIZE_CHOICE + 1),
@@ -181,33 +177,29 @@ def index(listing_id: int) -> str:
 @require_roles(*MANAGERS)
 def application(listing_id: int, public_id: str) -> str:
     listing = _listing_or_404(listing_id)
-    run = lookup.published_run(db.session, listing_id)
     try:
         found = casefile.get_case_file(
-            db.session,
-            listing_id,
-            public_id,
-            run,
-            demographics=current_user.role is Role.STAFF,
+            db.session, listing_id, public_id, demographics=current_user.role is Role.STAFF
         )
     except services.ApplicationNotFound:
         abort(404)
-    names = result_list_names(listing, _language())
+    lottery = listing_lottery(db.session, listing, _language())
+    names = lottery.names
     return render_template(
         "partner/application.html",
         listing=listing,
         case=found,
-        published=run is not None,
+        ranks=lottery.ranks_of(found.application),
+        published=lottery.published,
         application=found.application,
         left_out=found.application.status is ApplicationStatus.SUBMITTED
-        and found.application.public_id
-        in duplicate_decisions.left_out_as_duplicates(db.session, listing_id),
+        and found.application.public_id in lottery.left_out,
         answers=found.application.submitted_answers or found.application.answers,
         editable=False,
         problems=None,
         show_demographics=current_user.role is Role.STAFF,
         preference_names=names,
-        list_name=lambda code: list_name(code, names),
+        list_name=lottery.list_name,
         change_label=lambda path: _change_label(path, names),
         change_value=_change_value,
     )
@@ -225,7 +217,7 @@ _PARTS = {
 }
 
 
-def _change_label(path: tuple[str | int, ...], names: dict[str, str]) -> str:
+def _change_label(path: tuple[str | int, ...], names: Mapping[str, str]) -> str:
     """A changed field's name as the form asks it: "About you · Last name"."""
     parts: list[str] = []
     for position, step in enumerate(path):
@@ -258,43 +250,6 @@ def _change_value(path: tuple[str | int, ...], value: object) -> str:
     return str(value)
 
 
-@partner_applications.get("/<int:listing_id>/duplicates")
-@require_roles(*MANAGERS)
-def duplicates(listing_id: int) -> str:
-    listing = _listing_or_404(listing_id)
-    return render_template(
-        "partner/duplicates.html",
-        listing=listing,
-        groups=duplicate_decisions.duplicate_groups(db.session, listing_id),
-    )
-
-
-@partner_applications.post("/<int:listing_id>/duplicates")
-@require_roles(*MANAGERS)
-def decide_duplicates(listing_id: int) -> Response:
-    """Resolve one group: different households, or which one application of the household
-    stays in the lottery. CSRF is checked by the app-wide protection."""
-    _listing_or_404(listing_id)
-    try:
-        duplicate_decisions.decide_duplicates(
-            db.session,
-            listing_id,
-            request.form.get("rule", ""),
-            request.form.get("key", ""),
-            current_user,
-            utcnow(),
-            kept=request.form.get("kept", ""),
-            reason=request.form.get("reason", ""),
-        )
-    except access.LotteryRefused as error:
-        db.session.rollback()
-        flash(refusal_text(error.code, error.detail), "error")
-    else:
-        db.session.commit()
-        flash(_("Decision saved."), "success")
-    return redirect(url_for(".duplicates", listing_id=listing_id))
-
-
 @partner_applications.route("/<int:listing_id>/paper-applications", methods=["GET", "POST"])
 @require_roles(*MANAGERS)
 def paper_new(listing_id: int) -> str | Response | tuple[str, int]:
@@ -314,9 +269,8 @@ def paper_new(listing_id: int) -> str | Response | tuple[str, int]:
             form.received_on.errors = [problem_text(rules.Problem("listing", error.code))]
         else:
             db.session.commit()
-            grant(application)
             return redirect(
-                url_for("applications.step", public_id=application.public_id, step="you")
+                url_for(".paper_form", listing_id=listing_id, public_id=application.public_id)
             )
     status = 422 if form.errors else 200
     return render_template("partner/paper_new.html", listing=listing, form=form), status

@@ -2,8 +2,8 @@
 section by section, as label and answer.
 
 Pure: no Flask and no database. The caller passes the text already translated (and the answers
-already worded); the font comes from ``housing.lottery.printable.font_for``, which picks one for
-the reader's script. ``application_pdf`` returns the document's bytes, the same bytes for the
+already worded); the font comes from ``housing.pdf_fonts.font_for``, which picks one for the
+reader's script. ``application_pdf`` returns the document's bytes, the same bytes for the
 same input.
 """
 
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, WrapMode
 
-from housing.lottery.printable import FontChoice, clean_text, close_fonts, page_words, use_font
+from housing.pdf_fonts import FontChoice, clean_text, close_fonts, page_words, use_font
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from housing.listings.eligibility import (
     check_listing,
     unit_fits,
 )
+from housing.phones import normalized_phone
 
 ADULT_AGE = 18
 MAX_NAME = 100
@@ -183,7 +184,6 @@ US_STATES = frozenset(
 )
 
 _ZIP = re.compile(r"\d{5}(-\d{4})?")
-_PHONE_NOISE = re.compile(r"[\s().\-]")
 # "PO Box 12", "P.O. Box", "Post Office Box", "POB 7", "Box 12" at the start of the street.
 _PO_BOX = re.compile(
     r"(\bp\.?\s*o\.?\s*b(ox)?\b|\bpost\s*office\s*box\b|\bpostal\s*box\b|^\s*box\s*\d)",
@@ -342,18 +342,6 @@ class _Checker:
 
 def age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def normalized_phone(raw: str) -> str | None:
-    """Ten US digits, or None when the text is not a US phone number."""
-    digits = _PHONE_NOISE.sub("", raw)
-    if digits.startswith("+1"):
-        digits = digits[2:]
-    elif digits.startswith("1") and len(digits) == 11:
-        digits = digits[1:]
-    if not digits.isdigit() or len(digits) != 10 or digits[0] in "01":
-        return None
-    return digits
 
 
 def is_name(text: str) -> bool:

@@ -65,7 +65,7 @@ from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
 from housing.listings.models import CLOSED_STATUSES, Listing, ListingStatus, Unit
 from housing.listings.preferences import ListingPreference
 from housing.listings.services import senior_requirement, unit_terms
-from housing.ops.metrics import SUBMISSIONS
+from housing.metrics import SUBMISSIONS
 from housing.storage import Storage
 
 PROOF_TYPES = frozenset({uploads.PDF, uploads.PNG, uploads.JPEG, uploads.WEBP})
@@ -801,7 +801,7 @@ def _submit(
 ) -> Submission:
     """Submit an application this transaction holds (locked, or just made by it).
     ``listing_as_seen``: see ``_insert_application``."""
-    from housing.applications import messages
+    from housing.applications import outbox
 
     listing = application.listing
     problems: list[Problem] = []
@@ -843,7 +843,7 @@ def _submit(
         _record_version(session, application, action, actor, now, first=first_time)
         _refresh_duplicate_keys(session, application, first=first_time)
         _refresh_preference_claims(session, application, first=first_time)
-    messages.queue_submitted(session, application, action=action, changed=changed)
+    outbox.queue_submitted(session, application, action=action, changed=changed)
     session.flush()
     if first_time:
         SUBMISSIONS.labels(application.channel.value).inc()
@@ -951,7 +951,7 @@ def withdraw_application(
     """Withdraw a submitted application. Changes not submitted yet are discarded only with
     ``discard_changes`` (``UnsentChanges`` otherwise, and nothing changes): the applicant is
     asked first."""
-    from housing.applications import messages
+    from housing.applications import outbox
 
     application = get_application(session, public_id, lock=True)
     if application.status is ApplicationStatus.WITHDRAWN:
@@ -966,7 +966,7 @@ def withdraw_application(
     application.answers = copy.deepcopy(application.submitted_answers or {})
     _record_version(session, application, "withdrawn", actor, now)
     session.flush()
-    messages.queue_withdrawn(session, application, discarded_changes=discarded)
+    outbox.queue_withdrawn(session, application, discarded_changes=discarded)
     return Submission(application, discarded_changes=discarded)
 
 

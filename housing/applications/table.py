@@ -34,6 +34,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from housing.applications.hooks import Ranking, ResultList
 from housing.applications.models import (
     Application,
     ApplicationChannel,
@@ -45,8 +46,6 @@ from housing.applications.services import shared_duplicate_keys
 from housing.db_types import AnySession
 from housing.listings.eligibility import MissingIncomeLimit, annual_income_limit
 from housing.listings.models import Listing
-from housing.lottery.models import LotteryRank
-from housing.lottery.verify import VETERAN_PREFIX, base_code, list_codes
 from housing.typed_numbers import typed_number
 
 PAGE_SIZE = 50
@@ -140,15 +139,21 @@ class TableQuery:
 class TableChoices:
     """What a listing's table can be filtered and sorted by."""
 
-    preference_codes: tuple[str, ...]
+    # The result lists a preference filter chooses from (what the lottery publishes).
+    lists: tuple[ResultList, ...]
     income_bands: tuple[IncomeBand, ...]
-    ranks_run_id: int | None
+    # The published results' ranks, once there are some.
+    ranking: Ranking | None = None
     # Application numbers staff left out of the lottery as duplicates.
     left_out: frozenset[str] = frozenset()
 
     @property
+    def preference_codes(self) -> tuple[str, ...]:
+        return tuple(chosen.code for chosen in self.lists)
+
+    @property
     def sorts(self) -> list[str]:
-        return [name for name, sort in SORTS.items() if not sort.needs_ranks or self.ranks_run_id]
+        return [name for name, sort in SORTS.items() if not sort.needs_ranks or self.ranking]
 
 
 @dataclass(frozen=True)
@@ -303,21 +308,16 @@ def decode_cursor(cursor: str, sort: str) -> tuple[bool, Any, int]:
 
 
 def table_choices(
-    listing: Listing, ranks_run_id: int | None, left_out: frozenset[str] = frozenset()
+    listing: Listing,
+    *,
+    lists: tuple[ResultList, ...] = (),
+    ranking: Ranking | None = None,
+    left_out: frozenset[str] = frozenset(),
 ) -> TableChoices:
+    """The listing's choices, with what the lottery gives the table (``hooks.listing_lottery``):
+    its result lists to filter by, its published ranks and who it leaves out as a duplicate."""
     return TableChoices(
-        # Each preference, and its veteran list's claims where it has one ("V-COP").
-        preference_codes=tuple(
-            list_codes(
-                [
-                    {"code": choice.preference.code, "veteran_list": choice.veterans_first}
-                    for choice in listing.preferences
-                ]
-            )[:-1]  # the general list holds everyone: no filter
-        ),
-        income_bands=income_bands(listing),
-        ranks_run_id=ranks_run_id,
-        left_out=left_out,
+        lists=lists, income_bands=income_bands(listing), ranking=ranking, left_out=left_out
     )
 
 
@@ -461,22 +461,16 @@ def filter_conditions(
         )
     if query.preference == NO_PREFERENCE:
         conditions.append(~exists().where(PreferenceClaim.application_id == Application.id))
-    elif query.preference and query.preference.startswith(VETERAN_PREFIX):
-        # A veteran list: the claims of its preference made as a veteran.
-        conditions.append(
-            exists().where(
-                PreferenceClaim.application_id == Application.id,
-                PreferenceClaim.preference_code == base_code(query.preference),
-                PreferenceClaim.veteran.is_(True),
-            )
-        )
     elif query.preference:
-        conditions.append(
-            exists().where(
-                PreferenceClaim.application_id == Application.id,
-                PreferenceClaim.preference_code == query.preference,
-            )
-        )
+        chosen = next(item for item in choices.lists if item.code == query.preference)
+        claimed = [
+            PreferenceClaim.application_id == Application.id,
+            PreferenceClaim.preference_code == chosen.preference,
+        ]
+        if chosen.veteran:
+            # A veteran list: the claims of its preference made as a veteran.
+            claimed.append(PreferenceClaim.veteran.is_(True))
+        conditions.append(exists().where(*claimed))
     if query.household_size:
         if query.household_size >= LARGEST_SIZE_CHOICE:
             conditions.append(Application.household_size >= LARGEST_SIZE_CHOICE)
@@ -499,14 +493,17 @@ class _Order:
     descending: bool
 
 
-def _order_of(sort: Sort) -> _Order:
+def _order_of(sort: Sort, ranking: Ranking | None) -> _Order:
     if sort.name in ("newest", "oldest"):
         return _Order(Application.submitted_at, Application.id, sort.descending)
     if sort.name == "name":
         return _Order(Application.applicant_name, Application.id, sort.descending)
     if sort.name == "rank":
+        if ranking is None:
+            raise ValueError("the rank sort needs the published ranks")
         # Ranks are unique in a run; the rank row's own id column lets its index do the work.
-        return _Order(LotteryRank.master_rank, LotteryRank.application_id, sort.descending)
+        ranks = ranking.rows.c
+        return _Order(ranks.rank, ranks.application_id, sort.descending)
     return _Order(Application.household_size, Application.id, sort.descending)
 
 
@@ -581,18 +578,13 @@ def applications_page(
 ) -> Page:
     """One page of the listing's submitted and withdrawn applications."""
     sort = SORTS[query.sort]
-    order = _order_of(sort)
+    order = _order_of(sort, choices.ranking)
     problems: list[str] = []
     conditions = filter_conditions(session, listing, query, choices)
     base = select(Application, order.key.label("sort_value")).where(*conditions)
-    if sort.needs_ranks:
-        base = base.outerjoin(
-            LotteryRank,
-            and_(
-                LotteryRank.run_id == choices.ranks_run_id,
-                LotteryRank.application_id == Application.id,
-            ),
-        )
+    if sort.needs_ranks and choices.ranking is not None:
+        ranks = choices.ranking.rows
+        base = base.outerjoin(ranks, ranks.c.application_id == Application.id)
     cursor: tuple[bool, Any, int] | None = None
     forward = query.before is None
     raw_cursor = query.after or query.before
@@ -619,7 +611,7 @@ def applications_page(
     total = session.scalar(select(func.count()).select_from(matches)) or 0
     applications = [row.Application for row in rows]
     return Page(
-        rows=_decorate(session, applications, choices.ranks_run_id, choices.left_out),
+        rows=_decorate(session, applications, choices.ranking, choices.left_out),
         total=total,
         next_cursor=_cursor_of(sort, rows[-1]) if rows and has_next else None,
         previous_cursor=_cursor_of(sort, rows[0]) if rows and has_previous else None,
@@ -630,19 +622,18 @@ def applications_page(
 def _decorate(
     session: AnySession,
     applications: Sequence[Application],
-    run_id: int | None,
+    ranking: Ranking | None,
     left_out: frozenset[str] = frozenset(),
 ) -> list[Row]:
     """Each row's rank, duplicate flag and whether it is left out as a duplicate, read for
     the page's rows only."""
     ids = [application.id for application in applications]
     ranks: dict[int, int] = {}
-    if run_id is not None and ids:
+    if ranking is not None and ids:
+        rows = ranking.rows.c
         ranks = dict(
             session.execute(
-                select(LotteryRank.application_id, LotteryRank.master_rank).where(
-                    LotteryRank.run_id == run_id, LotteryRank.application_id.in_(ids)
-                )
+                select(rows.application_id, rows.rank).where(rows.application_id.in_(ids))
             ).all()
         )
     flagged: set[int] = set()

@@ -28,7 +28,7 @@ from wtforms import FieldList, FormField
 from housing.accounts import tokens
 from housing.accounts.models import Role
 from housing.accounts.permissions import can_manage_listing
-from housing.applications import messages, readback, reuse, rules, services
+from housing.applications import outbox, readback, reuse, rules, services
 from housing.applications.answer_sheet import printed_application
 from housing.applications.forms import (
     STEP_FORMS,
@@ -65,8 +65,8 @@ from housing.i18n import format_local_date, remember_language
 from housing.i18n import gettext as _
 from housing.listings.models import Listing
 from housing.listings.wording import upload_problem_text
-from housing.lottery import result_files
 from housing.notifications.tasks import send_after_commit
+from housing.pdf_fonts import pdf_locale, site_font
 from housing.storage import StorageError
 from housing.uploads import UPLOAD_QUOTA, RejectedUpload
 
@@ -206,7 +206,7 @@ def email_link(listing_id: int) -> str:
             .limit(3)
         ).all()
         for application in found:
-            messages.queue_resume_link(db.session, application, email_only=True)
+            outbox.queue_resume_link(db.session, application, email_only=True)
         db.session.commit()
         send_after_commit()
     return render_template("applications/link_sent.html", listing=listing)
@@ -215,7 +215,7 @@ def email_link(listing_id: int) -> str:
 @applications.get("/listings/<int:listing_id>/apply/resume/<token>")
 def resume(listing_id: int, token: str) -> Response | tuple[str, int]:
     try:
-        public_id = messages.read_access_token(token, listing_id)
+        public_id = outbox.read_access_token(token, listing_id)
         application = services.get_application(db.session, public_id)
     except tokens.ExpiredToken:
         listing = _public_listing_or_404(listing_id)
@@ -301,7 +301,9 @@ def error_items(
         for field in fields:
             if isinstance(field, FieldList):
                 for number, entry in enumerate(field.entries, start=1):
-                    walk(entry.form, _entry_prefix(form, field.name, number, claim_names or {}))
+                    walk(
+                        entry.form, _entry_prefix(form, field.short_name, number, claim_names or {})
+                    )
             elif isinstance(field, FormField):
                 walk(field.form, prefix)
             else:
@@ -345,7 +347,7 @@ def _render_step(
     ), status
 
 
-def _store_uploads(form: PreferencesForm, application: Application) -> tuple[dict[str, str], bool]:
+def store_uploads(form: PreferencesForm, application: Application) -> tuple[dict[str, str], bool]:
     """Save each new proof file; a refused one gets its reason and the rest is still kept.
     The proof of military service of a claim made as a veteran is keyed ``veteran:CODE``."""
     uploaded: dict[str, str] = {}
@@ -431,7 +433,7 @@ def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
     values = form.dump() if not isinstance(form, PreferencesForm) else {}
     refused_upload = False
     if isinstance(form, PreferencesForm):
-        uploaded, refused_upload = _store_uploads(form, application)
+        uploaded, refused_upload = store_uploads(form, application)
         refused_upload = _copy_earlier_proofs(form, application, uploaded) or refused_upload
         values = form.dump_claims(application.answers.get("preferences") or {}, uploaded)
     try:
@@ -479,14 +481,14 @@ def step(public_id: str, step: str) -> str | Response | tuple[str, int]:
 def _saved(application: Application) -> str:
     sent_to = None
     if access_of(application) == "owner" and application.user_id is None:
-        queued = messages.queue_resume_link(db.session, application)
+        queued = outbox.queue_resume_link(db.session, application)
         if queued:
             db.session.commit()
             send_after_commit()
             sent_to = ", ".join(message.recipient for message in queued)
     private_link = None
     if sent_to is None and application.user_id is None:
-        private_link = messages.access_link(application)
+        private_link = outbox.access_link(application)
     return render_template(
         "applications/saved.html",
         application=application,
@@ -566,7 +568,7 @@ def confirmation(public_id: str) -> str:
         "applications/confirmation.html",
         application=application,
         listing=application.listing,
-        private_link=messages.access_link(application) if access == "owner" else None,
+        private_link=outbox.access_link(application) if access == "owner" else None,
         next_steps=next_steps(application, utcnow()),
     )
 
@@ -598,7 +600,7 @@ def printable(public_id: str) -> Response:
     application, access = application_or_404(public_id)
     if application.submitted_answers is None:
         abort(404)
-    locale = result_files.pdf_locale(application.language)
+    locale = pdf_locale(application.language)
     with force_locale(locale):
         printed = printed_application(
             application,
@@ -606,9 +608,7 @@ def printable(public_id: str) -> Response:
             utcnow(),
             demographics=access == "owner" or current_user_is_staff(),
         )
-        data = application_pdf(
-            printed, font=result_files.site_font(locale), right_to_left=locale == "ar"
-        )
+        data = application_pdf(printed, font=site_font(locale), right_to_left=locale == "ar")
     response = send_file(
         io.BytesIO(data),
         mimetype="application/pdf",

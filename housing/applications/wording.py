@@ -1,10 +1,13 @@
-"""What residents read about their application: field labels, choices and problems."""
+"""What residents read about their application: field labels, choices and problems.
+
+The same wording has a second voice, for staff typing in a paper application: where a resident
+reads "you" and "your", staff read "the applicant" ("The applicant must be 18 or older")."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel.speaklater import LazyString
 
@@ -19,6 +22,9 @@ from housing.listings.eligibility_wording import (
     unit_fit_sentence,
     with_voucher_note,
 )
+
+# Who the wording speaks to: the resident applying, or staff typing in the applicant's paper form.
+Voice = Literal["resident", "staff"]
 
 SECTION_TITLES: dict[str, LazyString] = {
     "you": _l("About you"),
@@ -146,6 +152,62 @@ CHOICES: dict[str, dict[str, LazyString]] = {
 }
 
 
+# What staff read instead, where the resident's words speak to the applicant. A label is
+# replaced only on a field that shows the resident's label of the same name.
+STAFF_SECTION_TITLES: dict[str, LazyString] = {
+    "you": _l("Applicant"),
+    "household": _l("Household members"),
+    "demographics": _l("Demographics (optional)"),
+    "terms": _l("Terms and signature"),
+}
+STAFF_LABELS: dict[str, LazyString] = {
+    "no_email": _l("The applicant has no email address"),
+    "no_phone": _l("The applicant has no phone number"),
+    "updates_by": _l("How does the applicant want news about this application?"),
+    "has_mailing_address": _l("The applicant's mailing address is different"),
+    "works_in_city": _l("Does the applicant work in the city?"),
+    "kind": _l("Who is the applicant's alternate contact?"),
+    "relationship": _l("Relationship to the applicant"),
+    "has_voucher": _l("Does the household have a housing voucher or rental subsidy?"),
+    "claimed": _l("Does the applicant claim this preference?"),
+    "terms_accepted": _l("The applicant signed the form, agreeing to the terms"),
+    "heard_from": _l("How did the applicant hear about this listing?"),
+}
+_PREFERS_NOT_TO_SAY = {"decline": _l("The applicant prefers not to say")}
+STAFF_CHOICES: dict[str, dict[str, LazyString]] = {
+    "kind": {"none": _l("The applicant wants no alternate contact")},
+    "claimed": {
+        "yes": _l("Yes, the applicant claims it"),
+        "no": _l("No, the applicant declines it"),
+    },
+    "ethnicity": _PREFERS_NOT_TO_SAY,
+    "race": _PREFERS_NOT_TO_SAY,
+    "gender": _PREFERS_NOT_TO_SAY,
+}
+
+
+def section_title(section: str, voice: Voice = "resident") -> str:
+    if voice == "staff" and section in STAFF_SECTION_TITLES:
+        return str(STAFF_SECTION_TITLES[section])
+    return str(SECTION_TITLES[section])
+
+
+def staff_label(name: str, shown: str) -> str:
+    """A field's label for staff: ``shown`` (the label the field has) in the staff's voice
+    where the resident's label of that name speaks to the applicant."""
+    staff = STAFF_LABELS.get(name)
+    resident = LABELS.get(name)
+    if staff is None or (resident is not None and str(resident) != shown):
+        return shown
+    return str(staff)
+
+
+def staff_choice(name: str, value: str, shown: str) -> str:
+    """One option of a field, for staff: "The applicant prefers not to say"."""
+    staff = STAFF_CHOICES.get(name, {}).get(value)
+    return shown if staff is None else str(staff)
+
+
 # The proof types the demo city and most cities ask for, as staff type them on a preference:
 # each is shown in the reader's language; one typed otherwise is shown as typed.
 PROOF_TYPE_NAMES: dict[str, LazyString] = {
@@ -221,35 +283,63 @@ def choice_label(field: str, value: Any) -> str:
     return str(CHOICES.get(field, {}).get(str(value), value or ""))
 
 
-def _required_text(path: str) -> str:
+def _required_text(path: str, staff: bool) -> str:
     name = field_name(path)
+    if staff and path == "applicant.date_of_birth":
+        return _("Enter the applicant's date of birth.")
     specific: dict[str, Callable[[], str]] = {
-        "terms_accepted": lambda: _("Accept the terms to submit your application."),
+        "terms_accepted": lambda: (
+            _("Confirm that the applicant signed the paper form, agreeing to the terms.")
+            if staff
+            else _("Accept the terms to submit your application.")
+        ),
         "member": lambda: _("Choose the household member who qualifies."),
-        "proof_type": lambda: _("Choose the kind of proof you are sending."),
+        "proof_type": lambda: (
+            _("Choose the kind of proof the applicant sent.")
+            if staff
+            else _("Choose the kind of proof you are sending.")
+        ),
         "document": lambda: _("Upload a document that proves this preference."),
         "works_in_city": lambda: _("Answer yes or no."),
         "veteran_proof_type": lambda: _("Choose the kind of proof of military service."),
         "veteran_document": lambda: _("Upload a document that proves the military service."),
         "has_voucher": lambda: _("Answer yes or no."),
-        "kind": lambda: _("Choose one of the options, even if it is that you want none."),
-        "relationship": lambda: _("Choose how this person is related to you."),
+        "kind": lambda: (
+            _("Choose one of the options, even if the applicant wants no alternate contact.")
+            if staff
+            else _("Choose one of the options, even if it is that you want none.")
+        ),
+        "relationship": lambda: (
+            _("Choose how this person is related to the applicant.")
+            if staff
+            else _("Choose how this person is related to you.")
+        ),
         "period": lambda: _("Choose per month or per year."),
         "date_of_birth": lambda: _("Enter the date of birth."),
-        "email": lambda: _("Enter an email address, or tick the box to say you do not have one."),
-        "phone": lambda: _("Enter a phone number, or tick the box to say you do not have one."),
+        "email": lambda: (
+            _("Enter the applicant's email address, or tick the box if they have none.")
+            if staff
+            else _("Enter an email address, or tick the box to say you do not have one.")
+        ),
+        "phone": lambda: (
+            _("Enter the applicant's phone number, or tick the box if they have none.")
+            if staff
+            else _("Enter a phone number, or tick the box to say you do not have one.")
+        ),
     }
     return specific.get(name, lambda: _("Fill in this field."))()
 
 
-def problem_text(problem: Problem) -> str:
-    """One problem as a sentence in the resident's language."""
+def problem_text(problem: Problem, voice: Voice = "resident") -> str:
+    """One problem as a sentence in the reader's language, said to the resident applying or,
+    in the staff's ``voice``, about the applicant to staff typing in a paper form."""
     detail: Mapping[str, Any] = problem.detail
+    staff = voice == "staff"
     if problem.code == "too_long" and problem.field.endswith(".state"):
         # "CAL" is not a state code cut short: counting letters would not say what to type.
         return _("Enter the two-letter state code, like CA.")
     texts: dict[str, Callable[[], str]] = {
-        "required": lambda: _required_text(problem.field),
+        "required": lambda: _required_text(problem.field, staff),
         "invalid": lambda: _("This answer is not in a form we can read. Please enter it again."),
         "invalid_characters": lambda: _(
             "Remove the line breaks or special characters from this answer."
@@ -261,19 +351,36 @@ def problem_text(problem: Problem) -> str:
             "Use letters only: no digits, links or symbols. Spaces, hyphens, apostrophes and "
             "periods are fine."
         ),
-        "too_large": lambda: _(
-            "Your answers are too long to keep: together they may take at most %(size)s KB.",
-            size=format_number(detail["maximum"] // 1024),
+        "too_large": lambda: (
+            _(
+                "The answers are too long to keep: together they may take at most %(size)s KB.",
+                size=format_number(detail["maximum"] // 1024),
+            )
+            if staff
+            else _(
+                "Your answers are too long to keep: together they may take at most %(size)s KB.",
+                size=format_number(detail["maximum"] // 1024),
+            )
         ),
         "too_deep": lambda: _("These answers are nested too deeply to be an application."),
         "invalid_choice": lambda: _("Choose one of the options shown."),
-        "needs_email": lambda: _("To get email, give your email address above."),
-        "needs_cell_phone": lambda: _("To get text messages, give a cell phone number above."),
+        "needs_email": lambda: (
+            _("To send email, enter the applicant's email address above.")
+            if staff
+            else _("To get email, give your email address above.")
+        ),
+        "needs_cell_phone": lambda: (
+            _("To send text messages, enter the applicant's cell phone number above.")
+            if staff
+            else _("To get text messages, give a cell phone number above.")
+        ),
         "invalid_date": lambda: _("Enter a real date: check the day, the month and the year."),
         "future_date": lambda: _("A date of birth cannot be in the future."),
         "date_too_early": lambda: _("Check the year: it is before 1900."),
-        "under_18": lambda: _(
-            "The person applying must be at least %(age)s years old.", age=detail["age"]
+        "under_18": lambda: (
+            _("The applicant must be %(age)s or older.", age=detail["age"])
+            if staff
+            else _("The person applying must be at least %(age)s years old.", age=detail["age"])
         ),
         "invalid_email": lambda: _("Enter an email address like name@example.com."),
         # The example keeps its digits in order inside a right-to-left sentence.
@@ -281,20 +388,35 @@ def problem_text(problem: Problem) -> str:
             "Enter a 10-digit US phone number, like %(example)s.",
             example="\u2066555-123-4567\u2069",
         ),
-        "po_box": lambda: _(
-            "Your home address cannot be a PO box. Give the address where you live; you can "
-            "add a PO box as your mailing address."
+        "po_box": lambda: (
+            _(
+                "The applicant's home address cannot be a PO box. Enter the address where they "
+                "live; a PO box can be given as the mailing address."
+            )
+            if staff
+            else _(
+                "Your home address cannot be a PO box. Give the address where you live; you "
+                "can add a PO box as your mailing address."
+            )
         ),
         "invalid_state": lambda: _("Enter the two-letter state code, like CA."),
         "invalid_zip": lambda: _("Enter a 5-digit ZIP code, like 94110."),
-        "email_or_phone": lambda: _("Give your alternate contact's email address or phone."),
+        "email_or_phone": lambda: (
+            _("Enter the alternate contact's email address or phone.")
+            if staff
+            else _("Give your alternate contact's email address or phone.")
+        ),
         "too_many": lambda: _(
             "A household can list at most %(maximum)s other people.", maximum=detail["maximum"]
         ),
         "invalid_amount": lambda: _("Enter an amount in dollars, for example 3500."),
         "unknown_field": lambda: _("This field is not part of the application."),
         "unknown_preference": lambda: _("This listing has no such preference."),
-        "claim_or_decline": lambda: _("Say whether you claim this preference or not."),
+        "claim_or_decline": lambda: (
+            _("Say whether the applicant claims or declines this preference.")
+            if staff
+            else _("Say whether you claim this preference or not.")
+        ),
         "no_veteran_list": lambda: _(
             "This preference has no veteran list, so it cannot be claimed as a veteran."
         ),
@@ -305,18 +427,18 @@ def problem_text(problem: Problem) -> str:
         "too_small": lambda: headline_sentence(Reason.TOO_SMALL, detail["household_size"]),
         "too_big": lambda: headline_sentence(Reason.TOO_BIG, detail["household_size"]),
         "income_too_low": lambda: with_voucher_note(
-            headline_sentence(Reason.INCOME_TOO_LOW, detail["household_size"]),
+            headline_sentence(Reason.INCOME_TOO_LOW, detail["household_size"], staff=staff),
             bool(detail.get("voucher_note")),
         ),
         "income_too_high": lambda: headline_sentence(
-            Reason.INCOME_TOO_HIGH, detail["household_size"]
+            Reason.INCOME_TOO_HIGH, detail["household_size"], staff=staff
         ),
         "age": lambda: headline_sentence(Reason.AGE, 0, senior_age=detail["age"]),
         "no_unit_fits": lambda: with_voucher_note(
-            mixed_headline([Reason(code) for code in detail.get("reasons", ())]),
+            mixed_headline([Reason(code) for code in detail.get("reasons", ())], staff=staff),
             bool(detail.get("voucher_note")),
         ),
-        "unit_does_not_fit": lambda: unit_fit_sentence(UnitFit.from_detail(detail)),
+        "unit_does_not_fit": lambda: unit_fit_sentence(UnitFit.from_detail(detail), staff=staff),
         "not_published": lambda: _("This listing is not taking applications."),
         "not_open_yet": lambda: _("Applications for this listing are not open yet."),
         "closed": lambda: _("Applications for this listing are closed."),

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from housing.accounts.models import User
 from housing.audit.models import ActivityEntry
 from housing.db_types import AnySession
 
 
+class Actor(Protocol):
+    """Who acted, as the log keeps them: an account (``accounts.models.User``) by its id and
+    role. The log knows no more of accounts than that, so accounts can log what it does."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+
 def record(
     session: AnySession,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     subject_type: str,
     subject_id: int | None,
@@ -20,7 +30,7 @@ def record(
 ) -> ActivityEntry:
     entry = ActivityEntry(
         actor_id=actor.id if actor else None,
-        actor_role=actor.role.value if actor else "system",
+        actor_role=str(actor.role) if actor else "system",
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,

@@ -35,6 +35,9 @@ class ChartView:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     notes: tuple[str, ...] = field(default=())
+    # A last row summing the others (a table's footer), and where each row's label links to.
+    totals: tuple[str, ...] = field(default=())
+    links: tuple[str | None, ...] = field(default=())
 
 
 def _locale() -> Locale:
@@ -218,7 +221,7 @@ def income_chart(bands: IncomeBands) -> ChartView:
     )
 
 
-def _status_wording() -> Callable[[str], str]:
+def lease_status_wording() -> Callable[[str], str]:
     try:
         wording = importlib.import_module(WORDING_PROVIDER)
     except ModuleNotFoundError as missing:
@@ -229,15 +232,15 @@ def _status_wording() -> Callable[[str], str]:
     return text or str
 
 
-def funnel_chart(steps: Sequence[tuple[str, int]]) -> ChartView:
+def funnel_chart(steps: Sequence[tuple[str, int]], not_started: str | None = None) -> ChartView:
     """Households that reached each lease-up stage, or went beyond it, in funnel order."""
-    label = _status_wording()
+    label = lease_status_wording()
     pairs = [(str(label(status)), count) for status, count in steps]
     if not any(count for _label, count in pairs):
         return ChartView(
             key="lease-up",
             title=_("Lease-up"),
-            summary=_("Lease-up has not started for this listing."),
+            summary=not_started or _("Lease-up has not started for this listing."),
             chart=None,
             headers=(),
             rows=(),
@@ -256,20 +259,19 @@ def funnel_chart(steps: Sequence[tuple[str, int]]) -> ChartView:
     )
 
 
-def eligible_versus_units_chart(totals: Sequence[ListingTotals]) -> ChartView:
-    chart = charts.bar_chart(
+def paired_bars(rows: Sequence[tuple[str, int, int]]) -> charts.BarChart:
+    """Two bars a row, such as a listing's eligible applications and its units."""
+    return charts.bar_chart(
         [
-            (
-                row.listing.name,
-                [
-                    (row.eligible, format_number(row.eligible)),
-                    (row.units, format_number(row.units)),
-                ],
-            )
-            for row in totals
+            (label, [(first, format_number(first)), (second, format_number(second))])
+            for label, first, second in rows
         ],
         rtl=_rtl(),
     )
+
+
+def eligible_versus_units_chart(totals: Sequence[ListingTotals]) -> ChartView:
+    chart = paired_bars([(row.listing.name, row.eligible, row.units) for row in totals])
     summary = (
         str(
             format_list(

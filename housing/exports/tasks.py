@@ -58,7 +58,7 @@ class LostHold(Exception):
 
 def start(export_id: int) -> bool:
     """Hand the committed export to a job; False when Redis did not take it (the sweep will)."""
-    return jobs.enqueue(GENERATE, export_id, timeout=EXPORT_TIMEOUT)
+    return jobs.enqueue(GENERATE, export_id, queue_name=jobs.EXPORTS_QUEUE, timeout=EXPORT_TIMEOUT)
 
 
 def generate_export(export_id: int) -> None:

@@ -3,6 +3,11 @@ household's detailed application."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -38,6 +43,50 @@ def status_choices(allowed: frozenset[LeaseStatus]) -> list[tuple[str, str]]:
     ]
 
 
+def whole_number(text: str) -> int | None:
+    """A whole number typed in ASCII digits, within reason; None for anything else."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _status(field: SelectField) -> LeaseStatus | None:
+    try:
+        return LeaseStatus(field.data or "")
+    except ValueError:
+        return None
+
+
+def _version(field: HiddenField) -> int:
+    """The household's version on the page the form came from; -1 (never current) when it
+    cannot be read."""
+    found = whole_number(field.data or "")
+    return -1 if found is None else found
+
+
+def chosen_versions(values: Iterable[str]) -> dict[int, int]:
+    """The households ticked on the work list, each sent as ``application id:version``;
+    anything else is left out."""
+    versions: dict[int, int] = {}
+    for value in values:
+        application_id, _sep, version = value.partition(":")
+        found_id, found_version = whole_number(application_id), whole_number(version)
+        if found_id is not None and found_version is not None:
+            versions[found_id] = found_version
+    return versions
+
+
+def end_of_day(text: str, timezone: str) -> datetime | None:
+    """The last second of a day typed as YYYY-MM-DD, in the listing's time zone."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    last = datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(timezone))
+    try:
+        return last.astimezone(UTC)
+    except OverflowError:  # the last day of year 9999, west of Greenwich
+        return None
+
+
 class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), validate_choice=False)
     unit = SelectField(_l("Unit"), validate_choice=False)
@@ -45,11 +94,24 @@ class StatusForm(FlaskForm):
     comment = TextAreaField(COMMENT, validators=[Length(max=4000)])
     version = HiddenField()
 
+    def target(self) -> LeaseStatus | None:
+        return _status(self.status)
+
+    def expected_version(self) -> int:
+        return _version(self.version)
+
+    def unit_id(self) -> int | None:
+        """The unit chosen; None to keep the one the work list matched."""
+        return whole_number(self.unit.data or "")
+
 
 class BulkForm(FlaskForm):
     status = SelectField(_l("New status for the chosen households"), validate_choice=False)
     reason = TextAreaField(REASON, validators=[Length(max=2000)])
     comment = TextAreaField(COMMENT, validators=[Length(max=4000)])
+
+    def target(self) -> LeaseStatus | None:
+        return _status(self.status)
 
 
 class InviteForm(FlaskForm):
@@ -63,6 +125,12 @@ class InviteForm(FlaskForm):
     )
     version = HiddenField()
 
+    def due_at(self, timezone: str) -> datetime | None:
+        return end_of_day(self.due_on.data or "", timezone)
+
+    def expected_version(self) -> int:
+        return _version(self.version)
+
 
 class CommentForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Length(max=4000)])
@@ -71,6 +139,10 @@ class CommentForm(FlaskForm):
 class ReopenForm(FlaskForm):
     unit = SelectField(_l("Unit that is free again"), validate_choice=False)
     reopen_reason = TextAreaField(_l("Why it is free (kept in the audit log)"))
+
+    def unit_id(self) -> int:
+        """The unit chosen; -1 (no unit of the listing) when it cannot be read."""
+        return whole_number(self.unit.data or "") or -1
 
 
 MONEY = {"places": 2, "render_kw": {"inputmode": "decimal"}}
@@ -129,6 +201,26 @@ class DetailedApplicationForm(FlaskForm):
         _l("I declare that what I have written is true and complete."),
         validators=[DataRequired(message=_l("Confirm that what you have written is true."))],
     )
+
+    def answers(self) -> dict[str, Any]:
+        """The answers as kept with the request, amounts written out as decimals."""
+        return {
+            "employer": self.employer.data or "",
+            "monthly_wages": str(self.monthly_wages.data),
+            "other_income": str(self.other_income.data),
+            "other_income_sources": self.other_income_sources.data or "",
+            "assets": str(self.assets.data),
+            "household_members_working": self.household_members_working.data,
+            "changes": self.changes.data or "",
+        }
+
+    def uploads(self) -> list[tuple[str, IO[bytes]]]:
+        """The files sent, each with its name (a browser sends an empty part for none)."""
+        return [
+            (file.filename, file.stream)
+            for file in self.documents.data or []
+            if getattr(file, "filename", "")
+        ]
 
 
 class DeclineForm(FlaskForm):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from housing.accounts.emails import external_url
 from housing.accounts.models import User
-from housing.applications import messages
+from housing.applications import outbox
 from housing.applications.models import Application
 from housing.applications.rules import household_of
 from housing.applications.services import local_date
@@ -343,7 +343,9 @@ def entry_of(
 ) -> LeaseUpEntry | None:
     query = select(LeaseUpEntry).where(LeaseUpEntry.application_id == application_id)
     if lock:
-        query = query.with_for_update()
+        # Read again once locked: the session may hold the entry as it was before another
+        # change was kept, and the version check must see that change.
+        query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).first()
 
 
@@ -443,7 +445,7 @@ def change_status(
         position = (
             work.work.waitlist_position(application.id) if to is LeaseStatus.WAITLISTED else None
         )
-        messages.queue_lease_status(
+        outbox.queue_lease_status(
             session, application, status=to.value, reason=reason, position=position
         )
     try:
@@ -591,7 +593,7 @@ def request_documents(
         application.id,
         {"due_at": due_at.isoformat()},
     )
-    messages.queue_documents_requested(
+    outbox.queue_documents_requested(
         session, application, link=invitation_link(token), due_at=due_at, note=request.message
     )
     session.flush()
@@ -683,11 +685,7 @@ def _answer(
 ) -> DocumentRequest:
     """Record the household's one answer to a request, and move it to ``to`` from any status
     in ``moves``."""
-    locked = session.scalars(
-        select(DocumentRequest).where(DocumentRequest.id == request.id).with_for_update()
-    ).one()
-    if locked.responded_at is not None or locked.cancelled_at is not None:
-        raise LinkRefused(_closed_code(locked), locked)
+    locked = locked_open_request(session, request.id)
     locked.responded_at = now
     locked.response = response
     application = locked.application
@@ -710,6 +708,20 @@ def _answer(
     audit.record(session, user, f"lease_up.{kind}", "application", application.id, {})
     session.flush()
     return locked
+
+
+def locked_open_request(session: AnySession, request_id: int) -> DocumentRequest:
+    """The request, locked and read again as it now is (a page may have read it before
+    another answer was kept); ``LinkRefused`` once it is answered or replaced."""
+    request = session.scalars(
+        select(DocumentRequest)
+        .where(DocumentRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if request.responded_at is not None or request.cancelled_at is not None:
+        raise LinkRefused(_closed_code(request), request)
+    return request
 
 
 def open_request(session: AnySession, application_id: int) -> DocumentRequest | None:

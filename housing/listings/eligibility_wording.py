@@ -3,6 +3,8 @@ estimator and the application's income step, so that each says the same thing th
 
 A refusal is a headline (what is true of every unit, or that no single unit fits the household's
 size and income together) and then one sentence per unit: what of it fits and what does not.
+Said to the resident ("your household") or, with ``staff``, to staff typing in a paper form
+("the household").
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def people_text(occupancy: Occupancy) -> str:
     )
 
 
-def unit_fit_sentence(fit: UnitFit) -> str:
+def unit_fit_sentence(fit: UnitFit, *, staff: bool = False) -> str:
     """One unit: which of size and income fit, and what the unit needs where they do not."""
     name = unit_name(fit)
     size_wrong = bool(fit.reasons & SIZE_REASONS)
@@ -73,6 +75,12 @@ def unit_fit_sentence(fit: UnitFit) -> str:
                 "%(unit)s: it is for %(people)s and needs at least %(amount)s a year.",
                 unit=name,
                 people=people,
+                amount=minimum,
+            )
+        if staff:
+            return _(
+                "%(unit)s: fits the household, but needs at least %(amount)s a year.",
+                unit=name,
                 amount=minimum,
             )
         return _(
@@ -90,6 +98,14 @@ def unit_fit_sentence(fit: UnitFit) -> str:
                 size=size,
                 amount=limit,
             )
+        if staff:
+            return _(
+                "%(unit)s: fits the household, but its limit for a household of %(size)s is "
+                "%(amount)s a year.",
+                unit=name,
+                size=size,
+                amount=limit,
+            )
         return _(
             "%(unit)s: fits your household, but its limit for a household of %(size)s is "
             "%(amount)s a year.",
@@ -97,11 +113,21 @@ def unit_fit_sentence(fit: UnitFit) -> str:
             size=size,
             amount=limit,
         )
+    if staff:
+        return _(
+            "%(unit)s: the household's income fits, but it is for %(people)s.",
+            unit=name,
+            people=people,
+        )
     return _("%(unit)s: your income fits, but it is for %(people)s.", unit=name, people=people)
 
 
 def headline_sentence(
-    reason: Reason | None, household_size: int, *, senior_age: int | None = None
+    reason: Reason | None,
+    household_size: int,
+    *,
+    senior_age: int | None = None,
+    staff: bool = False,
 ) -> str:
     """What is true of every deciding unit; ``None`` when no single reason is."""
     if reason is Reason.AGE:
@@ -119,6 +145,12 @@ def headline_sentence(
             "A household of %(size)s is too large for every unit in this listing.",
             size=household_size,
         )
+    if staff:
+        if reason is Reason.INCOME_TOO_LOW:
+            return _("The household's income is below the minimum for every unit.")
+        if reason is Reason.INCOME_TOO_HIGH:
+            return _("The household's income is above the limit for every unit.")
+        return _("No single unit fits both the household's size and its income.")
     if reason is Reason.INCOME_TOO_LOW:
         return _("Your household income is below the minimum for every unit.")
     if reason is Reason.INCOME_TOO_HIGH:
@@ -126,15 +158,19 @@ def headline_sentence(
     return _("No single unit fits both your household's size and its income.")
 
 
-def mixed_headline(seen: Collection[Reason]) -> str:
+def mixed_headline(seen: Collection[Reason], *, staff: bool = False) -> str:
     """When the units refuse for different reasons (``seen``, all of them together): which of
     size and income no single unit fits."""
     seen = frozenset(seen)
     if not seen & INCOME_REASONS:
+        if staff:
+            return _("No unit in this listing is the right size for the household.")
         return _("No unit in this listing is the right size for your household.")
     if not seen & SIZE_REASONS:
+        if staff:
+            return _("No unit in this listing fits the household's income.")
         return _("No unit in this listing fits your household's income.")
-    return headline_sentence(None, 0)
+    return headline_sentence(None, 0, staff=staff)
 
 
 def with_voucher_note(text: str, note: bool) -> str:

@@ -23,11 +23,19 @@ from housing.audit.models import ActivityEntry, ListingVersion
 from housing.audit.services import record
 from housing.db_types import AnySession, utcnow
 from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
-from housing.listings.models import Listing, ListingDocument, ListingStatus, Unit
+from housing.listings import hooks
+from housing.listings.models import (
+    NOT_YET_APPROVED,
+    Listing,
+    ListingDocument,
+    ListingStatus,
+    Unit,
+)
 from housing.listings.preferences import ListingPreference, Preference
-from housing.lottery.models import Lottery
 from housing.storage import Storage
 
+# The dates that, once a listing is approved, only a date change moves.
+DATES_CHANGED_BY_DATE_CHANGE = frozenset({"application_due_at", "lottery_at", "results_at"})
 EDITABLE_BY_PARTNERS = frozenset({ListingStatus.DRAFT, ListingStatus.CHANGES_REQUESTED})
 
 
@@ -41,6 +49,11 @@ class StaleEdit(Exception):
 
 class NotEditable(Exception):
     """The listing is under review or published; partners cannot change it now."""
+
+
+class DatesChangedOnlyByDateChange(Exception):
+    """The listing is approved: its deadline and lottery dates move only through a date change,
+    with a reason, an announcement and the lottery's rules checked."""
 
 
 class WrongStatus(Exception):
@@ -271,6 +284,8 @@ def update_listing(
     if listing.version != expected_version:
         raise StaleEdit(listing_id)
     changed = sorted(key for key, value in values.items() if getattr(listing, key) != value)
+    if listing.status not in NOT_YET_APPROVED and set(changed) & DATES_CHANGED_BY_DATE_CHANGE:
+        raise DatesChangedOnlyByDateChange(listing_id)
     for key, value in values.items():
         setattr(listing, key, value)
     record_change(session, listing, actor, "listing.edited", {"fields": changed})
@@ -354,7 +369,7 @@ def set_preferences(
     """Replace the listing's preferences with these, ordered by rank (ties keep form order)."""
     listing = get_manageable_listing(session, actor, listing_id)
     ensure_editable(listing, actor)
-    if session.scalar(select(Lottery.id).where(Lottery.listing_id == listing.id)) is not None:
+    if hooks.lottery_rules().registered(session, listing.id):
         raise RulesRegistered(listing.id)
     known = set(session.scalars(select(Preference.id)).all())
     if any(choice.preference_id not in known for choice in choices):
@@ -406,14 +421,14 @@ def approve_listing(
     """Staff approve; a listing is published now or at the scheduled moment."""
     if actor.role is not Role.STAFF:
         raise NotAllowed()
+    lottery_rules = hooks.lottery_rules()
     listing = get_manageable_listing(session, actor, listing_id)
     if listing.status is not ListingStatus.PENDING_REVIEW:
         raise WrongStatus(listing.status)
     listing.status = ListingStatus.APPROVED
     listing.publish_at = publish_at
-    from housing.lottery.registration import preregister
-
-    preregister(session, listing, utcnow(), actor)
+    # The rules the lottery will be drawn by are fixed now, in the approval's transaction.
+    lottery_rules.register(session, listing, utcnow(), actor)
     record_change(
         session,
         listing,
@@ -423,7 +438,9 @@ def approve_listing(
     )
     # Published with its window already begun, it opens now: its alerts need not wait for
     # the periodic job (which announces the others when their time comes).
-    jobs.enqueue_after_commit(session, "housing.alerts.tasks.announce_openings")
+    jobs.enqueue_after_commit(
+        session, "housing.alerts.tasks.announce_openings", queue_name=jobs.DEFAULT_QUEUE
+    )
     return listing
 
 

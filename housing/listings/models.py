@@ -25,6 +25,7 @@ from housing.extensions import db
 from housing.listings.eligibility import SeniorRule, UnitType
 
 if TYPE_CHECKING:
+    from housing.accounts.models import User
     from housing.listings.ami import AmiChart
     from housing.listings.preferences import ListingPreference
 
@@ -62,6 +63,11 @@ PUBLIC_STATUSES = frozenset(
         ListingStatus.LEASE_UP,
         ListingStatus.DONE,
     }
+)
+# Before approval a listing's dates are edited on its details page, and reviewed again; after
+# it they move only by a date change (``date_changes``), with its reason and announcement.
+NOT_YET_APPROVED = frozenset(
+    {ListingStatus.DRAFT, ListingStatus.PENDING_REVIEW, ListingStatus.CHANGES_REQUESTED}
 )
 # Past these statuses the application window is closed whatever the dates say.
 CLOSED_STATUSES = PUBLIC_STATUSES - {ListingStatus.APPROVED, ListingStatus.OPEN}
@@ -359,3 +365,51 @@ class ListingDocument(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     listing: Mapped[Listing] = relationship(back_populates="documents")
+
+
+class DateChangeKind(enum.StrEnum):
+    """What a change of dates after approval does (``date_changes``)."""
+
+    EXTEND_DEADLINE = "extend_deadline"
+    CLOSE_EARLY = "close_early"
+    REOPEN = "reopen"
+    POSTPONE_LOTTERY = "postpone_lottery"
+
+
+class DateChangeState(enum.StrEnum):
+    REQUESTED = "requested"  # a partner asked; staff have not decided
+    APPLIED = "applied"
+    REFUSED = "refused"
+
+
+class ListingDateChange(db.Model):  # type: ignore[name-defined]
+    """A change of a published listing's deadline or lottery date, with its reason: made by
+    staff, or asked for by a partner and then applied or refused by staff. Rows are kept."""
+
+    __tablename__ = "listing_date_changes"
+    __table_args__ = (Index("ix_listing_date_changes_state", "state", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DateChangeKind] = mapped_column(checked_enum(DateChangeKind, "date_change_kind"))
+    state: Mapped[DateChangeState] = mapped_column(
+        checked_enum(DateChangeState, "date_change_state")
+    )
+    # The deadline (or lottery date) before and after. A request keeps the value it was asked
+    # against until it is applied; closing early has its new value only once applied (the
+    # moment it happens).
+    old_value: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    new_value: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Who applied or refused it, and when; for a change staff made themselves, they did.
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+
+    listing: Mapped[Listing] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

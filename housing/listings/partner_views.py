@@ -35,6 +35,7 @@ from housing.listings.management_forms import (
     ListingForm,
 )
 from housing.listings.models import (
+    NOT_YET_APPROVED,
     TEXT_FIELDS,
     Listing,
     ListingType,
@@ -179,6 +180,13 @@ def edit(listing_id: int) -> str | Response | tuple[str, int]:
         except management.NotEditable:
             flash_locked()
             return redirect(url_for("partner_listings.edit", listing_id=listing_id))
+        except management.DatesChangedOnlyByDateChange:
+            db.session.rollback()
+            message = _(
+                "The listing is approved: its deadline, lottery date and results date now change only on its Dates page, with a reason, and applicants are told. Nothing was saved."
+            )
+            form.due_on.errors = [message]
+            return _edit_page(form, listing), 422
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("partner_listings.edit", listing_id=listing_id))
@@ -192,6 +200,7 @@ def _edit_page(form: ListingForm, listing: Listing) -> str:
         listing=listing,
         problems=[completeness_text(code) for code in management.completeness_problems(listing)],
         change_request=management.last_change_request(db.session, listing.id),
+        not_yet_approved=NOT_YET_APPROVED,
         action=ActionForm(),
     )
 

@@ -15,7 +15,8 @@ from housing.db_types import utcnow
 from housing.extensions import db
 from housing.i18n import DEFAULT_LOCALE, LOCALES
 from housing.i18n import gettext as _
-from housing.listings import management, presenters, services
+from housing.listings import date_changes, management, presenters, services
+from housing.listings.date_change_wording import kind_label
 from housing.listings.deadlines import local_moment
 from housing.listings.management_forms import (
     ApproveForm,
@@ -42,7 +43,12 @@ def _listing(listing_id: int) -> Listing:
 @listing_reviews.get("")
 @require_roles(Role.STAFF)
 def queue() -> str:
-    return render_template("staff/reviews.html", listings=management.review_queue(db.session))
+    return render_template(
+        "staff/reviews.html",
+        listings=management.review_queue(db.session),
+        date_requests=date_changes.pending_requests(db.session),
+        kind_label=kind_label,
+    )
 
 
 def _render(
@@ -59,6 +65,8 @@ def _render(
             presenters=presenters,
             now=utcnow(),
             differences=changes_since_approval(db.session, listing),
+            date_requests=date_changes.pending_requests(db.session, listing.id),
+            kind_label=kind_label,
             change_label=_change_label,
             translated={
                 locale: sorted((listing.translations or {}).get(locale.code, {}))

@@ -20,18 +20,18 @@ from flask import (
 )
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from housing.db_types import utcnow
 from housing.extensions import db
-from housing.listings import presenters, saved_household, services
+from housing.listings import date_change_wording, presenters, saved_household, services
+from housing.listings.date_changes import DateNotice, public_notices
 from housing.listings.eligibility import Household, check_listing
 from housing.listings.forms import DirectoryForm, EstimatorForm, FoldedEstimatorForm
+from housing.listings.hooks import listing_sections
 from housing.listings.models import DocumentKind, Listing, ListingDocument, Phase
 from housing.listings.saved_household import SavedHousehold
 from housing.listings.snapshots import Snapshot
-from housing.lottery.models import Lottery
 from housing.page_cache import cached_page
 from housing.routing import query_id
 from housing.site import safe_next
@@ -257,23 +257,6 @@ def card_bodies(snapshots: Sequence[Snapshot], now: datetime) -> dict[int, Marku
     return bodies
 
 
-def _lottery(listing_id: int) -> Lottery | None:
-    return db.session.scalars(select(Lottery).where(Lottery.listing_id == listing_id)).first()
-
-
-def _lottery_of(snapshot: Snapshot) -> Lottery | None:
-    """The listing's lottery as its page summarises it, kept with the listing's copy: a
-    freeze or a draw shows on the page within ``snapshots.KEEP_SECONDS``."""
-
-    def detached() -> Lottery | None:
-        lottery = _lottery(snapshot.listing.id)
-        if lottery is not None:
-            db.session.expunge(lottery)
-        return lottery
-
-    return snapshot.kept("lottery", "", detached)
-
-
 def render_listing_page(
     listing: Listing,
     now: datetime,
@@ -327,8 +310,30 @@ def render_listing_page(
         saved_household=saved,
         result=result,
         verdict=presenters.verdict(result, listing) if result else None,
-        lottery=_lottery_of(snapshot) if snapshot else _lottery(listing.id),
+        sections=_sections(listing, snapshot, locale),
+        date_notices=_date_notices(listing, snapshot),
+        date_notice_text=date_change_wording.notice_text,
     )
+
+
+def _sections(listing: Listing, snapshot: Snapshot | None, locale: str) -> list[Markup]:
+    """What later packages add to the page (the lottery's rules in brief), kept with the
+    listing's copy: a freeze or a draw shows on the page within ``snapshots.KEEP_SECONDS``."""
+
+    def render() -> list[Markup]:
+        return listing_sections(listing)
+
+    return snapshot.kept("sections", locale, render) if snapshot else render()
+
+
+def _date_notices(listing: Listing, snapshot: Snapshot | None) -> list[DateNotice]:
+    """The changes of the listing's dates since approval, newest first; kept with the listing's
+    copy, which a change renews (every change raises the listing's version)."""
+
+    def read() -> list[DateNotice]:
+        return public_notices(db.session, listing.id)
+
+    return snapshot.kept("date_notices", "", read) if snapshot else read()
 
 
 @listings.get("/listings/<int:listing_id>/documents/<int:document_id>")

@@ -181,7 +181,9 @@ def decide(listing_id: int) -> Response:
         send_after_commit()
         flash(_("Decision saved. The household is told."), "success")
         if pending:
-            jobs.enqueue("housing.lottery.tasks.revise_results", lottery_id)
+            jobs.enqueue(
+                "housing.lottery.tasks.revise_results", lottery_id, queue_name=jobs.LOTTERY_QUEUE
+            )
     return _back(listing_id)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from housing.accounts.models import User
-from housing.applications import messages
+from housing.applications import outbox
 from housing.applications.models import (
     Application,
     ApplicationStatus,
@@ -117,7 +117,7 @@ def decide_claim(
             "reason": reason,
         },
     )
-    messages.queue_claim_decided(
+    outbox.queue_claim_decided(
         session,
         application,
         preference=result_list_names(lottery.listing, application.language).get(

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from housing.forms import options
 from housing.i18n import lazy_gettext as _l
@@ -80,3 +92,54 @@ class PublishedHeadForm(QueryForm):
     length = StringField(
         _l("Number of entries published with it (optional)"), render_kw={"inputmode": "numeric"}
     )
+
+
+class BulkDuplicateForm(FlaskForm):
+    """Many groups of possible duplicates decided the same way, with one reason. The groups are
+    ticked beside each group (inputs that name this form), or all those on the page at once."""
+
+    groups = SelectMultipleField(_l("Groups to decide"), choices=[], validate_choice=False)
+    all_on_page = BooleanField(_l("All groups on this page"))
+    # The groups the page showed, for "all groups on this page".
+    page_groups = SelectMultipleField(choices=[], validate_choice=False)
+    page = HiddenField()
+    action = RadioField(
+        _l("Decision for each group"),
+        choices=options(
+            [
+                (
+                    "keep_earliest_complete",
+                    _l(
+                        "One household: keep the earliest complete application (or the one "
+                        "another group already keeps) and leave out the others"
+                    ),
+                ),
+                ("different_households", _l("Different households: all stay in the lottery")),
+            ]
+        ),
+        validators=[
+            InputRequired(_l("Choose a decision for the groups.")),
+            AnyOf(
+                ["keep_earliest_complete", "different_households"],
+                message=_l("Choose a decision for the groups."),
+            ),
+        ],
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        _l("Reason for all the chosen groups (kept in the audit log)"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(_l("Give a reason; it is kept in the audit log.")),
+            Length(max=2000, message=_l("Keep the reason under 2,000 characters.")),
+        ],
+    )
+
+    def validate_groups(self, field: Any) -> None:
+        if not self.chosen():
+            raise ValidationError(_l("Tick the groups to decide, or all groups on this page."))
+
+    def chosen(self) -> list[str]:
+        """The groups to decide, as the page names them."""
+        picked = self.page_groups.data if self.all_on_page.data else self.groups.data
+        return [value for value in picked or [] if value]

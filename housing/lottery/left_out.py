@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from housing.applications import messages
+from housing.applications import outbox
 from housing.applications.models import Application, ApplicationStatus
 from housing.db_types import AnySession
 from housing.lottery.models import LotteryLogEntry
@@ -65,9 +65,7 @@ def tell_left_out(
         .order_by(Application.id)
     ).all()
     for application in applications:
-        messages.queue_duplicate_entry(
-            session, application, entered=application.public_id in back_in
-        )
+        outbox.queue_duplicate_entry(session, application, entered=application.public_id in back_in)
     return len(applications)
 
 

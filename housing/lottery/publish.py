@@ -73,7 +73,11 @@ def publish(session: AnySession, listing_id: int, actor: User | None, now: datet
     )
     # The bundle file and the PDFs, made once by a job rather than in readers' requests.
     jobs.enqueue_after_commit(
-        session, result_files.WRITE_FILES, run.id, timeout=result_files.WRITE_FILES_TIMEOUT
+        session,
+        result_files.WRITE_FILES,
+        run.id,
+        queue_name=jobs.LOTTERY_QUEUE,
+        timeout=result_files.WRITE_FILES_TIMEOUT,
     )
     session.flush()
     return run

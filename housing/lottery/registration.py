@@ -59,6 +59,12 @@ def preregister(
     return lottery
 
 
+def rules_registered(session: AnySession, listing_id: int) -> bool:
+    """Whether the listing's lottery rules are registered (its preferences among them)."""
+    found = session.scalar(select(Lottery.id).where(Lottery.listing_id == listing_id))
+    return found is not None
+
+
 def add_commitment(
     session: AnySession, listing_id: int, name: str, digest: str, actor: User, now: datetime
 ) -> Lottery:

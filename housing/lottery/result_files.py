@@ -10,7 +10,6 @@ import io
 import json
 from typing import Any, BinaryIO
 
-from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -20,16 +19,9 @@ from housing.db_types import AnySession
 from housing.i18n import LOCALE_CODES, format_local_datetime
 from housing.i18n import gettext as _
 from housing.lottery.models import Lottery, LotteryRun
-from housing.lottery.printable import (
-    DEFAULT_FONT_DIRS,
-    FontChoice,
-    PrintableList,
-    PrintableText,
-    built_in_font_covers,
-    font_for,
-    results_pdf,
-)
+from housing.lottery.printable import PrintableList, PrintableText, results_pdf
 from housing.lottery.wording import list_name, result_list_names
+from housing.pdf_fonts import pdf_locale, site_font
 from housing.storage import Storage, StorageError
 
 BUNDLE_FILE = "bundle"
@@ -42,14 +34,6 @@ WRITE_FILES_TIMEOUT = 2 * 60 * 60
 
 def pdf_file(locale: str) -> str:
     return f"pdf-{locale}"
-
-
-def pdf_locale(locale: str) -> str:
-    """The language a reader gets the PDF in: their own where the server has a font for its
-    script, otherwise English rather than boxes."""
-    if site_font(locale) is None and not built_in_font_covers(locale):
-        return "en"
-    return locale
 
 
 def wanted_files() -> list[str]:
@@ -173,11 +157,3 @@ def _ranked_lists(session: AnySession, run: LotteryRun) -> list[dict[str, Any]]:
     """The bundle's lists alone: its manifest and ranking (most of its size) stay unread."""
     lists = session.scalar(select(LotteryRun.bundle["lists"]).where(LotteryRun.id == run.id))
     return list(lists or [])
-
-
-def site_font(locale: str) -> FontChoice | None:
-    """A font for the locale's script, looked for in the site's own font folder first."""
-    folder = current_app.config["HOUSING"].pdf_fonts_folder
-    return font_for(
-        locale, DEFAULT_FONT_DIRS if folder is None else (str(folder), *DEFAULT_FONT_DIRS)
-    )

@@ -260,7 +260,9 @@ def decide_claim(listing_id: int) -> Response:
     if pending:
         # Without Redis this writes the new version here and now; with Redis down it waits
         # for the worker's start or `flask lottery resume`, the decision being saved.
-        jobs.enqueue("housing.lottery.tasks.revise_results", lottery_id)
+        jobs.enqueue(
+            "housing.lottery.tasks.revise_results", lottery_id, queue_name=jobs.LOTTERY_QUEUE
+        )
     return _back(listing_id)
 
 
@@ -282,7 +284,9 @@ def draw(listing_id: int) -> Response:
         return _back(listing_id)
     lottery_id = lottery.id
     db.session.commit()
-    if not jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id):
+    if not jobs.enqueue(
+        "housing.lottery.tasks.run_draw", lottery_id, queue_name=jobs.LOTTERY_QUEUE
+    ):
         # Redis went away between the check and now: put the lottery back as it was.
         drawing.cancel_draw_request(db.session, listing_id)
         db.session.commit()

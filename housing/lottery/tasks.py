@@ -24,7 +24,7 @@ from housing.lottery.corrections import revise
 from housing.lottery.draw import draw_inputs, record_run, row_ids_of
 from housing.lottery.freeze import frozen_manifest
 from housing.lottery.models import Lottery, LotteryRun, LotteryStatus
-from housing.ops.metrics import DRAW_SECONDS
+from housing.metrics import DRAW_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -114,19 +114,41 @@ def resume_draws(older_than: timedelta | None = None) -> int:
     ]
     db.session.rollback()
     return (
-        sum(jobs.enqueue("housing.lottery.tasks.run_draw", lottery_id) for lottery_id in started)
+        sum(
+            jobs.enqueue(
+                "housing.lottery.tasks.run_draw", lottery_id, queue_name=jobs.LOTTERY_QUEUE
+            )
+            for lottery_id in started
+        )
         + sum(
-            jobs.enqueue("housing.lottery.tasks.revise_results", lottery_id)
+            jobs.enqueue(
+                "housing.lottery.tasks.revise_results", lottery_id, queue_name=jobs.LOTTERY_QUEUE
+            )
             for lottery_id in pending
         )
         + sum(start_result_files(run_id) for run_id in unfiled)
     )
 
 
+# A draw started this long ago and still not finished has lost its worker.
+RESUME_AFTER = timedelta(minutes=10)
+
+
+def resume_stalled() -> int:
+    """The periodic run of ``resume_draws``: only draws started at least RESUME_AFTER ago, so
+    that one running now is not handed out again (which would cost its second job a query)."""
+    return resume_draws(RESUME_AFTER)
+
+
 def start_result_files(run_id: int) -> bool:
     """Hand a committed, published version to the job that makes its files; False when Redis
     did not take it (the sweep will)."""
-    return jobs.enqueue(result_files.WRITE_FILES, run_id, timeout=result_files.WRITE_FILES_TIMEOUT)
+    return jobs.enqueue(
+        result_files.WRITE_FILES,
+        run_id,
+        queue_name=jobs.LOTTERY_QUEUE,
+        timeout=result_files.WRITE_FILES_TIMEOUT,
+    )
 
 
 def write_result_files(run_id: int) -> None:

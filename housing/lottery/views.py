@@ -16,11 +16,12 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import select
 
 from housing.db_types import utcnow
 from housing.extensions import db
-from housing.listings.models import Listing
+from housing.listings.models import Listing, ListingType
 from housing.lottery import result_files, results_pages
 from housing.lottery.forms import LookupForm
 from housing.lottery.left_out import left_out_by_number
@@ -34,6 +35,7 @@ from housing.lottery.wording import (
     run_kind_text,
     status_text,
 )
+from housing.pdf_fonts import pdf_locale
 from housing.routing import id_from_text, query_id
 from housing.storage import Storage
 from housing.typed_numbers import typed_number
@@ -44,6 +46,16 @@ lottery_public = Blueprint("lottery_public", __name__, template_folder="template
 @lottery_public.app_context_processor
 def _lottery_wording() -> dict[str, object]:
     return {"described_rule": described_rule}
+
+
+def listing_summary(listing: Listing) -> Markup | None:
+    """The lottery's registered rules in brief, on its listing's public page."""
+    if listing.listing_type is not ListingType.LOTTERY:
+        return None
+    lottery = db.session.scalars(select(Lottery).where(Lottery.listing_id == listing.id)).first()
+    return Markup(  # noqa: S704 - our template's output
+        render_template("lottery/_summary.html", listing=listing, lottery=lottery)
+    )
 
 
 def _lottery_or_404(listing_id: int) -> Lottery:
@@ -187,7 +199,7 @@ def results_printable(listing_id: int) -> Response:
     for its script. Made by the job run at publication, for every language, and kept."""
     _lottery_or_404(listing_id)
     run = _version_or_404(listing_id)
-    locale = result_files.pdf_locale(str(get_locale()))
+    locale = pdf_locale(str(get_locale()))
     return _kept_file(
         run,
         result_files.pdf_file(locale),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ from babel import Locale
 from babel.dates import format_datetime, get_timezone_name
 from flask_babel import force_locale, get_locale
 
+from housing.applications.wording import rule_text
 from housing.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -110,6 +111,25 @@ def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
             "Another group's decision keeps a different application of this household in the "
             "lottery. Decide the groups that share an application the same way."
         ),
+        "no_groups_chosen": lambda: _("Tick the groups to decide, or all groups on this page."),
+        "too_many_groups": lambda: _(
+            "Decide at most %(maximum)s groups at once.", maximum=detail.get("maximum", 0)
+        ),
+        "kept_twice": lambda: _(
+            "Other groups keep %(numbers)s in the lottery, so keeping one of them here would "
+            "leave out another. Decide this group on its own.",
+            numbers=", ".join(detail.get("numbers", [])),
+        ),
+        "no_complete_application": lambda: _(
+            "None of its applications is both complete and left in the lottery by the other "
+            "groups' decisions. Decide this group on its own."
+        ),
+        "conflict_with_group": lambda: _(
+            "Another group keeps %(kept)s in the lottery, and the group %(other)s leaves it "
+            "out. Decide these groups on their own.",
+            kept=detail.get("kept", ""),
+            other=group_label(detail.get("other_rule", ""), detail.get("other_numbers", [])),
+        ),
         "wrong_round": lambda: _(
             "The registered rule names beacon round %(round)s for this freeze; use that round.",
             round=detail.get("round", ""),
@@ -123,6 +143,12 @@ def refusal_text(code: str, detail: Mapping[str, Any] | None = None) -> str:
         ),
     }
     return texts[code]()
+
+
+def group_label(rule: str, numbers: Sequence[str]) -> str:
+    """A group of possible duplicates as people tell it apart: what the applications share,
+    and their numbers."""
+    return _("%(rule)s: %(numbers)s", rule=rule_text(rule), numbers=", ".join(numbers))
 
 
 def moment_text(moment: datetime, timezone: str) -> str:

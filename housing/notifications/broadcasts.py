@@ -1,21 +1,22 @@
-"""Who a broadcast goes to, and what each of their messages says.
+"""Writing a broadcast's messages, a chunk of recipients at a time.
 
 A broadcast's recipients are read in application-id order a chunk at a time; each template that
-is broadcast names the function that reads them. Adding one is a template and an entry here."""
+is broadcast names the function that reads them, which the package that knows them hands over
+when the app is made (``hooks.add_recipients``, in ``housing.blueprints``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from housing.accounts.models import User
-from housing.applications.models import Application
 from housing.db_types import AnySession, utcnow
-from housing.lottery.models import LotteryRank
 from housing.notifications.contacts import addressed_context, contacts
+from housing.notifications.hooks import recipient_readers
 from housing.notifications.models import Broadcast, Channel, MessageState, OutboundMessage
 
 CHUNK = 1000
@@ -32,69 +33,63 @@ class Recipient:
     confirmed_email: str | None = None
 
 
-def results_recipients(
+def _recipients(
     session: AnySession, broadcast: Broadcast, after_id: int, limit: int
 ) -> list[Recipient]:
-    """Every entrant of the published run, with their own places."""
-    rows = session.execute(
-        select(
-            Application.id,
-            Application.user_id,
-            Application.language,
-            Application.submitted_answers,
-            Application.public_id,
-            Application.lottery_number,
-            LotteryRank.master_rank,
-            LotteryRank.list_ranks,
-            User.email,
-            User.email_confirmed_at,
-        )
-        .join(LotteryRank, LotteryRank.application_id == Application.id)
-        .outerjoin(User, User.id == Application.user_id)
-        .where(LotteryRank.run_id == broadcast.context["run_id"], Application.id > after_id)
-        .order_by(Application.id)
-        .limit(limit)
-    ).all()
-    return [
-        Recipient(
-            application_id=row.id,
-            user_id=row.user_id,
-            language=row.language,
-            answers=row.submitted_answers or {},
-            context={
-                "name": str(
-                    ((row.submitted_answers or {}).get("applicant") or {}).get("first_name") or ""
-                ),
-                "application_number": row.public_id,
-                "lottery_number": row.lottery_number,
-                "master_rank": row.master_rank,
-                "list_ranks": row.list_ranks,
-            },
-            confirmed_email=row.email if row.email_confirmed_at is not None else None,
-        )
-        for row in rows
-    ]
-
-
-RECIPIENTS: dict[str, Callable[[AnySession, Broadcast, int, int], list[Recipient]]] = {
-    "results_published": results_recipients,
-    "results_retracted": results_recipients,
-}
+    readers = recipient_readers(current_app)
+    if broadcast.template not in readers:
+        raise RuntimeError(f"no package said who the {broadcast.template!r} broadcast goes to")
+    return readers[broadcast.template](session, broadcast, after_id, limit)
 
 
 def write_chunk(session: AnySession, broadcast_id: int, size: int = CHUNK) -> list[int] | None:
     """Write the next chunk of a broadcast's messages; the ids to deliver, or None when it is
-    finished. The caller commits; the row lock keeps two writers from taking the same chunk."""
-    broadcast = session.scalars(
-        select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update()
-    ).first()
+    finished. The caller commits; the row lock keeps two writers from taking the same chunk.
+    A message written ahead of its turn (``write_ahead``) is not written again."""
+    broadcast = _locked(session, broadcast_id)
     if broadcast is None or broadcast.finished_at is not None:
         return None
-    recipients = RECIPIENTS[broadcast.template](session, broadcast, broadcast.written_through, size)
-    now = utcnow()
+    recipients = _recipients(session, broadcast, broadcast.written_through, size)
     if not recipients:
-        broadcast.finished_at = now
+        broadcast.finished_at = utcnow()
         return None
+    written = _insert(session, broadcast, recipients)
+    broadcast.written_through = recipients[-1].application_id
+    return written
+
+
+def write_ahead(session: AnySession, broadcast_id: int, application_id: int) -> list[int]:
+    """Write one application's messages of a broadcast now, ahead of its chunk, because a
+    message caused later is going out to it; the ids to deliver. Nothing when its chunk is
+    written already or the application is not among the broadcast's recipients. The caller
+    commits, which ends the row lock."""
+    broadcast = _locked(session, broadcast_id)
+    if (
+        broadcast is None
+        or broadcast.finished_at is not None
+        or application_id <= broadcast.written_through
+    ):
+        return []
+    found = _recipients(session, broadcast, application_id - 1, 1)
+    if not found or found[0].application_id != application_id:
+        return []
+    return _insert(session, broadcast, found)
+
+
+def _locked(session: AnySession, broadcast_id: int) -> Broadcast | None:
+    """The broadcast as it is now (not as the session last saw it), locked until commit."""
+    return session.scalars(
+        select(Broadcast)
+        .where(Broadcast.id == broadcast_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _insert(session: AnySession, broadcast: Broadcast, recipients: list[Recipient]) -> list[int]:
+    """The recipients' messages, but those already written; the ids of the new ones to
+    deliver (not letters)."""
+    now = utcnow()
     rows = [
         {
             "idempotency_key": f"b{broadcast.id}-{recipient.application_id}-{channel.value}",
@@ -122,13 +117,15 @@ def write_chunk(session: AnySession, broadcast_id: int, size: int = CHUNK) -> li
         for recipient in recipients
         for channel, address in contacts(recipient.answers, letter=True)
     ]
-    written = (
-        session.execute(
-            insert(OutboundMessage).returning(OutboundMessage.id, OutboundMessage.channel), rows
-        ).all()
-        if rows
-        else []
-    )
-    broadcast.written_through = recipients[-1].application_id
-    broadcast.written += len(rows)
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboundMessage)
+    written = session.execute(
+        statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
+            OutboundMessage.id, OutboundMessage.channel
+        ),
+        rows,
+    ).all()
+    broadcast.written += len(written)
     return [message_id for message_id, channel in written if channel is not Channel.LETTER]

@@ -38,6 +38,7 @@ ESSENTIAL_TEMPLATES = frozenset(
         "duplicate_entry",
         "documents_requested",
         "lease_status",
+        "listing_dates_changed",
     }
 )
 

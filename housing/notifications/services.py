@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -15,11 +15,10 @@ from flask_babel import force_locale
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
 
-from housing.accounts.models import User
 from housing.db_types import AnySession, utcnow
 from housing.i18n import DEFAULT_LOCALE, LOCALE_CODES
-from housing.listings.models import Listing
 from housing.notifications.contacts import addressed_context
+from housing.notifications.hooks import confirmed_email, listing_facts
 from housing.notifications.models import (
     Broadcast,
     Channel,
@@ -54,8 +53,16 @@ TEMPLATE_CHANNELS: dict[str, tuple[Channel, ...]] = {
     "sign_in_attempts": (Channel.EMAIL,),
     "alert_confirm": (Channel.EMAIL, Channel.SMS),
     "listing_alert": (Channel.EMAIL, Channel.SMS),
+    "listing_dates_changed": (Channel.EMAIL, Channel.SMS, Channel.LETTER),
     "attach_application": (Channel.EMAIL,),
 }
+
+
+class Actor(Protocol):
+    """Whoever did something to a message: a signed-in member of staff."""
+
+    @property
+    def id(self) -> int: ...
 
 
 class MessageRefused(Exception):
@@ -85,25 +92,6 @@ class Rendered:
     html: str
 
 
-def _listing_facts(session: AnySession, listing_id: int, language: str) -> dict[str, Any]:
-    """What a message says about its listing, in the reader's language where it is data."""
-    from housing.accounts.emails import external_url  # that module writes into this one
-
-    listing = session.get(Listing, listing_id)
-    if listing is None:
-        return {}
-    return {
-        "lookup": external_url("lottery_public.lookup", listing_id=listing_id),
-        "listing_name": listing.localized("name", language),
-        "office_hours": listing.localized("office_hours", language),
-        "agent_name": listing.leasing_agent_name,
-        "agent_phone": listing.leasing_agent_phone,
-        "agent_email": listing.leasing_agent_email,
-        "due_at": listing.application_due_at,
-        "timezone": listing.timezone,
-    }
-
-
 def render(
     session: AnySession,
     channel: Channel,
@@ -124,7 +112,7 @@ def render(
     if isinstance(listing_id, int):
         listings = shared.listings
         if (listing_id, language) not in listings:
-            listings[listing_id, language] = _listing_facts(session, listing_id, language)
+            listings[listing_id, language] = listing_facts(session, listing_id, language)
         values = {**listings[listing_id, language], **values}
     with force_locale(language):
         base = shared.template_contexts.get(language)
@@ -164,12 +152,6 @@ def rendered(
         context.update(shared.broadcasts[message.broadcast_id])
     context.update(message.context)
     return render(session, message.channel, message.template, message.language, context, shared)
-
-
-def confirmed_email(session: AnySession, user_id: int | None) -> str | None:
-    """The account's email address, once its holder has confirmed it is theirs."""
-    user = session.get(User, user_id) if user_id is not None else None
-    return user.email if user is not None and user.email_confirmed_at is not None else None
 
 
 _INSERT_MESSAGE = insert(OutboundMessage.__table__).returning(OutboundMessage.__table__.c.id)
@@ -291,7 +273,7 @@ def log_event(
     message_id: int,
     event: str,
     detail: str = "",
-    actor: User | None = None,
+    actor: Actor | None = None,
     at: datetime | None = None,
 ) -> None:
     """A line of the delivery log."""
@@ -339,7 +321,7 @@ def withdraw_broadcasts(session: AnySession, listing_id: int, template: str) -> 
     )
 
 
-def resend(session: AnySession, message_id: int, actor: User) -> OutboundMessage:
+def resend(session: AnySession, message_id: int, actor: Actor) -> OutboundMessage:
     """Try a failed message again from the start, as the same message."""
     message = session.get(OutboundMessage, message_id)
     if message is None:
@@ -350,7 +332,7 @@ def resend(session: AnySession, message_id: int, actor: User) -> OutboundMessage
     return message
 
 
-def resend_failed(session: AnySession, listing_id: int, actor: User) -> int:
+def resend_failed(session: AnySession, listing_id: int, actor: Actor) -> int:
     """Every failed email and text message of a listing, tried again (after a mail server or
     provider setting was put right, say)."""
     failed = session.scalars(
@@ -364,7 +346,7 @@ def resend_failed(session: AnySession, listing_id: int, actor: User) -> int:
     return len(failed)
 
 
-def _send_again(session: AnySession, messages: list[OutboundMessage], actor: User) -> None:
+def _send_again(session: AnySession, messages: list[OutboundMessage], actor: Actor) -> None:
     now = utcnow()
     for message in messages:
         message.state = MessageState.PENDING
@@ -413,7 +395,7 @@ def waiting_letters(session: AnySession, listing_id: int, limit: int) -> list[Ou
 
 
 def mark_letters_mailed(
-    session: AnySession, listing_id: int, message_ids: list[int], actor: User
+    session: AnySession, listing_id: int, message_ids: list[int], actor: Actor
 ) -> int:
     """Staff posted these letters. Only this listing's letters still waiting are marked."""
     now = utcnow()
@@ -519,4 +501,8 @@ def sample_context(now: datetime) -> dict[str, Any]:
         "position": 7,
         "code": "204817",
         "one_listing": False,
+        "change": "extend_deadline",
+        "old_at": (now + timedelta(days=2)).isoformat(),
+        "new_at": (now + timedelta(days=9)).isoformat(),
+        "draft": False,
     }

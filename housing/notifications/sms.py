@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from housing.applications.rules import normalized_phone
 from housing.config import SmsConfig
 from housing.notifications.mail import PermanentFailure, TemporaryFailure
+from housing.phones import normalized_phone
 
 MAX_RESPONSE = 64 * 1024
 # Staff read the reason in the delivery log; a provider's error page can be long.

@@ -6,9 +6,10 @@ what came of it is committed before the next message is handed over, so a job th
 or two workers given the same batch, send it once. A worker killed between the peer's
 "accepted" and that commit leaves one message "sending"; the sweep hands it out again after
 ``STALE_SENDING`` and the copy carries the same Message-ID, so the recipient's mail program can
-tell it is the same message. A broadcast's batch claims its messages a group at a time (one
-statement and one commit for the group); those of the group a killed worker had not reached are
-never sent twice either: they wait, "sending", for the sweep.
+tell it is the same message. A broadcast's step (``lanes``) claims its messages a group at a
+time (one statement and one commit for the group); those of the group a killed worker had not
+reached are never sent twice either: they wait, "sending", for the sweep. Every job sends a
+message after its application's messages caused earlier (``order``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from housing import jobs
 from housing.db_types import AnySession, utcnow
 from housing.extensions import db
-from housing.notifications import broadcasts, caps
+from housing.notifications import broadcasts, caps, hooks, order
 from housing.notifications.mail import (
     Composed,
     FolderMailer,
@@ -80,12 +81,12 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # Temporary failures in a row after which a batch stops trying a channel.
 FAILURES_BEFORE_PAUSE = 3
-# Messages per delivery job: one SMTP connection carries a whole batch. A broadcast's chunk is
-# one batch, so a hundred thousand messages are a hundred jobs, each in a work horse that starts
-# cold (its connections, caches and templates); a batch gives way to a waiting drain between
-# its groups, so its size does not hold a confirmation back.
+# Messages per delivery job: one SMTP connection carries a whole batch (and a broadcast's step
+# at most as many), each job in a work horse that starts cold (its connections, caches and
+# templates); a batch gives way to a waiting drain between its groups, so its size does not
+# hold a confirmation back.
 BATCH = broadcasts.CHUNK
-# Messages a broadcast's batch claims in one statement and commit. The drain claims one at a
+# Messages a broadcast's step claims in one statement and commit. The drain claims one at a
 # time, so a worker killed in a deadline rush holds back no confirmation but the one it was
 # sending.
 CLAIM_GROUP = 50
@@ -93,10 +94,8 @@ CLAIM_GROUP = 50
 STALE_SENDING = timedelta(minutes=10)
 # A message or broadcast this old and never handled lost its job (Redis was away).
 SWEEP_GRACE = timedelta(minutes=5)
-# Seconds a delivery job may take (a batch to a slow peer), and a broadcast's writing job
-# (about 3,000 rows a second).
+# Seconds a delivery job may take (a batch to a slow peer).
 DELIVERY_TIMEOUT = 15 * 60
-BROADCAST_TIMEOUT = 60 * 60
 # Requests that write messages wake one drain job between them (see ``wake``). The flag lasts
 # this long, so one that outlives its drain (a worker killed as it took the job, a reply lost)
 # holds messages back for seconds, not until the sweep.
@@ -104,6 +103,8 @@ WAKE_KEY = "delivery-awake"
 WAKE_SECONDS = 15
 # Seconds a drain delivers before it hands the rest to a fresh job, well inside its timeout.
 DRAIN_SECONDS = DELIVERY_TIMEOUT // 3
+# Seconds before a message held back for an earlier one of its application is tried again.
+HOLD_SECONDS = 2
 # The tables under the models, for the statements run once or twice per message: the ORM's
 # bookkeeping for an update or an added row costs more than the statement itself.
 MESSAGES = cast(Table, OutboundMessage.__table__)
@@ -205,8 +206,10 @@ def _one_of(
 
 def deliver_batch(
     message_ids: list[int], claim_group: int = CLAIM_GROUP, gives_way: bool = True
-) -> None:
-    """Send each message of the batch that is still due, over one connection per channel.
+) -> set[int]:
+    """Send each message of the batch that is still due, over one connection per channel,
+    each after its application's messages caused earlier (``order``, which may add some of
+    those to the batch); the ids of those held back for an earlier one another job is sending.
 
     Messages are claimed ``claim_group`` at a time, in one statement and one commit; each
     outcome is committed (``Outcomes``) before the next message is handed over, so nothing is
@@ -226,27 +229,75 @@ def deliver_batch(
     plain = session()
     expire = plain.expire_on_commit
     plain.expire_on_commit = False  # the batch's rows, listing and broadcast stay loaded
-    shared = Shared()
+    batch = Batch()
     size = max(claim_group, 1)
     try:
+        ordered = order.in_cause_order(session, waiting, utcnow())
         with Channels() as channels, Outcomes(session) as outcomes:
-            for start in range(0, len(waiting), size):
+            messages = ordered.messages
+            for start in range(0, len(messages), size):
                 if start and gives_way and drain_waiting():
                     outcomes.commit()  # the outcome of the last message sent
-                    if send([message.id for message in waiting[start:]]):
-                        return
-                group = list(waiting[start : start + size])
-                attempts = _claim(group)
-                for position, message in enumerate(group):
-                    attempt = attempts.get(message.id)
-                    if attempt is None:
-                        continue
-                    _attempt(channels, outcomes, message, attempt, shared)
-                    if position < len(group) - 1:  # the last one's may go with the next claim
-                        outcomes.commit()
+                    if send([message.id for message in messages[start:]]):
+                        return ordered.held
+                batch.deliver(channels, outcomes, ordered, list(messages[start : start + size]))
             session.commit()
     finally:
         plain.expire_on_commit = expire
+    return ordered.held
+
+
+class Batch:
+    """What one job delivers, group by group, and what it learns as it claims them: what its
+    messages have in common (``Shared``), and which applications' earlier messages another job
+    took first (between the ordering and the claim). A later message of such an application is
+    given back instead of sent, and held."""
+
+    def __init__(self) -> None:
+        self.shared = Shared()
+        # Per application, the cause of its earliest message this job could not claim.
+        self._lost: dict[int, datetime] = {}
+
+    def deliver(
+        self,
+        channels: Channels,
+        outcomes: Outcomes,
+        ordered: order.Ordered,
+        group: list[OutboundMessage],
+    ) -> None:
+        """Claim the group, in cause order (one statement, one commit), and send what was
+        claimed; those given back join ``ordered.held``."""
+        attempts = _claim(group)
+        for position, message in enumerate(group):
+            attempt = attempts.get(message.id)
+            household = message.application_id
+            if attempt is None:
+                if household is not None and message.id in ordered.causes:
+                    cause = ordered.cause(message)
+                    self._lost[household] = min(self._lost.get(household, cause), cause)
+                continue
+            lost = self._lost.get(household) if household is not None else None
+            if lost is not None and ordered.cause(message) > lost:
+                _give_back(message.id, attempt)
+                ordered.held.add(message.id)
+                continue
+            _attempt(channels, outcomes, message, attempt, self.shared)
+            if position < len(group) - 1:  # the last one's may go with the next claim
+                outcomes.commit()
+
+
+def _give_back(message_id: int, attempt: int) -> None:
+    """A claimed message, pending again as if never claimed (committed)."""
+    db.session.execute(
+        update(MESSAGES)
+        .where(
+            MESSAGES.c.id == message_id,
+            MESSAGES.c.state == MessageState.SENDING,
+            MESSAGES.c.attempts == attempt,
+        )
+        .values(state=MessageState.PENDING, attempts=attempt - 1)
+    )
+    db.session.commit()
 
 
 def deliver_message(message_id: int) -> None:
@@ -439,15 +490,19 @@ def _batches(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + BATCH]
 
 
+SEND_BATCH = f"{__name__}.deliver_batch"
+
+
 def send(message_ids: list[int]) -> bool:
-    """Hand messages to delivery in batches; False when Redis did not take them all."""
+    """Hand messages to delivery in batches, on the mail queue; False when Redis did not take
+    them all. (A broadcast's messages go through its lanes: ``lanes.start``.)"""
     handed = True
     for batch in _batches(message_ids):
         handed = (
             jobs.enqueue(
-                "housing.notifications.tasks.deliver_batch",
+                SEND_BATCH,
                 batch,
-                queue_name=jobs.NOTIFICATIONS_QUEUE,
+                queue_name=jobs.MAIL_QUEUE,
                 timeout=DELIVERY_TIMEOUT,
             )
             and handed
@@ -458,6 +513,8 @@ def send(message_ids: list[int]) -> bool:
 def send_after_commit() -> None:
     """Deliver what the transaction just committed: every message and broadcast the session
     wrote, and every message it tried again, since the last call."""
+    from housing.notifications import lanes  # it delivers through this module
+
     info = db.session.info
     written = info.pop(OUTBOX_KEY, [])
     if written and jobs.redis_connection() is not None:
@@ -465,8 +522,8 @@ def send_after_commit() -> None:
     else:  # without Redis each request delivers its own messages, here and now
         send(written)
     send(info.pop(RESENT_KEY, []))
-    for broadcast_id in info.pop(BROADCASTS_KEY, []):
-        _write_later(broadcast_id)
+    if info.pop(BROADCASTS_KEY, []):
+        lanes.start()
     jobs.enqueue_committed(db.session)  # jobs the transaction asked for besides messages
 
 
@@ -486,11 +543,8 @@ def wake() -> bool:
         except RedisError:
             log.warning("Redis unavailable; due messages left for the sweep")
             return False
-    # Ahead of a broadcast's batch jobs: a confirmation should not wait for a listing's results
-    # to reach every applicant.
-    if jobs.enqueue(
-        DRAIN, queue_name=jobs.NOTIFICATIONS_QUEUE, timeout=DELIVERY_TIMEOUT, first=True
-    ):
+    # Ahead of staff's resends waiting in the mail queue: a confirmation is awaited.
+    if jobs.enqueue(DRAIN, queue_name=jobs.MAIL_QUEUE, timeout=DELIVERY_TIMEOUT, first=True):
         return True
     if connection is not None:
         with suppress(RedisError):
@@ -511,8 +565,10 @@ def drain_waiting() -> bool:
 
 
 def deliver_due() -> None:
-    """The drain: deliver the messages due that no broadcast's batch job carries, oldest first,
-    a batch at a time, for DRAIN_SECONDS; then hand what is left to a fresh drain."""
+    """The drain: deliver the messages due that are not a broadcast's (its lanes carry those),
+    oldest first, a batch at a time, for DRAIN_SECONDS; then hand what is left to a fresh
+    drain. One held back for an earlier message of its application, which another job is
+    sending, is tried again by a drain HOLD_SECONDS later."""
     connection = jobs.redis_connection()
     if connection is not None:
         # From here on, a request that writes a message wakes another drain, since this one
@@ -521,8 +577,9 @@ def deliver_due() -> None:
             connection.delete(_wake_key())
     session = db.session
     stop = time.monotonic() + DRAIN_SECONDS
+    held: set[int] = set()
     while True:
-        due = session.scalars(
+        query = (
             select(OutboundMessage.id)
             .where(
                 OutboundMessage.broadcast_id.is_(None),
@@ -532,66 +589,55 @@ def deliver_due() -> None:
             )
             .order_by(OutboundMessage.id)
             .limit(BATCH)
-        ).all()
+        )
+        if held:
+            query = query.where(OutboundMessage.id.not_in(sorted(held)))
+        due = session.scalars(query).all()
         session.commit()
         if due:
-            deliver_batch(list(due), claim_group=1, gives_way=False)
+            held |= deliver_batch(list(due), claim_group=1, gives_way=False)
         if len(due) < BATCH:
-            return
-        if time.monotonic() >= stop:
             break
-    wake()
+        if time.monotonic() >= stop:
+            wake()
+            return
+    if held:
+        jobs.enqueue_in(HOLD_SECONDS, DRAIN, queue_name=jobs.MAIL_QUEUE, timeout=DELIVERY_TIMEOUT)
 
 
 DRAIN = f"{__name__}.deliver_due"
 
 
-def _write_later(broadcast_id: int) -> None:
-    jobs.enqueue(
-        "housing.notifications.tasks.write_broadcast",
-        broadcast_id,
-        queue_name=jobs.NOTIFICATIONS_QUEUE,
-        timeout=BROADCAST_TIMEOUT,
-    )
-
-
 def write_broadcast(broadcast_id: int) -> None:
-    """Write a broadcast's messages a chunk at a time, handing each chunk to delivery."""
+    """Write the rest of a broadcast's messages at once, and have its lanes deliver them (a
+    broadcast's lanes write as they go: this is the job earlier releases queued)."""
+    from housing.notifications import lanes
+
     session = db.session
-    while True:
-        message_ids = broadcasts.write_chunk(session, broadcast_id)
+    while broadcasts.write_chunk(session, broadcast_id) is not None:
         session.commit()
-        if message_ids is None:
-            return
-        send(message_ids)
+    session.commit()
+    lanes.start()
 
 
 def sweep(now: datetime | None = None) -> int:
     """Hand out again what lost its job: messages due and never handled, retries whose time
     has come, messages a dead worker left half-sent, broadcasts never finished; write the
-    deadline reminders that are due, and forget the daily counts of addresses older than a day.
+    messages the packages say are due (deadline reminders, ``hooks``), and forget the daily counts of addresses older than a day.
     The number of messages handed out."""
-    from housing.applications.messages import queue_deadline_reminders
-    from housing.exports.tasks import sweep_exports
+    from housing.notifications import lanes
 
     now = now or utcnow()
     session = db.session
     release_stale(session, now - STALE_SENDING, MAX_ATTEMPTS)
     caps.forget_before(session, now.date() - timedelta(days=1))
-    queue_deadline_reminders(session, now)
+    hooks.write_due_messages(session, now)  # the deadline reminders
     session.commit()
     send_after_commit()
-    unfinished = session.scalars(
-        select(Broadcast.id).where(
-            Broadcast.finished_at.is_(None), Broadcast.created_at <= now - SWEEP_GRACE
-        )
-    ).all()
-    for broadcast_id in unfinished:
-        _write_later(broadcast_id)
-    # A message whose job is still waiting behind a long broadcast is handed out again too;
-    # the second job finds it sent and costs one query.
-    due = session.scalars(
-        select(OutboundMessage.id)
+    # A message whose job is still waiting in its queue is handed out again too; the second
+    # job finds it sent and costs one query.
+    due = session.execute(
+        select(OutboundMessage.id, OutboundMessage.broadcast_id)
         .where(
             OutboundMessage.state == MessageState.PENDING,
             OutboundMessage.channel != Channel.LETTER,
@@ -605,6 +651,14 @@ def sweep(now: datetime | None = None) -> int:
         )
         .order_by(OutboundMessage.id)
     ).all()
-    send(list(due))
-    sweep_exports(now)  # exports that lost their job, and the files of expired ones
+    unfinished = session.scalar(
+        select(Broadcast.id).where(Broadcast.finished_at.is_(None)).limit(1)
+    )
+    session.commit()
+    send([row.id for row in due if row.broadcast_id is None])
+    # A broadcast's messages, and the broadcasts not yet written, belong to its lanes: those
+    # already running take nothing more; those a dead worker left are started again.
+    if unfinished is not None or any(row.broadcast_id is not None for row in due):
+        lanes.start()
+    hooks.after_sweep(now)  # exports that lost their job, and the files of expired ones
     return len(due)

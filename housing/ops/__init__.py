@@ -1,7 +1,7 @@
 """What operators look at: liveness and readiness, Prometheus metrics, and the log lines.
 
-Importing the package loads nothing else: services count into ``housing.ops.metrics``
-without pulling in Flask.
+Importing the package loads nothing else. The counts themselves live in ``housing.metrics``,
+in the core, so that any feature's services count into them without importing this package.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from time import perf_counter
 
 from flask import Flask, Response, g, request
 
-from housing.ops.metrics import REQUEST_SECONDS, REQUESTS
+from housing.metrics import REQUEST_SECONDS, REQUESTS
 from housing.request_ids import request_id
 
 log = logging.getLogger("housing.requests")

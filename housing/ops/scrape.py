@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from housing import jobs
 from housing.config import Config
 from housing.extensions import db
+from housing.metrics import PROCESS_METRICS
 from housing.notifications.models import MessageState, OutboundMessage
-from housing.ops.metrics import PROCESS_METRICS
 
 
 class LiveCounts(Collector):

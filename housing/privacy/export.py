@@ -18,11 +18,10 @@ from typing import Any
 from sqlalchemy import select
 
 from housing.accounts.models import User
-from housing.applications.casefile import ranks_of
 from housing.applications.models import Application, PreferenceDecision
 from housing.db_types import AnySession
 from housing.leaseup.models import DocumentRequest, LeaseUpEntry, LeaseUpEvent
-from housing.lottery.lookup import published_run
+from housing.lottery.application_facts import application_ranks
 from housing.notifications.models import OutboundMessage
 from housing.notifications.services import rendered
 
@@ -115,12 +114,12 @@ def _account(session: AnySession, user_id: int | None) -> dict[str, Any] | None:
 
 
 def _lottery(session: AnySession, application: Application) -> dict[str, Any] | None:
-    ranks = ranks_of(session, application, published_run(session, application.listing_id))
+    ranks = application_ranks(session, application)
     if ranks is None:
         return None
     return {
-        "results_published_at": ranks.run.published_at,
-        "results_version": ranks.run.number,
+        "results_published_at": ranks.published_at,
+        "results_version": ranks.version,
         "rank": ranks.master,
         "lists": [{"list": code, "place": place} for code, place in ranks.lists],
     }

@@ -52,7 +52,7 @@ def test_a_partner_enters_a_paper_application_through_the_same_rules(client, db_
     today = utcnow().date().isoformat()
     response = start_paper(client, listing, today)
     assert response.status_code == 302
-    public_id = response.headers["Location"].split("/")[2]
+    public_id = response.headers["Location"].rsplit("/", 1)[-1]
     refused = step(client, public_id, "you", {**YOU_FORM, "street": "PO Box 4"})
     assert refused.status_code == 422
     fill_all(client, public_id, you={**YOU_FORM, "email": "", "no_email": "y"})
@@ -79,7 +79,7 @@ def test_a_paper_form_can_be_entered_after_the_deadline_if_it_arrived_in_time(cl
     assert "arrived after the deadline" in late.text
     in_time = start_paper(client, listing, (due_day - timedelta(days=1)).isoformat())
     assert in_time.status_code == 302
-    public_id = in_time.headers["Location"].split("/")[2]
+    public_id = in_time.headers["Location"].rsplit("/", 1)[-1]
     fill_all(client, public_id)
     assert submit(client, public_id).status_code == 302
     listing.status = ListingStatus.LOTTERY_RUN

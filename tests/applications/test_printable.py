@@ -14,7 +14,7 @@ from housing.applications.printable import (
     PrintedSection,
     application_pdf,
 )
-from housing.lottery.printable import font_for
+from housing.pdf_fonts import font_for
 
 FONT_DIRS = ["/usr/share/fonts"]
 

@@ -190,6 +190,26 @@ def test_each_filter_narrows_the_table(client, db_session, listing):
     assert "1 application matches" in page
 
 
+def test_a_veteran_list_finds_only_the_claims_made_as_a_veteran(client, db_session, listing):
+    cop, _nrhp = codes(listing)
+    listing.preferences[0].veterans_first = True
+    add(db_session, listing, 1, claims=[cop])
+    add(db_session, listing, 2, claims=[cop])
+    claim = db_session.scalars(
+        select(PreferenceClaim).join(Application).where(Application.public_id == "T0000001")
+    ).one()
+    claim.veteran = True
+    db_session.flush()
+    partner_for(db_session, client, listing)
+    page = table_page(client, listing, preference=f"V-{cop}")
+    assert "Veteran with COP" in page
+    assert numbers(page) == ["T0000001"]
+    assert numbers(table_page(client, listing, preference=cop, sort="oldest")) == [
+        "T0000001",
+        "T0000002",
+    ]
+
+
 def test_income_bands_follow_the_listings_ami_levels(client, db_session, listing):
     # The listing's units are at 80% AMI: for two people the limit is $68,900.
     add(db_session, listing, 1, household_size=2, annual_income=Decimal("68900"))
@@ -220,7 +240,7 @@ def test_without_units_incomes_are_banded_in_dollars(db_session):
     ]
     add(db_session, listing, 1, annual_income=Decimal("49999.99"))
     add(db_session, listing, 2, annual_income=Decimal("50000"))
-    choices = table.table_choices(listing, None)
+    choices = table.table_choices(listing)
     query = table.TableQuery(income_band="usd-50000")
     page = table.applications_page(db_session, listing, query, choices)
     assert [row.application.public_id for row in page.rows] == ["T0000002"]
@@ -283,7 +303,7 @@ def test_keyset_pages_cover_every_row_once_through_ties_both_ways(db_session, li
             applicant_name=["Ana", "Ben", "Cai"][number % 3],
             household_size=None if number == 5 else 1 + number % 3,
         )
-    choices = table.table_choices(listing, None)
+    choices = table.table_choices(listing)
     everything = table.applications_page(
         db_session, listing, table.TableQuery(sort=sort), choices, page_size=100
     )

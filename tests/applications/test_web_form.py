@@ -254,17 +254,17 @@ def test_save_and_finish_later_emails_a_link_that_resumes_on_another_device(
 def test_resume_links_that_are_tampered_expired_or_for_another_listing_do_not_work(
     client, app, db_session, monkeypatch
 ):
-    from housing.applications import messages
+    from housing.applications import outbox
 
     listing = open_listing()
     other_listing = open_listing()
     public_id = start(client, listing.id)
     with app.test_request_context():
-        token = messages.access_token(application(db_session, public_id))
+        token = outbox.access_token(application(db_session, public_id))
     stranger = app.test_client()
     assert stranger.get(f"/listings/{listing.id}/apply/resume/{token}x").status_code == 400
     assert stranger.get(f"/listings/{other_listing.id}/apply/resume/{token}").status_code == 400
-    monkeypatch.setattr(messages, "ACCESS_LINK_AGE", timedelta(seconds=-1))
+    monkeypatch.setattr(outbox, "ACCESS_LINK_AGE", timedelta(seconds=-1))
     expired = stranger.get(f"/listings/{listing.id}/apply/resume/{token}")
     assert expired.status_code == 400
     assert "expired" in expired.text

@@ -120,7 +120,7 @@ def _wait_for_worker(prefix: str, worker: subprocess.Popen[bytes], log: Path) ->
     fails here, not as a message that never comes."""
     connection = Redis.from_url(REDIS_URL)
     try:
-        queue = Queue(f"{prefix}{jobs.NOTIFICATIONS_QUEUE}", connection=connection)
+        queue = Queue(f"{prefix}{jobs.MAIL_QUEUE}", connection=connection)
         deadline = time.monotonic() + 30
         while not worker_registration.get_keys(queue):
             assert worker.poll() is None, f"the worker stopped: {log.read_text()[-2000:]}"

@@ -378,7 +378,7 @@ def test_registered_preferences_cannot_change_and_the_log_names_who_drew(
     client, db_session, lottery_listing, staff
 ):
     listing = lottery_listing
-    with pytest.raises(management.RulesRegistered):
+    with client.application.app_context(), pytest.raises(management.RulesRegistered):
         management.set_preferences(db_session, staff, listing.id, [])
     assert [p.preference.code for p in listing.preferences] == ["NRHP", "LW"]
     draw_and_publish(client, db_session, listing)

@@ -41,7 +41,8 @@ def test_approval_registers_the_rules_shown_on_the_public_page(client, db_sessio
     listing = open_listing(status=ListingStatus.PENDING_REVIEW)
     factories.ListingPreferenceFactory(listing=listing, veterans_first=True, unit_share_percent=20)
     staff = factories.UserFactory(staff=True, with_two_factor=True)
-    management.approve_listing(db_session, staff, listing.id, None)
+    with client.application.app_context():  # the app hands listings the lottery's rules
+        management.approve_listing(db_session, staff, listing.id, None)
     lottery = lottery_of(db_session, listing)
     assert lottery.rules["algorithm"] == "housing-lottery-v2"
     assert lottery.rules["preferences"][0]["veteran_list"] is True

@@ -24,7 +24,7 @@ def _start_paper(client, listing) -> str:  # type: ignore[no-untyped-def]
         client, f"/partner/listings/{listing.id}/paper-applications", {"received_on": day}
     )
     assert started.status_code == 302, started.text
-    return started.headers["Location"].split("/")[2]
+    return started.headers["Location"].rsplit("/", 1)[-1]
 
 
 def _drafts(listing) -> str:  # type: ignore[no-untyped-def]

@@ -15,14 +15,8 @@ from fontTools.ttLib import TTCollection
 from pypdf import PageObject, PdfReader
 
 from housing import create_app
-from housing.lottery.printable import (
-    FontChoice,
-    PrintableList,
-    PrintableText,
-    font_for,
-    results_pdf,
-)
-from housing.lottery.result_files import site_font
+from housing.lottery.printable import PrintableList, PrintableText, results_pdf
+from housing.pdf_fonts import FontChoice, font_for, site_font
 from tests.conftest import make_config
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

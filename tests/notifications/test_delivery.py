@@ -17,7 +17,7 @@ from housing import create_app, jobs
 from housing.config import PROJECT_ROOT, MailConfig
 from housing.db_types import utcnow
 from housing.extensions import db
-from housing.notifications import tasks
+from housing.notifications import lanes, tasks
 from housing.notifications.models import MessageState, OutboundMessage
 from housing.notifications.services import queue_email
 from housing.notifications.tasks import SWEEP_GRACE, deliver_message, send_after_commit, sweep
@@ -90,14 +90,14 @@ def test_a_real_worker_delivers_once_even_when_the_job_runs_twice(
     queued_app, database_url, mailbox, smtp_server
 ):
     with queued_app.app_context():
-        notifications = jobs.queue(jobs.NOTIFICATIONS_QUEUE)
+        notifications = jobs.queue(jobs.MAIL_QUEUE)
         first = new_message("lan@example.org")
         send_after_commit()
         assert notifications.count == 1  # a drain is woken
         second = new_message("minh@example.org")
         send_after_commit()
         assert notifications.count == 1  # the waiting drain will find this one too
-        assert jobs.enqueue(tasks.DRAIN, queue_name=jobs.NOTIFICATIONS_QUEUE)  # a duplicated job
+        assert jobs.enqueue(tasks.DRAIN, queue_name=jobs.MAIL_QUEUE)  # a duplicated job
         assert notifications.count == 2
 
     run_worker(database_url, smtp_server[1])
@@ -114,21 +114,18 @@ def test_a_real_worker_delivers_once_even_when_the_job_runs_twice(
         assert notifications.count == 1
 
 
-def test_a_confirmation_does_not_wait_behind_a_broadcasts_batches(queued_app):
+def test_a_confirmation_does_not_wait_behind_a_broadcasts_steps(queued_app):
     with queued_app.app_context():
-        notifications = jobs.queue(jobs.NOTIFICATIONS_QUEUE)
-        for batch in range(3):  # a listing's results on their way to every applicant
-            assert jobs.enqueue(
-                "housing.notifications.tasks.deliver_batch",
-                [batch],
-                queue_name=jobs.NOTIFICATIONS_QUEUE,
-            )
+        mail = jobs.queue(jobs.MAIL_QUEUE)
+        for lane in range(3):  # a listing's results on their way to every applicant
+            assert jobs.enqueue(lanes.STEP, lane, queue_name=jobs.BROADCASTS_QUEUE)
+        assert jobs.enqueue(tasks.SEND_BATCH, [1], queue_name=jobs.MAIL_QUEUE)  # a resend
         new_message("first@example.org")
         send_after_commit()
-        assert [job.args[0] for job in notifications.jobs][:2] == [
-            tasks.DRAIN,
-            "housing.notifications.tasks.deliver_batch",
-        ]
+        # The drain waits first in the queue a worker takes first.
+        assert [job.args[0] for job in mail.jobs] == [tasks.DRAIN, tasks.SEND_BATCH]
+    assert jobs.queue_names(None)[0] == jobs.MAIL_QUEUE
+    assert jobs.queue_names(None)[-1] == jobs.BROADCASTS_QUEUE
 
 
 def test_with_redis_down_nothing_is_lost_and_the_sweep_sends_it_later(
@@ -141,7 +138,14 @@ def test_with_redis_down_nothing_is_lost_and_the_sweep_sends_it_later(
             "redis",
             Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2),
         )
-        assert jobs.enqueue("housing.notifications.tasks.deliver_message", message_id) is False
+        assert (
+            jobs.enqueue(
+                "housing.notifications.tasks.deliver_message",
+                message_id,
+                queue_name=jobs.MAIL_QUEUE,
+            )
+            is False
+        )
         assert db.session.get(OutboundMessage, message_id).state is MessageState.PENDING
         monkeypatch.delitem(queued_app.extensions, "redis")
 

@@ -5,7 +5,6 @@ applicants, submissions while Redis is away, and a worker killed in the middle o
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import re
 import signal
@@ -39,11 +38,10 @@ from housing.i18n import LOCALE_CODES
 from housing.lottery.models import Lottery
 from housing.lottery.publish import publish
 from housing.lottery.tasks import run_draw
-from housing.notifications.broadcasts import CHUNK
+from housing.notifications import lanes
 from housing.notifications.models import Broadcast, MessageEvent, MessageState, OutboundMessage
 from housing.notifications.services import OUTBOX_KEY, queue_email, resend
 from housing.notifications.tasks import (
-    BATCH,
     STALE_SENDING,
     SWEEP_GRACE,
     send_after_commit,
@@ -261,19 +259,23 @@ def errors_in(log: str) -> list[str]:
 
 
 def jobs_that_ran(app: Flask) -> list[list[object]]:
-    """The task and arguments of every job the notifications queue finished, in no order."""
+    """The task and arguments of every job the queues finished, in no order."""
+    ran: list[list[object]] = []
     with app.app_context():
-        queue = jobs.queue(jobs.NOTIFICATIONS_QUEUE)
-        assert queue is not None
-        finished = Job.fetch_many(
-            queue.finished_job_registry.get_job_ids(), connection=queue.connection
-        )
-        return [list(job.args) for job in finished if job is not None]
+        for name in jobs.QUEUES:
+            queue = jobs.queue(name)
+            assert queue is not None
+            finished = Job.fetch_many(
+                queue.finished_job_registry.get_job_ids(), connection=queue.connection
+            )
+            ran += [list(job.args) for job in finished if job is not None]
+    return ran
 
 
-def queued(app: Flask) -> list[list[object]]:
+def queued(app: Flask, name: str = jobs.MAIL_QUEUE) -> list[list[object]]:
+    """The task and arguments of each job waiting in a queue, in order."""
     with app.app_context():
-        queue = jobs.queue(jobs.NOTIFICATIONS_QUEUE)
+        queue = jobs.queue(name)
         assert queue is not None
         return [list(job.args) for job in queue.jobs]
 
@@ -328,8 +330,10 @@ def test_results_for_many_applicants_go_out_in_batches_once_each(own_database, s
             )
         }
     assert len(applicants) == ENTRANTS
-    # Publishing hands out one job that writes the messages, not one job per applicant.
-    assert queued(app) == [[WRITE_BROADCAST, broadcast_id]]
+    # Publishing queues one step of the broadcast's lane, which writes the messages as it goes,
+    # not one job per applicant; nothing waits in the fast lane.
+    assert queued(app, jobs.BROADCASTS_QUEUE) == [[lanes.STEP, 0]]
+    assert queued(app) == []
 
     run_worker(own_database, sink.port)
 
@@ -360,18 +364,14 @@ def test_results_for_many_applicants_go_out_in_batches_once_each(own_database, s
         )
         assert broadcast.written_through == last_application
 
-    # The writer ran once and handed each chunk of messages out in batches, and each batch
-    # went over one SMTP connection.
+    # One lane (a single worker) of steps wrote and delivered everything, each step over one
+    # SMTP connection; no other delivery job ran.
     ran = jobs_that_ran(app)
-    assert [args for args in ran if args[0] == WRITE_BROADCAST] == [[WRITE_BROADCAST, broadcast_id]]
-    batches = [args[1] for args in ran if args[0] == DELIVER_BATCH]
-    assert len(ran) == 1 + len(batches)
-    chunks = [min(CHUNK, ENTRANTS - start) for start in range(0, ENTRANTS, CHUNK)]
-    assert len(batches) == sum(math.ceil(chunk / BATCH) for chunk in chunks)
-    assert all(len(batch) <= BATCH for batch in batches)  # type: ignore[arg-type]
-    handed = [message_id for batch in batches for message_id in batch]  # type: ignore[attr-defined]
-    assert sorted(handed) == sorted(message_ids)
-    assert sink.connections == len(batches)
+    steps = [args for args in ran if args[0] == lanes.STEP]
+    assert steps and all(args == [lanes.STEP, 0] for args in steps)
+    assert [args for args in ran if args[0] in (WRITE_BROADCAST, DELIVER_BATCH, DRAIN)] == []
+    assert 1 <= sink.connections <= len(steps)
+    assert len(message_ids) == ENTRANTS
 
 
 def listing_in(own: OwnDatabase) -> int:

@@ -118,17 +118,23 @@ def redis_app(app, database_url, tmp_path):  # type: ignore[no-untyped-def]
 
 def test_queue_depths_and_failed_jobs_are_read_from_redis(redis_app):
     with redis_app.app_context():
-        assert jobs.enqueue("housing.privacy.tasks.erase_due")
-        assert jobs.enqueue("housing.privacy.tasks.erase_due")
-        notifications = jobs.queue(jobs.NOTIFICATIONS_QUEUE)
-        assert notifications is not None
-        failed = notifications.enqueue("housing.worker.run", "no.such.task")
-        notifications.failed_job_registry.add(failed, ttl=60, exc_string="gone")
+        assert jobs.enqueue("housing.privacy.tasks.erase_due", queue_name=jobs.DEFAULT_QUEUE)
+        assert jobs.enqueue("housing.privacy.tasks.erase_due", queue_name=jobs.DEFAULT_QUEUE)
+        assert jobs.enqueue("housing.notifications.tasks.deliver_due", queue_name=jobs.MAIL_QUEUE)
+        mail = jobs.queue(jobs.MAIL_QUEUE)
+        assert mail is not None
+        failed = mail.enqueue("housing.worker.run", "no.such.task")
+        mail.failed_job_registry.add(failed, ttl=60, exc_string="gone")
     samples = scrape(redis_app.test_client())
     assert value(samples, "housing_redis_up") == 1
+    # Every kind of job has its queue, listed even when empty.
+    listed = {dict(labels)["queue"] for name, labels in samples if name == "housing_queue_jobs"}
+    assert listed == {"mail", "lottery", "exports", "default", "broadcasts"}
     assert value(samples, "housing_queue_jobs", queue=jobs.DEFAULT_QUEUE) == 2
+    assert value(samples, "housing_queue_jobs", queue=jobs.MAIL_QUEUE) == 2
+    assert value(samples, "housing_queue_jobs", queue=jobs.EXPORTS_QUEUE) == 0
     assert value(samples, "housing_queue_failed_jobs", queue=jobs.DEFAULT_QUEUE) == 0
-    assert value(samples, "housing_queue_failed_jobs", queue=jobs.NOTIFICATIONS_QUEUE) == 1
+    assert value(samples, "housing_queue_failed_jobs", queue=jobs.MAIL_QUEUE) == 1
 
 
 @pytest.mark.postgresql_only
