@@ -89,7 +89,9 @@ def test_each_group_is_decided_with_a_reason_and_one_household_keeps_one_entry(
     assert frozen.entrant_count == 40
     assert duplicate not in {entrant["id"] for entrant in frozen.manifest}
     decisions = db_session.scalars(
-        select(LotteryLogEntry).where(LotteryLogEntry.action == "duplicate_decision")
+        select(LotteryLogEntry)
+        .where(LotteryLogEntry.action == "duplicate_decision")
+        .order_by(LotteryLogEntry.id)
     ).all()
     assert len(decisions) == 2 * len(groups)
     assert decisions[-1].detail["left_out"] == [duplicate]
